@@ -1,0 +1,53 @@
+import { bech32m } from "@scure/base";
+import type { PublicKey } from "./keys.js";
+
+export type Address = string & { readonly __brand: "Address" };
+
+export function encodeAddress(pubkey: PublicKey, hrp: string): Address {
+  if (pubkey.length !== 32) throw new RangeError("an address holds a 32-byte x-only public key");
+  return bech32m.encode(hrp, bech32m.toWords(pubkey)) as Address;
+}
+
+export type AddressDecode = { ok: true; pubkey: PublicKey } | { ok: false; error: string };
+
+/**
+ * Decodes a bech32m address for network `hrp`. Every failure names what is wrong,
+ * so a person who mistyped an address learns which part to check.
+ */
+export function decodeAddress(address: unknown, hrp: string): AddressDecode {
+  if (typeof address !== "string" || address.length === 0) {
+    return { ok: false, error: "address is empty; an address looks like lab1..." };
+  }
+  const lower = address.toLowerCase();
+  if (address !== lower && address !== address.toUpperCase()) {
+    return { ok: false, error: `address ${address} mixes upper and lower case; type it all in one case` };
+  }
+  const sep = lower.lastIndexOf("1");
+  if (sep < 1) return { ok: false, error: `address ${address} has no "1" separator after the prefix "${hrp}"` };
+  const prefix = lower.slice(0, sep);
+  if (prefix !== hrp) {
+    return {
+      ok: false,
+      error: `address ${address} is for network "${prefix}", not this one ("${hrp}"); addresses here start with ${hrp}1`,
+    };
+  }
+  let words: number[];
+  try {
+    words = bech32m.decode(lower as `${string}1${string}`, 1000).words;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/checksum/i.test(msg)) {
+      return { ok: false, error: `address ${address} has a bad checksum: a character is mistyped` };
+    }
+    return { ok: false, error: `address ${address} is not valid bech32m (${msg})` };
+  }
+  // A 32-byte key is 52 words with 4 bits of padding that must be zero.
+  const bytes = bech32m.fromWordsUnsafe(words);
+  if (!bytes) {
+    return { ok: false, error: `address ${address} has non-zero padding bits; it was not made from a 32-byte key` };
+  }
+  if (bytes.length !== 32) {
+    return { ok: false, error: `address ${address} holds ${bytes.length} bytes, not a 32-byte public key` };
+  }
+  return { ok: true, pubkey: bytes };
+}

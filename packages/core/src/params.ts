@@ -1,0 +1,41 @@
+import { type Amount, COIN } from "./amount.js";
+
+export interface NetworkParams {
+  name: string;
+  hrp: string;
+  /** required bits of every block (no retarget) */
+  bits: number;
+  powLimit: bigint;
+  halvingInterval: number;
+  coinbaseMaturity: number;
+  maxBlockSize: number;
+  /** allowed clock drift into the future, seconds */
+  maxFutureDrift: number;
+  /** number of previous blocks whose median time a block must exceed */
+  medianTimeSpan: number;
+  genesis: { time: number; message: string; allocation: Amount };
+}
+
+export const DEVNET: NetworkParams = Object.freeze({
+  name: "devnet",
+  hrp: "lab",
+  bits: 0x207fffff,
+  powLimit: 0x7fffffn << 232n,
+  halvingInterval: 150,
+  coinbaseMaturity: 10,
+  maxBlockSize: 1_000_000,
+  maxFutureDrift: 2 * 60 * 60,
+  medianTimeSpan: 11,
+  genesis: Object.freeze({ time: 1767225600, message: "utxolab devnet genesis", allocation: (1000n * COIN) as Amount }),
+}) as NetworkParams;
+
+export function networkByName(name: string): NetworkParams | undefined {
+  return name === "devnet" ? DEVNET : undefined;
+}
+
+/** 50 coins >> floor(h / halvingInterval); 0 after 64 halvings. */
+export function subsidyAt(height: number, params: NetworkParams): Amount {
+  const halvings = Math.floor(height / params.halvingInterval);
+  if (halvings >= 64) return 0n as Amount;
+  return ((50n * COIN) >> BigInt(halvings)) as Amount;
+}

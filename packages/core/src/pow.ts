@@ -1,0 +1,47 @@
+import type { Hash } from "./hash.js";
+
+export const TWO_256 = 1n << 256n;
+
+export type TargetDecode = { ok: true; target: bigint } | { ok: false; why: "negative" | "zero" | "overflow" | "above-pow-limit" };
+
+/** Bitcoin's compact format; `powLimit` bounds the result. */
+export function bitsToTarget(bits: number, powLimit?: bigint): TargetDecode {
+  const exponent = bits >>> 24;
+  const mantissa = bits & 0x007fffff;
+  if (mantissa !== 0 && (bits & 0x00800000) !== 0) return { ok: false, why: "negative" };
+  let target: bigint;
+  if (exponent <= 3) target = BigInt(mantissa) >> BigInt(8 * (3 - exponent));
+  else target = BigInt(mantissa) << BigInt(8 * (exponent - 3));
+  if (target === 0n) return { ok: false, why: "zero" };
+  if (target >= TWO_256) return { ok: false, why: "overflow" };
+  if (powLimit !== undefined && target > powLimit) return { ok: false, why: "above-pow-limit" };
+  return { ok: true, target };
+}
+
+export function targetToBits(target: bigint): number {
+  let size = 0;
+  for (let t = target; t > 0n; t >>= 8n) size++;
+  let mantissa = size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)));
+  if (mantissa & 0x00800000) {
+    mantissa >>= 8;
+    size++;
+  }
+  return ((size << 24) | mantissa) >>> 0;
+}
+
+/** Work of one block: floor(2^256 / (target + 1)). */
+export const workOfTarget = (target: bigint): bigint => TWO_256 / (target + 1n);
+
+export function workOfBits(bits: number): bigint {
+  const t = bitsToTarget(bits);
+  return t.ok ? workOfTarget(t.target) : 0n;
+}
+
+/** The block hash read as a big-endian 256-bit integer. */
+export const hashToBigInt = (h: Hash): bigint => BigInt(`0x${h}`);
+
+/** Proof of work: hash <= target of valid bits within powLimit. */
+export function checkProofOfWork(hash: Hash, bits: number, powLimit: bigint): boolean {
+  const t = bitsToTarget(bits, powLimit);
+  return t.ok && hashToBigInt(hash) <= t.target;
+}

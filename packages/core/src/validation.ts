@@ -1,0 +1,229 @@
+import { type Amount, MAX_MONEY } from "./amount.js";
+import { type Block, blockSize } from "./block.js";
+import type { Hash } from "./hash.js";
+import { verifySchnorr } from "./keys.js";
+import { merkleRoot } from "./merkle.js";
+import { type NetworkParams, subsidyAt } from "./params.js";
+import type { SigCache } from "./sigcache.js";
+import { sighashFromParts, sighashParts } from "./sighash.js";
+import { isCoinbase, isNullOutpoint, outpointKey, type Transaction, txid, txSize } from "./transaction.js";
+import { type Coin, CoinOverlay, type CoinView } from "./utxo.js";
+
+/** A broken rule: the stable reason of SPEC §6/§7 and the numbers behind it. */
+export interface Reject {
+  ok: false;
+  reason: string;
+  detail?: string;
+}
+
+export type Check = { ok: true } | Reject;
+
+export const reject = (reason: string, detail?: string): Reject =>
+  detail === undefined ? { ok: false, reason } : { ok: false, reason, detail };
+
+/** `reason: detail`, as RPC errors, logs and the web page show it. */
+export const formatReject = (r: { reason: string; detail?: string }): string => (r.detail ? `${r.reason}: ${r.detail}` : r.reason);
+
+const OK: Check = { ok: true };
+
+/** SPEC §6, transaction rules that need no context, in table order. */
+export function checkTransaction(tx: Transaction, params: NetworkParams): Check {
+  if (tx.inputs.length === 0) return reject("bad-txns-vin-empty", "a transaction needs at least one input");
+  if (tx.outputs.length === 0) return reject("bad-txns-vout-empty", "a transaction needs at least one output");
+  const size = txSize(tx);
+  if (size > params.maxBlockSize) {
+    return reject("bad-txns-oversize", `size ${size} > max ${params.maxBlockSize} bytes`);
+  }
+  let total = 0n;
+  for (let i = 0; i < tx.outputs.length; i++) {
+    const v = tx.outputs[i].value;
+    if (v > MAX_MONEY) return reject("bad-txns-vout-toolarge", `output ${i} value ${v} > MAX_MONEY ${MAX_MONEY}`);
+  }
+  for (const o of tx.outputs) total += o.value;
+  if (total > MAX_MONEY) return reject("bad-txns-txouttotal-toolarge", `outputs total ${total} > MAX_MONEY ${MAX_MONEY}`);
+  const seen = new Set<string>();
+  for (const i of tx.inputs) {
+    const k = outpointKey(i.prevTxid, i.vout);
+    if (seen.has(k)) return reject("bad-txns-inputs-duplicate", `outpoint ${k} is spent twice`);
+    seen.add(k);
+  }
+  if (isCoinbase(tx)) {
+    const n = tx.inputs[0].witness.length;
+    if (n < 4 || n > 100) return reject("bad-cb-length", `coinbase witness is ${n} bytes, must be 4..100`);
+    return OK;
+  }
+  for (let i = 0; i < tx.inputs.length; i++) {
+    if (isNullOutpoint(tx.inputs[i])) {
+      return reject("bad-txns-prevout-null", `input ${i} spends the null outpoint; only a coinbase may`);
+    }
+  }
+  for (let i = 0; i < tx.inputs.length; i++) {
+    const n = tx.inputs[i].witness.length;
+    if (n !== 64) return reject("bad-txns-witness-size", `input ${i} witness is ${n} bytes, must be one 64-byte signature`);
+  }
+  return OK;
+}
+
+export const isFinalTx = (tx: Transaction, height: number): boolean => tx.locktime <= height;
+
+export type InputsCheck = { ok: true; fee: Amount; spent: Coin[] } | Reject;
+
+/**
+ * SPEC §6, transaction rules against the UTXO set at `height` (the height of the
+ * block that would hold it), in table order. Signatures are skipped only for a
+ * txid already in `sigCache`, which means they were verified before.
+ */
+export function checkTxInputs(tx: Transaction, view: CoinView, height: number, params: NetworkParams, sigCache?: SigCache): InputsCheck {
+  if (isCoinbase(tx)) {
+    if (!isFinalTx(tx, height)) return reject("bad-txns-nonfinal", `locktime ${tx.locktime} > block height ${height}`);
+    return { ok: true, fee: 0n as Amount, spent: [] };
+  }
+  const spent: Coin[] = new Array(tx.inputs.length);
+  for (let i = 0; i < tx.inputs.length; i++) {
+    const inp = tx.inputs[i];
+    const coin = view.getCoin(inp.prevTxid, inp.vout);
+    if (!coin) {
+      return reject("bad-txns-inputs-missingorspent", `input ${i} spends ${inp.prevTxid}:${inp.vout}, which is missing or already spent`);
+    }
+    spent[i] = coin;
+  }
+  for (let i = 0; i < spent.length; i++) {
+    const c = spent[i];
+    if (c.coinbase && c.height > 0 && height < c.height + params.coinbaseMaturity) {
+      return reject(
+        "bad-txns-premature-spend-of-coinbase",
+        `input ${i} spends a coinbase output from height ${c.height}, spendable from height ${c.height + params.coinbaseMaturity}, not ${height}`,
+      );
+    }
+  }
+  let valueIn = 0n;
+  for (const c of spent) {
+    valueIn += c.value;
+    if (c.value > MAX_MONEY || valueIn > MAX_MONEY) {
+      return reject("bad-txns-inputvalues-outofrange", `inputs total ${valueIn} > MAX_MONEY ${MAX_MONEY}`);
+    }
+  }
+  let valueOut = 0n;
+  for (const o of tx.outputs) valueOut += o.value;
+  if (valueIn < valueOut) return reject("bad-txns-in-belowout", `in ${valueIn} < out ${valueOut}`);
+  if (!isFinalTx(tx, height)) return reject("bad-txns-nonfinal", `locktime ${tx.locktime} > block height ${height}`);
+  const id = txid(tx);
+  if (!sigCache?.has(id)) {
+    const parts = sighashParts(tx, spent);
+    for (let i = 0; i < tx.inputs.length; i++) {
+      const msg = sighashFromParts(tx, parts, i);
+      if (!verifySchnorr(tx.inputs[i].witness, msg, spent[i].pubkey)) {
+        return reject("bad-txns-sig", `input ${i} signature does not verify for the key of ${tx.inputs[i].prevTxid}:${tx.inputs[i].vout}`);
+      }
+    }
+    sigCache?.add(id);
+  }
+  return { ok: true, fee: (valueIn - valueOut) as Amount, spent };
+}
+
+/** Every transaction rule of SPEC §6 for one transaction: context-free first. */
+export function checkTransactionFull(
+  tx: Transaction,
+  view: CoinView,
+  height: number,
+  params: NetworkParams,
+  sigCache?: SigCache,
+): InputsCheck {
+  const cf = checkTransaction(tx, params);
+  if (!cf.ok) return cf;
+  return checkTxInputs(tx, view, height, params, sigCache);
+}
+
+/** Block body rules that need no chain: length, merkle, duplicates, coinbase placement, each tx. */
+export function checkBlockBody(block: Block, params: NetworkParams): Check {
+  const size = blockSize(block);
+  if (block.txs.length === 0) return reject("bad-blk-length", "a block needs at least one transaction");
+  if (size > params.maxBlockSize) return reject("bad-blk-length", `block size ${size} > max ${params.maxBlockSize} bytes`);
+  const ids: Hash[] = block.txs.map(txid);
+  const root = merkleRoot(ids);
+  if (root !== block.header.merkleRoot) {
+    return reject("bad-txnmrklroot", `header says ${block.header.merkleRoot}, transactions give ${root}`);
+  }
+  const seen = new Set<Hash>();
+  for (const id of ids) {
+    if (seen.has(id)) return reject("bad-txns-duplicate", `txid ${id} appears twice`);
+    seen.add(id);
+  }
+  if (!isCoinbase(block.txs[0])) return reject("bad-cb-missing", "the first transaction is not a coinbase");
+  for (let i = 1; i < block.txs.length; i++) {
+    if (isCoinbase(block.txs[i])) return reject("bad-cb-multiple", `transaction ${i} is a second coinbase`);
+  }
+  for (let i = 0; i < block.txs.length; i++) {
+    const r = checkTransaction(block.txs[i], params);
+    if (!r.ok) return { ...r, detail: `tx ${i} (${ids[i]}): ${r.detail ?? ""}`.replace(/: $/, "") };
+  }
+  return OK;
+}
+
+export function coinbaseHeight(tx: Transaction): number {
+  const w = tx.inputs[0].witness;
+  return (w[0] | (w[1] << 8) | (w[2] << 16) | (w[3] << 24)) >>> 0;
+}
+
+export function checkCoinbaseHeight(block: Block, height: number): Check {
+  const h = coinbaseHeight(block.txs[0]);
+  if (h !== height) return reject("bad-cb-height", `coinbase says height ${h}, block is at height ${height}`);
+  return OK;
+}
+
+export type ConnectCheck = { ok: true; fees: Amount; undo: Coin[]; overlay: CoinOverlay; txFees: Amount[] } | Reject;
+
+/**
+ * Contextual checks of a block at `height` on top of `view`: each transaction in
+ * order sees what the earlier ones created and spent; then the coinbase claim.
+ * Nothing is written: the overlay holds the net changes for the caller to apply.
+ */
+export function connectBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): ConnectCheck {
+  const overlay = new CoinOverlay(view);
+  const undo: Coin[] = [];
+  const txFees: Amount[] = [];
+  let fees = 0n;
+  for (let t = 0; t < block.txs.length; t++) {
+    const tx = block.txs[t];
+    const r = checkTxInputs(tx, overlay, height, params, sigCache);
+    if (!r.ok) return { ...r, detail: `tx ${t} (${txid(tx)}): ${r.detail ?? ""}` };
+    fees += r.fee;
+    txFees.push(r.fee);
+    const cb = t === 0;
+    if (!cb) {
+      for (const inp of tx.inputs) overlay.spend(inp.prevTxid, inp.vout);
+      for (const c of r.spent) undo.push(c);
+    }
+    const id = txid(tx);
+    for (let v = 0; v < tx.outputs.length; v++) {
+      const o = tx.outputs[v];
+      overlay.add(id, v, { value: o.value, pubkey: o.pubkey, height, coinbase: cb });
+    }
+  }
+  const subsidy = subsidyAt(height, params);
+  let claimed = 0n;
+  for (const o of block.txs[0].outputs) claimed += o.value;
+  if (claimed > subsidy + fees) {
+    return reject("bad-cb-amount", `coinbase claims ${claimed} > subsidy ${subsidy} + fees ${fees}`);
+  }
+  return { ok: true, fees: fees as Amount, undo, overlay, txFees };
+}
+
+/** The reverse of connectBlockTxs: removes the block's outputs and restores what it spent. */
+export function disconnectBlockTxs(block: Block, undo: readonly Coin[], view: CoinView): CoinOverlay | Reject {
+  const overlay = new CoinOverlay(view);
+  let u = undo.length;
+  for (let t = block.txs.length - 1; t >= 0; t--) {
+    const tx = block.txs[t];
+    const id = txid(tx);
+    for (let v = tx.outputs.length - 1; v >= 0; v--) overlay.spend(id, v);
+    if (t === 0) continue;
+    for (let i = tx.inputs.length - 1; i >= 0; i--) {
+      u--;
+      if (u < 0) return reject("bad-undo", "undo data is shorter than the block's inputs");
+      overlay.add(tx.inputs[i].prevTxid, tx.inputs[i].vout, undo[u]);
+    }
+  }
+  if (u !== 0) return reject("bad-undo", "undo data is longer than the block's inputs");
+  return overlay;
+}
