@@ -1,0 +1,131 @@
+// Core: BIP340 signature verification vs validating a whole block.
+// A block of 2,000 one-input two-output transactions is checked the way a node checks
+// it after decoding (checkBlockBody, then connectBlockTxs against the UTXO set, no sig
+// cache); the same 2,000 signatures are also verified on their own. The ratio says how
+// much validation costs beyond the signatures: the target is at most 1.1x.
+import {
+  buildBlock,
+  bytesToHex,
+  checkBlockBody,
+  connectBlockTxs,
+  DEVNET,
+  decodeBlock,
+  devnetAccounts,
+  encodeBlock,
+  MemoryUtxoSet,
+  sha256,
+  sighash,
+  signTx,
+  subsidyAt,
+  utf8,
+  verifySchnorr,
+} from "../../packages/core/dist/index.js";
+
+const TXS = 2000;
+// Each round verifies 2,000 signatures twice (alone, then inside the block): a few seconds on a slow core.
+const ROUNDS = 3;
+const TARGET = 1.1;
+const HEIGHT = 200;
+
+const accounts = devnetAccounts();
+const auxRand = new Uint8Array(32);
+
+// The UTXO set: one coin per transaction, paying the devnet keys in turn.
+const utxos = new MemoryUtxoSet();
+const spends = [];
+for (let i = 0; i < TXS; i++) {
+  const prevTxid = bytesToHex(sha256(utf8(`bench coin ${i}`)));
+  const acct = accounts[i % accounts.length];
+  const coin = { value: 100_000_000n, pubkey: acct.pubkey, height: 1, coinbase: false };
+  utxos.add(prevTxid, 0, coin);
+  spends.push({ prevTxid, coin, sk: acct.sk });
+}
+// Filler coins so lookups happen in a set of realistic size, not one holding only the block's inputs.
+for (let i = 0; i < 50_000; i++) {
+  utxos.add(bytesToHex(sha256(utf8(`filler ${i}`))), i % 3, { value: 1000n, pubkey: accounts[i % 10].pubkey, height: 2, coinbase: false });
+}
+
+const fee = 1000n;
+const txs = spends.map(({ prevTxid, coin, sk }, i) => {
+  const unsigned = {
+    version: 1,
+    inputs: [{ prevTxid, vout: 0, witness: new Uint8Array(0) }],
+    outputs: [
+      { value: 60_000_000n, pubkey: accounts[(i + 1) % 10].pubkey },
+      { value: coin.value - 60_000_000n - fee, pubkey: coin.pubkey },
+    ],
+    locktime: 0,
+  };
+  return signTx(unsigned, [coin], [sk], auxRand);
+});
+const coinbaseValue = subsidyAt(HEIGHT, DEVNET) + fee * BigInt(TXS);
+const built = buildBlock(
+  {
+    prevHash: bytesToHex(sha256(utf8("bench parent"))),
+    height: HEIGHT,
+    time: DEVNET.genesis.time + 10_000,
+    coinbaseOutputs: [{ value: coinbaseValue, pubkey: accounts[0].pubkey }],
+    txs,
+  },
+  DEVNET,
+);
+const raw = encodeBlock(built);
+
+// What verifying the signatures alone takes: the (signature, message, key) triples, computed beforehand.
+const triples = txs.map((tx, i) => [tx.inputs[0].witness, sighash(tx, [spends[i].coin], 0), spends[i].coin.pubkey]);
+
+function verifyAll(list = triples) {
+  const t0 = performance.now();
+  for (const [sig, msg, pk] of list) if (!verifySchnorr(sig, msg, pk)) throw new Error("a bench signature did not verify");
+  return performance.now() - t0;
+}
+
+function validateBlock() {
+  // A fresh decode per round, as a node would have it: txids computed by the decoder, nothing else cached.
+  const d = decodeBlock(raw);
+  if (!d.ok) throw new Error(`bench block does not decode: ${d.detail}`);
+  const t0 = performance.now();
+  const body = checkBlockBody(d.block, DEVNET);
+  if (!body.ok) throw new Error(`bench block body: ${body.reason} ${body.detail ?? ""}`);
+  const r = connectBlockTxs(d.block, HEIGHT, utxos, DEVNET);
+  if (!r.ok) throw new Error(`bench block connect: ${r.reason} ${r.detail ?? ""}`);
+  return performance.now() - t0;
+}
+
+function timeDecode() {
+  const t0 = performance.now();
+  const d = decodeBlock(raw);
+  const ms = performance.now() - t0;
+  if (!d.ok) throw new Error("bench block does not decode");
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+// Warm up the JIT on the curve arithmetic, then alternate so machine noise falls on both alike.
+verifyAll(triples.slice(0, 200));
+const verifyMs = [];
+const validateMs = [];
+const decodeMs = [];
+for (let r = 0; r < ROUNDS; r++) {
+  verifyMs.push(verifyAll());
+  validateMs.push(validateBlock());
+  decodeMs.push(timeDecode());
+}
+
+const v = median(verifyMs);
+const b = median(validateMs);
+const ratio = b / v;
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+console.log(
+  `block: ${TXS} txs (1 input, 2 outputs each) + coinbase, ${raw.length.toLocaleString("en-US")} bytes; UTXO set ${utxos.size.toLocaleString("en-US")} coins; median of ${ROUNDS} rounds`,
+);
+console.log(`signature verifications/s (BIP340 alone):   ${fmt((TXS / v) * 1000)}  (${v.toFixed(1)} ms for ${TXS})`);
+console.log(`block validation tx/s (body + connect):     ${fmt((TXS / b) * 1000)}  (${b.toFixed(1)} ms for the block)`);
+console.log(`decode of the block (not in the ratio):     ${median(decodeMs).toFixed(1)} ms`);
+console.log(
+  `ratio validate / verify-only:               ${ratio.toFixed(3)}x  (target <= ${TARGET}x: ${ratio <= TARGET ? "met" : "MISSED"})`,
+);
