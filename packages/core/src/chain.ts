@@ -107,6 +107,12 @@ export interface ChainOptions {
   sigCache?: SigCache;
 }
 
+/** An invalid entry keeps `formatReject` text; split it back so the reason stays the stable string. */
+function storedReject(e: BlockIndexEntry): Reject {
+  const [reason, ...rest] = (e.invalidReason ?? "invalid").split(": ");
+  return reject(reason, rest.length ? rest.join(": ") : undefined);
+}
+
 /** Blocks refused for these are not remembered: their header may be fine and the body or clock wrong. */
 const NOT_REMEMBERED = new Set(["high-hash", "prev-blk-not-found", "time-too-new", "bad-txnmrklroot"]);
 
@@ -271,7 +277,7 @@ export class ChainState {
     const known = this.index.get(hash);
     if (known) {
       if (known.status === "invalid") {
-        return { ...reject(known.invalidReason ?? "invalid"), hash, remembered: true };
+        return { ...storedReject(known), hash, remembered: true };
       }
       if (known.hasData) return { ...reject("duplicate", `block ${hash} is already known`), hash, remembered: true };
     }
@@ -320,10 +326,7 @@ export class ChainState {
     } finally {
       this.recent.delete(hash);
     }
-    if (entry.status === "invalid") {
-      const [reason, ...rest] = (entry.invalidReason ?? "invalid").split(": ");
-      return { ...reject(reason, rest.length ? rest.join(": ") : undefined), hash, remembered: true };
-    }
+    if (entry.status === "invalid") return { ...storedReject(entry), hash, remembered: true };
     return { ok: true, hash, height: entry.height, active: this.isActive(entry) };
   }
 
