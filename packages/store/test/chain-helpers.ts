@@ -1,0 +1,124 @@
+import {
+  type Amount,
+  type Block,
+  type BlockIndexEntry,
+  blockHash,
+  buildBlock,
+  bytesToHex,
+  type ChainBackend,
+  ChainState,
+  DEVNET,
+  devnetAccounts,
+  encodeCoin,
+  encodeIndexEntry,
+  type NetworkParams,
+  signTx,
+  subsidyAt,
+  type Transaction,
+  verifyLedger,
+} from "@utxolab/core";
+import { expect } from "vitest";
+
+export const params: NetworkParams = DEVNET;
+const accounts = devnetAccounts();
+const FEE = 1000n;
+/** a fixed clock far after every block time used here, so `time-too-new` never depends on the real date */
+export const NOW = params.genesis.time + 10_000_000;
+
+export const openChain = (backend: ChainBackend, p: NetworkParams = params) => ChainState.open(p, backend, { now: () => NOW });
+
+/** Up to `n` payments between devnet accounts, each spending one of the payer's spendable coins on the active chain. */
+export function payments(cs: ChainState, height: number, n: number): Transaction[] {
+  const txs: Transaction[] = [];
+  const used = new Set<string>();
+  for (let k = 0; k < 10 && txs.length < n; k++) {
+    const payer = accounts[(height + k) % accounts.length];
+    const payee = accounts[(height + k + 1) % accounts.length];
+    const coins = cs.utxos
+      .coinsOf(bytesToHex(payer.pubkey))
+      .filter((c) => !c.coin.coinbase || c.coin.height === 0 || c.coin.height + params.coinbaseMaturity <= height)
+      .filter((c) => c.coin.value > FEE * 3n && !used.has(`${c.txid}:${c.vout}`))
+      .sort((a, b) => (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
+    const c = coins[0];
+    if (!c) continue;
+    used.add(`${c.txid}:${c.vout}`);
+    const pay = (c.coin.value - FEE) / 3n;
+    const tx: Transaction = {
+      version: 1,
+      inputs: [{ prevTxid: c.txid, vout: c.vout, witness: new Uint8Array(64) }],
+      outputs: [
+        { value: pay as Amount, pubkey: payee.pubkey },
+        { value: (c.coin.value - FEE - pay) as Amount, pubkey: payer.pubkey },
+      ],
+      locktime: 0,
+    };
+    txs.push(signTx(tx, [c.coin], [payer.sk], new Uint8Array(32)));
+  }
+  return txs;
+}
+
+/** A block on `parent`; `tag` makes sibling blocks differ. Fees are claimed by the coinbase. */
+export function blockOn(parent: BlockIndexEntry, txs: Transaction[] = [], tag = 0, payTo = accounts[0].pubkey): Block {
+  const height = parent.height + 1;
+  return buildBlock(
+    {
+      prevHash: parent.hash,
+      height,
+      time: parent.header.time + 60,
+      coinbaseOutputs: [{ value: (subsidyAt(height, params) + FEE * BigInt(txs.length)) as Amount, pubkey: payTo }],
+      coinbaseExtra: Uint8Array.of(tag),
+      txs,
+    },
+    params,
+  );
+}
+
+export async function submitOk(cs: ChainState, block: Block): Promise<void> {
+  const r = await cs.submitBlock(block);
+  if (!r.ok) throw new Error(`block refused: ${r.reason} ${r.detail ?? ""}`);
+}
+
+/** Mines `n` blocks on the tip, each with up to `perBlock` payments. */
+export async function mine(cs: ChainState, n: number, perBlock = 2): Promise<void> {
+  for (let i = 0; i < n; i++) await submitOk(cs, blockOn(cs.tip, payments(cs, cs.height + 1, perBlock)));
+}
+
+/** Mines `n` coinbase-only blocks on `parent`, returns the last entry. */
+export async function branch(cs: ChainState, parent: BlockIndexEntry, n: number, tag: number): Promise<BlockIndexEntry> {
+  let p = parent;
+  for (let i = 0; i < n; i++) {
+    const b = blockOn(p, [], tag);
+    await submitOk(cs, b);
+    const e = cs.getEntry(blockHash(b.header));
+    if (!e) throw new Error("submitted block is not indexed");
+    p = e;
+  }
+  return p;
+}
+
+/** The UTXO set as sorted `outpoint=coin bytes` lines: equal strings mean byte-equal sets. */
+export function utxoSnapshot(cs: ChainState): string[] {
+  return [...cs.utxos.entries()].map((e) => `${e.txid}:${e.vout}=${bytesToHex(encodeCoin(e.coin))}`).sort();
+}
+
+/** The block index as sorted `hash=entry bytes|work` lines. */
+export function indexSnapshot(cs: ChainState): string[] {
+  return [...cs.index.values()].map((e) => `${e.hash}=${bytesToHex(encodeIndexEntry(e))}|${e.chainWork}`).sort();
+}
+
+export async function activeBlocks(cs: ChainState): Promise<{ height: number; block: Block }[]> {
+  const out: { height: number; block: Block }[] = [];
+  for (let h = 0; h <= cs.height; h++) {
+    const block = await cs.getBlock(cs.atHeight(h)!.hash);
+    if (!block) throw new Error(`block at height ${h} is missing`);
+    out.push({ height: h, block });
+  }
+  return out;
+}
+
+/** Replays the active chain from its stored blocks and compares with the live UTXO set. */
+export async function expectLedgerOk(cs: ChainState): Promise<void> {
+  const report = await verifyLedger(await activeBlocks(cs), cs.utxos.entries(), params);
+  expect(report.problems).toEqual([]);
+  expect(report.height).toBe(cs.height);
+}
