@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
+import { RpcClient } from "@utxolab/wallet";
+import { intOption, parse, UsageError } from "./args.js";
+
+export const DEVNET_USAGE =
+  "utxolab devnet [--nodes N] [--dir DIR] [--reset] [--automine | --mine-interval MS | --no-mining] [--mine-to ADDRESS] [--base-port N] [--quiet]";
+
+const CLI = fileURLToPath(new URL("../bin/utxolab.js", import.meta.url));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = createServer();
+    s.once("error", () => r(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => r(true)));
+  });
+}
+
+interface Member {
+  name: string;
+  proc: ChildProcess;
+  datadir: string;
+  rpcUrl: string;
+  p2pUrl: string;
+  exit: Promise<number | null>;
+}
+
+function startMember(name: string, args: string[], quiet: boolean): Promise<Member> {
+  const proc = spawn(process.execPath, [CLI, "node", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const datadir = args[args.indexOf("--datadir") + 1];
+  let rpcUrl = "";
+  let p2pUrl = "";
+  const exit = new Promise<number | null>((r) => proc.on("exit", (c) => r(c)));
+  return new Promise((resolveStart, reject) => {
+    let ready = false;
+    let buf = "";
+    const lines: string[] = [];
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      let i = buf.indexOf("\n");
+      while (i >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        i = buf.indexOf("\n");
+        lines.push(line);
+        const rm = /^rpc (http:\/\/\S+)\/rpc/.exec(line);
+        if (rm) rpcUrl = rm[1];
+        const pm = /^p2p (ws:\/\/\S+)/.exec(line);
+        if (pm) p2pUrl = pm[1];
+        if (!ready && line.startsWith("chain at height")) {
+          ready = true;
+          resolveStart({ name, proc, datadir, rpcUrl, p2pUrl, exit });
+        } else if (ready && !quiet) {
+          console.log(`[${name}] ${line}`);
+        }
+      }
+    };
+    proc.stdout?.on("data", onData);
+    proc.stderr?.on("data", onData);
+    exit.then((code) => {
+      if (!ready) reject(new Error(`${name} exited with code ${code} before it was ready:\n${lines.join("\n")}`));
+    });
+  });
+}
+
+export async function runDevnet(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    {
+      nodes: { type: "string" },
+      dir: { type: "string" },
+      reset: { type: "boolean" },
+      automine: { type: "boolean" },
+      "mine-interval": { type: "string" },
+      "no-mining": { type: "boolean" },
+      "mine-to": { type: "string" },
+      "base-port": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    DEVNET_USAGE,
+  );
+  const n = intOption(values.nodes, "nodes", 1, 16) ?? 3;
+  const base = intOption(values["base-port"], "base-port", 1024, 65000) ?? 18443;
+  const interval = intOption(values["mine-interval"], "mine-interval", 1, 86_400_000);
+  if ([values.automine, interval !== undefined, values["no-mining"]].filter(Boolean).length > 1) {
+    throw new UsageError(`choose one of --automine, --mine-interval MS, --no-mining\nusage: ${DEVNET_USAGE}`);
+  }
+  const accounts = devnetAccounts().map((a) => encodeAddress(a.pubkey, DEVNET.hrp));
+  const mineTo = values["mine-to"] ?? accounts[9];
+  const dir = resolve(values.dir ?? ".devnet");
+  if (values.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  console.log(`starting a devnet of ${n} node(s) in ${dir}${values.reset ? " (reset)" : ""}`);
+  const members: Member[] = [];
+  const stopAll = async () => {
+    for (const m of members) m.proc.kill("SIGTERM");
+    await Promise.all(members.map((m) => m.exit));
+  };
+  try {
+    for (let i = 0; i < n; i++) {
+      const name = `node${i}`;
+      const datadir = join(dir, name);
+      const rpcPort = (await portFree(base + 2 * i)) ? base + 2 * i : 0;
+      const p2pPort = (await portFree(base + 2 * i + 1)) ? base + 2 * i + 1 : 0;
+      const a = ["--datadir", datadir, "--rpc-port", String(rpcPort), "--p2p-port", String(p2pPort)];
+      for (const m of members) a.push("--peer", m.p2pUrl);
+      // One miner keeps the devnet moving; the others follow over P2P.
+      if (i === 0 && !values["no-mining"]) {
+        a.push("--mine-to", mineTo);
+        if (interval !== undefined) a.push("--mine-interval", String(interval));
+        else a.push("--automine");
+      }
+      members.push(await startMember(name, a, values.quiet === true));
+    }
+  } catch (e) {
+    await stopAll();
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  }
+
+  const token = readFileSync(join(members[0].datadir, "rpc.cookie"), "utf8").trim();
+  const rpc = new RpcClient({ url: members[0].rpcUrl, token });
+  const info = await rpc.call<{ height: number; bestBlockHash: string }>("getblockchaininfo", []);
+  console.log("");
+  console.log(`devnet ready: height ${info.height}, tip ${info.bestBlockHash}`);
+  console.log(`mining: ${values["no-mining"] ? "off" : interval !== undefined ? `node0 every ${interval} ms` : "node0 mines a block as soon as a transaction arrives (--automine)"}, rewards to ${mineTo}`);
+  console.log("");
+  console.log("nodes:");
+  for (const m of members) {
+    console.log(`  ${m.name}  rpc ${m.rpcUrl}  p2p ${m.p2pUrl}  token ${join(m.datadir, "rpc.cookie")}`);
+  }
+  console.log("");
+  console.log(`web page: ${members[0].rpcUrl}/`);
+  console.log("");
+  console.log("devnet accounts (public keys: for this devnet only):");
+  for (const [i, a] of accounts.entries()) {
+    const ai = await rpc.call<{ spendable: string; immature: string; balance: string }>("getaddressinfo", [a]);
+    console.log(`  ${i}  ${a}  ${formatCoins(BigInt(ai.balance)).padStart(14)} coins${ai.immature !== "0" ? ` (${formatCoins(BigInt(ai.immature))} immature)` : ""}`);
+  }
+  console.log("");
+  console.log(`try: utxolab wallet import-devnet --insecure-devnet --datadir ${members[0].datadir} --rpc ${members[0].rpcUrl}`);
+  console.log("Ctrl-C stops every node; running this again resumes the same chain (--reset starts over).");
+
+  return new Promise<number>((resolveRun) => {
+    let stopping = false;
+    const shutdown = () => {
+      if (stopping) return;
+      stopping = true;
+      console.log("\nstopping the devnet...");
+      stopAll().then(() => {
+        console.log("devnet stopped");
+        resolveRun(0);
+      });
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+    for (const m of members) {
+      m.exit.then((code) => {
+        if (!stopping) {
+          console.error(`${m.name} exited unexpectedly (code ${code}); stopping the devnet`);
+          stopping = true;
+          stopAll().then(() => resolveRun(1));
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,15 @@
+import { blockHash, DEVNET, encodeAddress, formatCoins, genesisBlock, txid } from "@utxolab/core";
+
+/** Prints the devnet genesis block and the ten public devnet accounts. */
+export function runGenesis(): number {
+  const g = genesisBlock(DEVNET);
+  console.log(`devnet genesis block ${blockHash(g.header)}`);
+  console.log(`  time ${g.header.time} (${new Date(g.header.time * 1000).toISOString()}), bits 0x${g.header.bits.toString(16)}, nonce ${g.header.nonce}`);
+  console.log(`  coinbase ${txid(g.txs[0])}`);
+  console.log("");
+  console.log("devnet accounts (public keys, for local use only; `utxolab wallet import-devnet` imports them):");
+  g.txs[0].outputs.forEach((o, i) => {
+    console.log(`  account ${i}  ${encodeAddress(o.pubkey, DEVNET.hrp)}  ${formatCoins(o.value)} coins`);
+  });
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { runWalletCommand } from "@utxolab/wallet";
+import { UsageError } from "./args.js";
+import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
+import { runGenesis } from "./genesis-command.js";
+import { NODE_USAGE, runNode } from "./node-command.js";
+import { RPC_USAGE, runRpc } from "./rpc-command.js";
+
+const HELP = `utxolab: a teaching UTXO blockchain node
+
+  ${NODE_USAGE}
+  ${RPC_USAGE}
+  ${DEVNET_USAGE}
+  utxolab wallet COMMAND ...        (create, import, import-devnet, address, addresses, balance, utxos, history, send, mktx, sign, broadcast; utxolab wallet help)
+  utxolab genesis                   prints the devnet genesis block and the ten devnet accounts
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "node":
+      return runNode(rest);
+    case "rpc":
+      return runRpc(rest);
+    case "wallet":
+      return runWalletCommand(rest, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env });
+    case "devnet":
+      return runDevnet(rest);
+    case "genesis":
+      return runGenesis();
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(HELP);
+      return cmd === undefined ? 1 : 0;
+    default:
+      console.error(`unknown command "${cmd}"\n\n${HELP}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // Exit at once: lingering keep-alive sockets must not hold a finished command open.
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) console.error(`error: ${e.message}`);
+    else console.error(`error: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,88 @@
+import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxolab/node";
+import { intOption, parse } from "./args.js";
+
+export const NODE_USAGE =
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES]";
+
+/** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
+export async function runNode(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    {
+      datadir: { type: "string" },
+      network: { type: "string" },
+      "rpc-port": { type: "string" },
+      "p2p-port": { type: "string" },
+      "rpc-bind": { type: "string" },
+      "p2p-bind": { type: "string" },
+      peer: { type: "string", multiple: true },
+      "mine-to": { type: "string" },
+      automine: { type: "boolean" },
+      "mine-interval": { type: "string" },
+      memory: { type: "boolean" },
+      "rpc-token": { type: "string" },
+      maxmempool: { type: "string" },
+    },
+    NODE_USAGE,
+  );
+  let node: UtxoNode;
+  try {
+    node = await UtxoNode.start({
+      datadir: values.datadir,
+      memory: values.memory,
+      network: values.network,
+      rpcPort: intOption(values["rpc-port"], "rpc-port", 0, 65535) ?? DEFAULT_RPC_PORT,
+      p2pPort: intOption(values["p2p-port"], "p2p-port", 0, 65535) ?? DEFAULT_P2P_PORT,
+      rpcBind: values["rpc-bind"],
+      p2pBind: values["p2p-bind"],
+      peers: values.peer,
+      mineTo: values["mine-to"],
+      automine: values.automine,
+      mineIntervalMs: intOption(values["mine-interval"], "mine-interval", 1, 86_400_000),
+      rpcToken: values["rpc-token"],
+      mempoolMaxBytes: intOption(values.maxmempool, "maxmempool", 10_000, 10_000_000_000),
+      log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { port?: number };
+    if (err.code === "EADDRINUSE") {
+      console.error(`error: port ${err.port ?? ""} is already in use (another node running?). Pass --rpc-port N / --p2p-port N, or 0 for any free port.`);
+    } else if (e instanceof ConfigError || err.name === "StoreError") {
+      console.error(`error: ${err.message}`);
+    } else {
+      console.error(`error: the node could not start: ${err.message}`);
+    }
+    return 1;
+  }
+  console.log(`utxolab node on ${node.params.name}, datadir ${values.memory && !values.datadir ? "(memory)" : node.datadir}`);
+  console.log(`rpc ${node.rpc.url}/rpc (token ${node.cookiePath ? `in ${node.cookiePath}` : "from --rpc-token"})`);
+  console.log(`p2p ${node.peers.url}`);
+  console.log(`web ${node.rpc.url}/`);
+  console.log(`chain at height ${node.chain.height}, tip ${node.chain.tip.hash}`);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const shutdown = (why: string) => {
+      if (++signals > 1) {
+        console.error("second signal: exiting without waiting");
+        process.exit(1);
+      }
+      console.log(`${why}: stopping (finishing the current block, closing the database)`);
+      node.stop().then(
+        () => {
+          console.log("stopped cleanly");
+          resolve(0);
+        },
+        (e) => {
+          console.error(`error while stopping: ${(e as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    node.onStopped = () => {
+      console.log("stopped cleanly (rpc stop)");
+      resolve(0);
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+}

@@ -1,0 +1,66 @@
+import { formatCoins } from "@utxolab/core";
+
+/** What the node reports: one of these per block, transaction, reorganization or peer change. */
+export type NodeEvent =
+  | { type: "block"; height: number; hash: string; txs: number; fees: bigint; time: number; size: number }
+  | { type: "block-disconnected"; height: number; hash: string }
+  | { type: "block-rejected"; hash: string; reason: string; detail?: string; source: string }
+  | { type: "tx"; txid: string; fee: bigint; size: number; source: string }
+  | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
+  | { type: "tx-removed"; txid: string; why: string }
+  | { type: "reorg"; from: { hash: string; height: number }; to: { hash: string; height: number }; fork: { hash: string; height: number }; depth: number }
+  | { type: "peer"; line: string }
+  | { type: "info"; line: string };
+
+export type EventListener = (e: NodeEvent) => void;
+
+const short = (h: string) => `${h.slice(0, 16)}…`;
+
+/** Fee rate in units per byte with two decimals, computed exactly from bigint fee and size. */
+export function feeRateText(fee: bigint, size: number): string {
+  const hundredths = (fee * 100n) / BigInt(Math.max(size, 1));
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
+}
+
+/** One readable line per event, as the node prints it. */
+export function formatEvent(e: NodeEvent): string {
+  switch (e.type) {
+    case "block":
+      return `block connected: height ${e.height} ${e.hash} (${e.txs} tx, fees ${formatCoins(e.fees)} coins)`;
+    case "block-disconnected":
+      return `block disconnected: height ${e.height} ${e.hash}`;
+    case "block-rejected":
+      return `block rejected from ${e.source}: ${short(e.hash)} ${e.reason}${e.detail ? `: ${e.detail}` : ""}`;
+    case "tx":
+      return `tx accepted from ${e.source}: ${e.txid} fee ${e.fee} units (${feeRateText(e.fee, e.size)} units/byte, ${e.size} bytes)`;
+    case "tx-rejected":
+      return `tx rejected from ${e.source}: ${e.txid} ${e.reason}${e.detail ? `: ${e.detail}` : ""}`;
+    case "tx-removed":
+      return `tx removed from pool: ${e.txid} (${e.why})`;
+    case "reorg":
+      return `reorganization: from ${short(e.from.hash)} at height ${e.from.height} to ${short(e.to.hash)} at height ${e.to.height}, depth ${e.depth} (fork at ${e.fork.height})`;
+    case "peer":
+    case "info":
+      return e.line;
+  }
+}
+
+/** Fans events out to listeners (the console, the web page); a failing listener never stops the node. */
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  on(l: EventListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  emit(e: NodeEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // a broken listener (a closed socket) must not affect the others
+      }
+    }
+  }
+}

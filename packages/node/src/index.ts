@@ -1,0 +1,7 @@
+export * from "./chainindex.js";
+export * from "./events.js";
+export * from "./miner.js";
+export * from "./node.js";
+export * from "./peers.js";
+export * from "./rpc/errors.js";
+export * from "./rpc/server.js";

@@ -1,0 +1,106 @@
+import {
+  type Amount,
+  type Block,
+  type BlockHeader,
+  blockHash,
+  checkProofOfWork,
+  headerHashNoMemo,
+  makeCoinbase,
+  merkleRoot,
+  randomSecretKey,
+  type SubmitResult,
+  subsidyAt,
+  txid,
+} from "@utxolab/core";
+import type { UtxoNode } from "./node.js";
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Builds blocks from the pool's template and searches nonces without blocking RPC. */
+export class Miner {
+  private timer: NodeJS.Timeout | undefined;
+  private pendingAuto = false;
+  private stopped = false;
+
+  constructor(private readonly node: UtxoNode) {}
+
+  /** A block paying subsidy + fees to `pubkey`, on top of the current tip. */
+  async buildBlock(pubkey: Uint8Array): Promise<Block> {
+    const chain = this.node.chain;
+    const tip = chain.tip;
+    const height = tip.height + 1;
+    const tpl = this.node.mempool.template({ maxBlockSize: chain.params.maxBlockSize, coinbaseReserve: 1000 });
+    const value = (subsidyAt(height, chain.params) + tpl.fees) as Amount;
+    // A few random bytes keep two miners' coinbases (and blocks) apart.
+    const coinbase = makeCoinbase(height, [{ value, pubkey }], randomSecretKey().slice(0, 8));
+    const txs = [coinbase, ...tpl.txs];
+    const now = Math.floor(this.node.now());
+    const header: BlockHeader = {
+      version: 1,
+      prevHash: tip.hash,
+      merkleRoot: merkleRoot(txs.map(txid)),
+      time: Math.max(now, chain.medianTimePast(tip) + 1),
+      bits: chain.params.bits,
+      nonce: 0,
+    };
+    for (let tries = 0; !checkProofOfWork(headerHashNoMemo(header), header.bits, chain.params.powLimit); tries++) {
+      header.nonce = (header.nonce + 1) >>> 0;
+      if (header.nonce === 0) header.time++;
+      if (tries % 2000 === 1999) await yieldToLoop();
+    }
+    const solved = { ...header };
+    blockHash(solved);
+    return { header: solved, txs };
+  }
+
+  async mineOne(pubkey: Uint8Array): Promise<SubmitResult> {
+    const block = await this.buildBlock(pubkey);
+    return this.node.submitBlock(block, "miner");
+  }
+
+  /** Mines `n` blocks in a row; stops at the first refusal (which means a bug, and is reported). */
+  async generate(n: number, pubkey: Uint8Array): Promise<string[]> {
+    const hashes: string[] = [];
+    for (let i = 0; i < n && !this.stopped; i++) {
+      const r = await this.mineOne(pubkey);
+      if (!r.ok) throw new Error(`mined block refused: ${r.reason}${r.detail ? `: ${r.detail}` : ""}`);
+      hashes.push(r.hash);
+      await yieldToLoop();
+    }
+    return hashes;
+  }
+
+  /** --automine: a block as soon as a transaction enters the pool (coalesced). */
+  enableAutomine(pubkey: Uint8Array): void {
+    this.node.mempool.addListener({
+      accepted: () => {
+        if (this.pendingAuto || this.stopped) return;
+        this.pendingAuto = true;
+        setTimeout(() => {
+          this.pendingAuto = false;
+          if (this.stopped || this.node.mempool.size === 0) return;
+          this.mineOne(pubkey).catch((e) => this.node.info(`automine failed: ${(e as Error).message}`));
+        }, 20);
+      },
+    });
+  }
+
+  /** --mine-interval MS: a block every interval, whether or not the pool has transactions. */
+  startInterval(ms: number, pubkey: Uint8Array): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      try {
+        await this.mineOne(pubkey);
+      } catch (e) {
+        this.node.info(`interval mining failed: ${(e as Error).message}`);
+      }
+      if (!this.stopped) this.timer = setTimeout(tick, ms);
+    };
+    this.timer = setTimeout(tick, ms);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

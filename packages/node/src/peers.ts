@@ -1,0 +1,90 @@
+import { type Block, type BlockHeader, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
+import { P2PNode, type P2PHost } from "@utxolab/p2p";
+import type { UtxoNode } from "./node.js";
+
+export interface PeerLayer {
+  readonly url: string;
+  readonly p2p: P2PNode;
+  announceTx(txid: Hash): void;
+  announceBlock(hash: Hash): void;
+  addPeer(url: string): void;
+  peerInfo(): { id: number; url: string; inbound: boolean; height: number; banScore: number }[];
+  close(): Promise<void>;
+}
+
+/** Reasons for which a peer is not to blame: policy, or a block we simply cannot place yet. */
+const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
+
+/** What the peer layer may ask of the node: answers from the chain and the pool, submissions through the node. */
+function hostFor(node: UtxoNode): P2PHost {
+  const chain = node.chain;
+  return {
+    genesisHash: node.genesisHash,
+    userAgent: "utxolab/0.1",
+    bestHeight: () => chain.height,
+    locator: () => chain.locator(),
+    headersAfter: (locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[] => {
+      let fork = chain.genesis;
+      for (const h of locator) {
+        const e = chain.getEntry(h);
+        if (e && chain.isActive(e)) {
+          fork = e;
+          break;
+        }
+      }
+      const out: BlockHeader[] = [];
+      for (let h = fork.height + 1; h <= chain.height && out.length < max; h++) {
+        const e = chain.atHeight(h);
+        if (!e) break;
+        out.push(e.header);
+        if (stop && e.hash === stop) break;
+      }
+      return out;
+    },
+    hasBlock: (hash: Hash) => chain.getEntry(hash)?.hasData === true,
+    getBlock: async (hash: Hash) => {
+      const e = chain.getEntry(hash);
+      if (!e?.hasData) return undefined;
+      const b = await chain.getBlock(hash);
+      return b ? encodeBlock(b) : undefined;
+    },
+    submitBlock: async (block: Block) => {
+      const r = await node.submitBlock(block, "peer");
+      if (r.ok) return { ok: true as const, active: r.active };
+      return {
+        ok: false as const,
+        reason: r.reason,
+        detail: r.detail,
+        misbehaving: !NOT_MISBEHAVING_BLOCK.has(r.reason),
+        missingParent: r.reason === "prev-blk-not-found",
+      };
+    },
+    hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),
+    getTx: (txid: Hash) => {
+      const e = node.mempool.get(txid);
+      return e ? encodeTx(e.tx) : undefined;
+    },
+    submitTx: (tx: Transaction) => {
+      const r = node.submitTx(tx, "peer", { allowOrphan: true });
+      if (r.ok) return { ok: true as const };
+      return { ok: false as const, reason: r.reason, detail: r.detail, misbehaving: r.consensus === true && !r.missingInputs, orphan: r.orphaned };
+    },
+    log: (line: string) => node.emit({ type: "peer", line }),
+  };
+}
+
+export async function createPeerLayer(node: UtxoNode, opts: { port: number; bind: string; peers: string[] }): Promise<PeerLayer> {
+  const p2p = new P2PNode(hostFor(node), { port: opts.port, bind: opts.bind, peers: opts.peers, params: node.params });
+  await p2p.start();
+  return {
+    get url() {
+      return p2p.url;
+    },
+    p2p,
+    announceTx: (id) => p2p.announceTx(id),
+    announceBlock: (h) => p2p.announceBlock(h),
+    addPeer: (url) => p2p.addPeer(url),
+    peerInfo: () => p2p.peers().map((p) => ({ id: p.id, url: p.url, inbound: p.inbound, height: p.height, banScore: p.banScore, userAgent: p.userAgent })),
+    close: () => p2p.close(),
+  };
+}

@@ -1,0 +1,377 @@
+import {
+  type Block,
+  type BlockIndexEntry,
+  bytesToHex,
+  decodeBlock,
+  decodeTx,
+  encodeAddress,
+  encodeBlock,
+  encodeTx,
+  formatCoins,
+  type Hash,
+  isCoinbase,
+  subsidyAt,
+  type Transaction,
+  txid,
+  txSize,
+  verifyLedger,
+} from "@utxolab/core";
+import type { UtxoNode } from "../node.js";
+import { RPC, RpcError } from "./errors.js";
+import { Params } from "./params.js";
+
+export type MethodTable = Record<string, (params: unknown[]) => unknown | Promise<unknown>>;
+
+/** Reasons that mean "the inputs are not there" get -25; "already in the chain" -27; other rule breaks -26. */
+export function txRejectError(r: { reason: string; detail?: string }): RpcError {
+  const data = r.detail;
+  if (r.reason === "bad-txns-inputs-missingorspent") return new RpcError(RPC.VERIFY_ERROR, r.reason, data);
+  if (r.reason === "txn-already-known") return new RpcError(RPC.ALREADY_IN_CHAIN, r.reason, data);
+  return new RpcError(RPC.VERIFY_REJECTED, r.reason, data);
+}
+
+export function methods(node: UtxoNode): MethodTable {
+  const chain = node.chain;
+  const params = node.params;
+  const hrp = params.hrp;
+  const addr = (pk: Uint8Array) => encodeAddress(pk, hrp);
+
+  const confirmations = (e: BlockIndexEntry) => (chain.isActive(e) ? chain.height - e.height + 1 : -1);
+
+  const entryOf = (hash: Hash): BlockIndexEntry => {
+    const e = chain.getEntry(hash);
+    if (!e || !e.hasData) throw new RpcError(RPC.NOT_FOUND, `block not found: ${hash}`);
+    return e;
+  };
+
+  const blockOf = async (e: BlockIndexEntry): Promise<Block> => {
+    const b = await chain.getBlock(e.hash);
+    if (!b) throw new RpcError(RPC.NOT_FOUND, `block not found: ${e.hash}`);
+    return b;
+  };
+
+  /** The value and key an input spends, from the chain, the pool, or the index of confirmed txs. */
+  const spentOutput = async (prev: Hash, vout: number) => {
+    const c = chain.utxos.getCoin(prev, vout);
+    if (c) return { value: c.value, pubkey: c.pubkey };
+    const p = node.mempool.get(prev);
+    if (p) return p.tx.outputs[vout];
+    const loc = node.index.txs.get(prev);
+    if (loc) {
+      const b = await chain.getBlock(loc.block);
+      return b?.txs[loc.index].outputs[vout];
+    }
+    return undefined;
+  };
+
+  const txVerbose = async (tx: Transaction, where?: { block: Hash; height: number }) => {
+    const id = txid(tx);
+    const cb = isCoinbase(tx);
+    const inputs = [];
+    let valueIn = 0n;
+    let known = !cb;
+    for (const i of tx.inputs) {
+      const prev = cb ? undefined : await spentOutput(i.prevTxid, i.vout);
+      if (prev) valueIn += prev.value;
+      else known = false;
+      inputs.push({
+        prevTxid: i.prevTxid,
+        vout: i.vout,
+        witness: bytesToHex(i.witness),
+        ...(prev ? { value: prev.value.toString(), address: addr(prev.pubkey) } : {}),
+      });
+    }
+    let valueOut = 0n;
+    const outputs = tx.outputs.map((o, n) => {
+      valueOut += o.value;
+      const spentBy = node.index.spentBy.get(`${id}:${n}`) ?? node.mempool.spenderOf(id, n);
+      return { n, value: o.value.toString(), pubkey: bytesToHex(o.pubkey), address: addr(o.pubkey), ...(spentBy ? { spentBy } : {}) };
+    });
+    const entry = where ? chain.getEntry(where.block) : undefined;
+    return {
+      txid: id,
+      hex: bytesToHex(encodeTx(tx)),
+      size: txSize(tx),
+      version: tx.version,
+      locktime: tx.locktime,
+      coinbase: cb,
+      inputs,
+      outputs,
+      ...(known ? { fee: (valueIn - valueOut).toString() } : {}),
+      ...(entry ? { blockHash: entry.hash, blockHeight: entry.height } : {}),
+      confirmations: entry ? confirmations(entry) : 0,
+      ...(node.mempool.has(id) ? { inMempool: true } : {}),
+    };
+  };
+
+  const decodeTxParam = (hex: string): Transaction => {
+    const d = decodeTx(hex);
+    if (!d.ok) throw new RpcError(RPC.DESERIALIZATION, "tx-decode-failed", d.detail);
+    return d.tx;
+  };
+
+  const findTx = async (id: Hash): Promise<{ tx: Transaction; where?: { block: Hash; height: number } } | undefined> => {
+    const p = node.mempool.get(id);
+    if (p) return { tx: p.tx };
+    const loc = node.index.txs.get(id);
+    if (!loc) return undefined;
+    const b = await chain.getBlock(loc.block);
+    return b ? { tx: b.txs[loc.index], where: { block: loc.block, height: loc.height } } : undefined;
+  };
+
+  const amountFields = (v: bigint) => v.toString();
+
+  return {
+    getblockchaininfo: (p) => {
+      new Params("getblockchaininfo", p, 0);
+      return {
+        network: params.name,
+        genesisHash: node.genesisHash,
+        height: chain.height,
+        bestBlockHash: chain.tip.hash,
+        chainWork: chain.tip.chainWork.toString(),
+        mempoolSize: node.mempool.size,
+        mempoolBytes: node.mempool.bytes,
+        medianTime: chain.medianTimePast(chain.tip),
+      };
+    },
+
+    getblockhash: (p) => {
+      const h = new Params("getblockhash", p, 1).int(0, "height", 0, 0xffffffff);
+      const e = chain.atHeight(h);
+      if (!e) throw new RpcError(RPC.INVALID_PARAMETER, `block height ${h} is out of range: the tip is at height ${chain.height}`);
+      return e.hash;
+    },
+
+    getblock: async (p) => {
+      const ps = new Params("getblock", p, 2);
+      const e = entryOf(ps.hash(0, "hash"));
+      const verbose = ps.bool(1, "verbose");
+      const b = await blockOf(e);
+      if (!verbose) return bytesToHex(encodeBlock(b));
+      const next = chain.isActive(e) ? chain.atHeight(e.height + 1) : undefined;
+      return {
+        hash: e.hash,
+        height: e.height,
+        version: e.header.version,
+        prevHash: e.header.prevHash,
+        merkleRoot: e.header.merkleRoot,
+        time: e.header.time,
+        bits: e.header.bits,
+        nonce: e.header.nonce,
+        txids: b.txs.map(txid),
+        size: e.size,
+        confirmations: confirmations(e),
+        chainWork: e.chainWork.toString(),
+        status: e.status,
+        ...(next ? { nextHash: next.hash } : {}),
+      };
+    },
+
+    getrawtransaction: async (p) => {
+      const ps = new Params("getrawtransaction", p, 2);
+      const id = ps.hash(0, "txid");
+      const verbose = ps.bool(1, "verbose");
+      const f = await findTx(id);
+      if (!f) throw new RpcError(RPC.NOT_FOUND, `no transaction ${id} in the pool or the best chain`);
+      return verbose ? txVerbose(f.tx, f.where) : bytesToHex(encodeTx(f.tx));
+    },
+
+    decoderawtransaction: (p) => {
+      const tx = decodeTxParam(new Params("decoderawtransaction", p, 1).hex(0, "hex"));
+      return txVerbose(tx);
+    },
+
+    sendrawtransaction: (p) => {
+      const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).hex(0, "hex"));
+      const r = node.submitTx(tx, "rpc");
+      if (!r.ok) throw txRejectError(r);
+      return r.txid;
+    },
+
+    testmempoolaccept: (p) => {
+      const list = new Params("testmempoolaccept", p, 1).array(0, "rawtxs");
+      if (list.length === 0 || list.length > 25) {
+        throw new RpcError(RPC.INVALID_PARAMETER, `testmempoolaccept takes 1 to 25 transactions, got ${list.length}`);
+      }
+      return list.map((hex, i) => {
+        if (typeof hex !== "string") throw new RpcError(RPC.INVALID_PARAMS, `testmempoolaccept: item ${i} must be a hex string`);
+        const d = decodeTx(hex);
+        if (!d.ok) return { txid: null, allowed: false, reason: "tx-decode-failed", detail: d.detail };
+        const r = node.mempool.accept(d.tx, { dryRun: true });
+        return r.ok
+          ? { txid: r.txid, allowed: true, fee: r.fee.toString(), size: r.size }
+          : { txid: txid(d.tx), allowed: false, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) };
+      });
+    },
+
+    getrawmempool: (p) => {
+      new Params("getrawmempool", p, 0);
+      return node.mempool.entries().map((e) => e.txid);
+    },
+
+    getmempoolentry: (p) => {
+      const id = new Params("getmempoolentry", p, 1).hash(0, "txid");
+      const e = node.mempool.get(id);
+      if (!e) throw new RpcError(RPC.NOT_FOUND, `transaction ${id} is not in the pool`);
+      return {
+        size: e.size,
+        fee: e.fee.toString(),
+        feeRate: Number((e.fee * 1000n) / BigInt(e.size)) / 1000,
+        ancestors: e.ancestorCount,
+        descendants: e.descendantCount,
+        time: e.time,
+        height: e.height,
+        parents: [...e.parents],
+        children: [...e.children],
+      };
+    },
+
+    gettxout: (p) => {
+      const ps = new Params("gettxout", p, 2);
+      const id = ps.hash(0, "txid");
+      const vout = ps.int(1, "vout", 0, 0xffffffff);
+      if (node.mempool.spenderOf(id, vout)) return null;
+      const c = chain.utxos.getCoin(id, vout);
+      if (c) {
+        return { value: c.value.toString(), address: addr(c.pubkey), confirmations: chain.height - c.height + 1, coinbase: c.coinbase, height: c.height };
+      }
+      const pe = node.mempool.get(id);
+      const o = pe?.tx.outputs[vout];
+      if (o) return { value: o.value.toString(), address: addr(o.pubkey), confirmations: 0, coinbase: false };
+      return null;
+    },
+
+    getaddressinfo: (p) => {
+      const { address, pubkey } = new Params("getaddressinfo", p, 1).address(0, "address", params);
+      const pkHex = bytesToHex(pubkey);
+      const spendHeight = chain.height + 1;
+      let balance = 0n;
+      let spendable = 0n;
+      let immature = 0n;
+      let spending = 0n;
+      const utxos = chain.utxos.coinsOf(pkHex).map(({ txid: t, vout, coin }) => {
+        balance += coin.value;
+        const mature = !coin.coinbase || coin.height === 0 || spendHeight >= coin.height + params.coinbaseMaturity;
+        const spentBy = node.mempool.spenderOf(t, vout);
+        if (!mature) immature += coin.value;
+        else if (spentBy) spending += coin.value;
+        else spendable += coin.value;
+        return { txid: t, vout, value: coin.value.toString(), height: coin.height, coinbase: coin.coinbase, mature, ...(spentBy ? { spentBy } : {}) };
+      });
+      utxos.sort((a, b) => a.height - b.height || a.txid.localeCompare(b.txid) || a.vout - b.vout);
+      let pending = 0n;
+      const pendingUtxos = [];
+      for (const e of node.mempool.entries()) {
+        e.tx.outputs.forEach((o, vout) => {
+          if (bytesToHex(o.pubkey) !== pkHex || node.mempool.spenderOf(e.txid, vout)) return;
+          pending += o.value;
+          pendingUtxos.push({ txid: e.txid, vout, value: o.value.toString() });
+        });
+      }
+      return {
+        address,
+        pubkey: pkHex,
+        balance: amountFields(balance),
+        spendable: amountFields(spendable),
+        immature: amountFields(immature),
+        pending: amountFields(pending),
+        spending: amountFields(spending),
+        utxos,
+        pendingUtxos,
+        balanceCoins: formatCoins(balance),
+      };
+    },
+
+    generatetoaddress: async (p) => {
+      const ps = new Params("generatetoaddress", p, 2);
+      const n = ps.int(0, "nblocks", 1, 10_000);
+      const { pubkey } = ps.address(1, "address", params);
+      return node.miner.generate(n, pubkey);
+    },
+
+    submitblock: async (p) => {
+      const hex = new Params("submitblock", p, 1).hex(0, "hexdata");
+      const d = decodeBlock(hex);
+      if (!d.ok) throw new RpcError(RPC.DESERIALIZATION, "block-decode-failed", d.detail);
+      const r = await node.submitBlock(d.block, "rpc");
+      return r.ok ? null : r.reason;
+    },
+
+    getblocktemplate: (p) => {
+      const ps = new Params("getblocktemplate", p, 1);
+      if (p[0] !== undefined && p[0] !== null) ps.address(0, "address", params);
+      const tip = chain.tip;
+      const height = tip.height + 1;
+      const tpl = node.mempool.template({ maxBlockSize: params.maxBlockSize, coinbaseReserve: 1000 });
+      const subsidy = subsidyAt(height, params);
+      return {
+        height,
+        prevHash: tip.hash,
+        bits: params.bits,
+        time: Math.max(Math.floor(node.now()), chain.medianTimePast(tip) + 1),
+        minTime: chain.medianTimePast(tip) + 1,
+        txs: tpl.txs.map((tx) => ({ txid: txid(tx), hex: bytesToHex(encodeTx(tx)), fee: node.mempool.get(txid(tx))?.fee.toString() ?? "0", size: txSize(tx) })),
+        fees: tpl.fees.toString(),
+        subsidy: subsidy.toString(),
+        coinbaseValue: (subsidy + tpl.fees).toString(),
+      };
+    },
+
+    getpeerinfo: (p) => {
+      new Params("getpeerinfo", p, 0);
+      return node.peers.peerInfo();
+    },
+
+    addnode: (p) => {
+      const url = new Params("addnode", p, 1).string(0, "url");
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch {
+        throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${JSON.stringify(url)} is not a URL; give ws://HOST:PORT`);
+      }
+      if (u.protocol !== "ws:" && u.protocol !== "wss:") {
+        throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${url} must start with ws:// (a peer's P2P address)`);
+      }
+      node.peers.addPeer(url);
+      return null;
+    },
+
+    verifyledger: async (p) => {
+      new Params("verifyledger", p, 0);
+      return chain.run(async () => {
+        const height = chain.height;
+        const blocks = (async function* () {
+          for (let h = 0; h <= height; h++) {
+            const e = chain.atHeight(h) as BlockIndexEntry;
+            const b = await chain.getBlock(e.hash);
+            if (!b) throw new RpcError(RPC.INTERNAL, `block ${e.hash} at height ${h} is missing from storage`);
+            yield { height: h, block: b };
+          }
+        })();
+        const r = await verifyLedger(blocks, chain.utxos.entries(), params);
+        return {
+          height: r.height,
+          utxos: r.utxos,
+          supply: r.supply.toString(),
+          expectedMaxSupply: r.expectedMaxSupply.toString(),
+          negative: r.negative,
+          ok: r.ok,
+          ...(r.problems.length ? { problems: r.problems } : {}),
+        };
+      });
+    },
+
+    stop: (p) => {
+      new Params("stop", p, 0);
+      setTimeout(() => {
+        node.stop().then(
+          () => node.onStopped?.(),
+          () => node.onStopped?.(),
+        );
+      }, 10);
+      return null;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Hash } from "../../core/src/index.js";
+import { NodeProcess, runCli } from "../../../test/helpers/node-process.js";
+import { address, type Spend, genesisCoin, pay } from "../../../test/helpers/txs.js";
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "utxolab-durable-"));
+  dirs.push(d);
+  return d;
+};
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Deterministic pseudo-random delays, so a failure can be replayed. */
+function lcg(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+describe("durability", () => {
+  it("restarts on a consistent, reported tip after SIGKILL at random moments while mining and accepting transactions", async () => {
+    const datadir = tempDir();
+    const rand = lcg(7);
+    const reported: { hash: string; height: number }[] = [];
+    // each devnet account's coin chain: spend, then spend the change, across restarts
+    const coins = new Map<number, Spend>();
+    for (let i = 0; i < 8; i++) coins.set(i, genesisCoin(i));
+
+    for (let round = 0; round < 8; round++) {
+      const node = await NodeProcess.start({ datadir, memory: false });
+      const ledger = await node.rpc("verifyledger");
+      expect(ledger.ok, JSON.stringify(ledger)).toBe(true);
+      expect(ledger.negative).toBe(0);
+      const info = await node.rpc("getblockchaininfo");
+      // every block reported connected before a kill is still on the best chain
+      for (const r of reported) {
+        expect(await node.rpc("getblockhash", r.height), `round ${round}: block ${r.height}`).toBe(r.hash);
+      }
+      expect(info.height).toBeGreaterThanOrEqual(reported.at(-1)?.height ?? 0);
+      // coins whose spend was lost with the pool (not persisted) or confirmed: resync from the chain
+      for (const [i, c] of coins) {
+        const out = await node.rpc("gettxout", c.txid, c.vout);
+        if (!out) {
+          const ai = await node.rpc("getaddressinfo", address(i));
+          const usable = ai.utxos.filter((x: { mature: boolean; spentBy?: string }) => x.mature && !x.spentBy);
+          usable.sort((x: { value: string }, y: { value: string }) => (BigInt(y.value) > BigInt(x.value) ? 1 : -1));
+          const u = usable[0];
+          if (u) coins.set(i, { txid: u.txid, vout: u.vout, value: BigInt(u.value), from: i });
+        }
+      }
+      let stop = false;
+      const work = (async () => {
+        let k = 0;
+        while (!stop) {
+          try {
+            const i = k++ % 8;
+            const c = coins.get(i) as Spend;
+            const p = pay([c], [[(i + 1) % 8, 1_000_000n], [i, c.value - 1_000_000n - 500n]]);
+            const r = await node.rpcRaw("sendrawtransaction", [p.hex]);
+            if (r.body?.result) coins.set(i, { txid: p.txid as Hash, vout: 1, value: c.value - 1_000_000n - 500n, from: i });
+            if (k % 3 === 0) {
+              const hashes = await node.rpc<string[]>("generatetoaddress", 1, address(9));
+              const h = (await node.rpc("getblock", hashes[0], true)).height;
+              reported.push({ hash: hashes[0], height: h });
+            }
+          } catch {
+            return; // the node was killed mid-call
+          }
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 150 + rand() * 600));
+      await node.kill("SIGKILL");
+      stop = true;
+      await work;
+    }
+    const node = await NodeProcess.start({ datadir, memory: false });
+    const final = await node.rpc("verifyledger");
+    expect(final).toMatchObject({ ok: true, negative: 0 });
+    expect(final.height).toBeGreaterThanOrEqual(reported.at(-1)?.height ?? 0);
+    expect(reported.length).toBeGreaterThan(3);
+    await node.stop();
+  });
+
+  it("stops cleanly on SIGTERM and resumes the same chain", async () => {
+    const datadir = tempDir();
+    const a = await NodeProcess.start({ datadir, memory: false });
+    const hashes = await a.rpc<string[]>("generatetoaddress", 5, address(1));
+    expect(await a.kill("SIGTERM")).toBe(0);
+    expect(a.output.join("\n")).toContain("stopped cleanly");
+    const b = await NodeProcess.start({ datadir, memory: false });
+    const info = await b.rpc("getblockchaininfo");
+    expect(info).toMatchObject({ height: 5, bestBlockHash: hashes[4] });
+    await b.stop();
+  });
+
+  it("refuses a second node on the same datadir", async () => {
+    const datadir = tempDir();
+    const a = await NodeProcess.start({ datadir, memory: false });
+    const second = await runCli(["node", "--datadir", datadir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "x"]);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/in use/);
+    expect(second.stderr).toContain(datadir);
+    expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    await a.stop();
+  });
+
+  it("explains a damaged datadir instead of crashing", async () => {
+    const datadir = tempDir();
+    const a = await NodeProcess.start({ datadir, memory: false });
+    await a.rpc("generatetoaddress", 2, address(1));
+    await a.stop();
+    const chainDir = join(datadir, "chain");
+    for (const f of readdirSync(chainDir)) {
+      if (f.endsWith(".ldb") || f.endsWith(".log") || f.startsWith("MANIFEST")) writeFileSync(join(chainDir, f), "garbage, not leveldb");
+    }
+    const r = await runCli(["node", "--datadir", datadir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "x"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(chainDir);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses bad command-line input with a usable message", async () => {
+    const r = await runCli(["node", "--mine-to", "lab1nope", "--memory"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--mine-to: .*lab1nope/);
+    const r2 = await runCli(["node", "--automine", "--memory"]);
+    expect(r2.stderr).toContain("need --mine-to");
+    const r3 = await runCli(["node", "--frobnicate"]);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain("usage: utxolab node");
+  });
+});
