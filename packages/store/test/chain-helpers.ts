@@ -57,6 +57,15 @@ export function payments(cs: ChainState, height: number, n: number): Transaction
   return txs;
 }
 
+/** A block on the tip whose one payment spends more than its input: it passes the context-free checks and fails when connected. */
+export function overspendingBlock(cs: ChainState): Block {
+  const [pay] = payments(cs, cs.height + 1, 1);
+  const spent = cs.utxos.getCoin(pay.inputs[0].prevTxid, pay.inputs[0].vout)!;
+  const payer = accounts.find((a) => bytesToHex(a.pubkey) === bytesToHex(spent.pubkey))!;
+  const greedy: Transaction = { ...pay, outputs: [{ ...pay.outputs[0], value: (spent.value + 10_000n) as Amount }] };
+  return blockOn(cs.tip, [signTx(greedy, [spent], [payer.sk], new Uint8Array(32))]);
+}
+
 /** A block on `parent`; `tag` makes sibling blocks differ. Fees are claimed by the coinbase. */
 export function blockOn(parent: BlockIndexEntry, txs: Transaction[] = [], tag = 0, payTo = accounts[0].pubkey): Block {
   const height = parent.height + 1;

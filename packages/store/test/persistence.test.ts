@@ -1,7 +1,17 @@
-import { blockHash, bytesToHex, devnetAccounts, encodeBlock, encodeUndo, genesisHash, signTx, utf8 } from "@utxolab/core";
+import { blockHash, bytesToHex, encodeBlock, encodeUndo, genesisHash, utf8 } from "@utxolab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../src/index.js";
-import { blockOn, branch, expectLedgerOk, indexSnapshot, mine, openChain, params, payments, utxoSnapshot } from "./chain-helpers.js";
+import {
+  blockOn,
+  branch,
+  expectLedgerOk,
+  indexSnapshot,
+  mine,
+  openChain,
+  overspendingBlock,
+  params,
+  utxoSnapshot,
+} from "./chain-helpers.js";
 import { kinds, type Place } from "./places.js";
 
 describe.each(kinds)("a chain on the $name store", (kind) => {
@@ -98,16 +108,11 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     const cs = await openChain(store);
     await mine(cs, 3, 1);
     const tip = cs.tip;
-    // Spends more than its input: passes the context-free checks, fails when connected.
-    const [pay] = payments(cs, tip.height + 1, 1);
-    const greedy = { ...pay, outputs: [{ ...pay.outputs[0], value: (pay.outputs[0].value + pay.outputs[1].value + 10_000n) as never }] };
-    const spent = cs.utxos.getCoin(pay.inputs[0].prevTxid, pay.inputs[0].vout)!;
-    const payer = devnetAccounts().find((a) => bytesToHex(a.pubkey) === bytesToHex(spent.pubkey))!;
-    const bad = blockOn(tip, [signTx(greedy, [spent], [payer.sk], new Uint8Array(32))]);
+    const bad = overspendingBlock(cs);
     const r = await cs.submitBlock(bad);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toBe("bad-txns-in-belowout");
-    // A child of the invalid block is refused for its parent; a block with wrong bits keeps only its header.
+    // A child of the invalid block is refused for its parent and remembered by its header only.
     const child = blockOn(cs.getEntry(blockHash(bad.header))!);
     const rc = await cs.submitBlock(child);
     expect(!rc.ok && rc.reason).toBe("bad-prevblk");
