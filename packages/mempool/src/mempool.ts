@@ -7,6 +7,7 @@ import {
   type ConnectedInfo,
   checkTransaction,
   checkTxInputs,
+  genesisBlock,
   type Hash,
   HEADER_SIZE,
   isCoinbase,
@@ -104,6 +105,8 @@ export class Mempool implements CoinView {
   ) {
     this.opts = resolveOptions(options);
     this.orphans = new OrphanPool(this.opts.maxOrphans, this.opts.orphanExpirySeconds);
+    // The genesis coinbase is older than any block the pool sees connect; its txid is known all the same.
+    this.recent.add(txid(genesisBlock(chain.params).txs[0]), 0);
     chain.addListener({
       blockConnected: (info) => this.onBlockConnected(info),
       blockDisconnected: (_entry, block) => this.onBlockDisconnected(block),
