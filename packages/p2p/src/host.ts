@@ -1,0 +1,88 @@
+import type { Block, BlockHeader, Hash, Transaction } from "@utxolab/core";
+
+export type BlockSubmit =
+  | { ok: true; active: boolean }
+  | {
+      ok: false;
+      reason: string;
+      detail?: string;
+      /** the block breaks a consensus rule: the peer that sent it is banned */
+      misbehaving: boolean;
+      /** its parent is unknown: the network layer holds it and asks the peer for the headers in between */
+      missingParent?: boolean;
+    };
+
+export type TxSubmit =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: string;
+      detail?: string;
+      /** the transaction breaks a consensus rule (not a policy one): the peer that sent it is banned */
+      misbehaving: boolean;
+      /** the host keeps it until its parents arrive, and announces it itself once accepted */
+      orphan?: boolean;
+    };
+
+/**
+ * What the network layer needs from the node. The p2p package knows nothing of
+ * storage or the mempool: everything goes through these callbacks.
+ */
+export interface P2PHost {
+  /** names the network: peers with another genesis are refused */
+  genesisHash: Hash;
+  userAgent: string;
+  bestHeight(): number;
+  /** hashes from the tip back to genesis, dense first then sparse (ChainState.locator) */
+  locator(): Hash[];
+  /**
+   * Headers of the active chain after the first locator hash found on it (after
+   * genesis if none is), in order, at most `max`, ending at `stop` if it is met.
+   */
+  headersAfter(locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[];
+  /** true for any block the node holds or has found invalid: it is not downloaded again */
+  hasBlock(hash: Hash): boolean;
+  /** raw bytes of a stored block */
+  getBlock(hash: Hash): Promise<Uint8Array | undefined>;
+  submitBlock(block: Block, raw: Uint8Array): Promise<BlockSubmit>;
+  /** true for a transaction waiting in the pool or confirmed: it is not requested again */
+  hasTx(txid: Hash): boolean;
+  /** raw bytes of a transaction the node relays (the pool's) */
+  getTx(txid: Hash): Uint8Array | undefined;
+  submitTx(tx: Transaction, raw: Uint8Array): TxSubmit;
+  /** one readable line per event: peer joined, left, banned, refused (with why) */
+  log(line: string): void;
+}
+
+/**
+ * Block reject reasons that are not the sender's fault: the block may be fine and
+ * we lack its parent or our clock is behind, or we simply have it already.
+ */
+const BLOCK_NOT_PEER_FAULT = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
+
+/** For hosts mapping ChainState's SubmitResult to `BlockSubmit.misbehaving`. */
+export const isPeerFaultBlockReason = (reason: string): boolean => !BLOCK_NOT_PEER_FAULT.has(reason);
+
+/**
+ * Transaction reasons that prove the sender relayed something no valid chain can
+ * hold. Missing inputs, premature coinbase spends and non-final locktimes can all
+ * be honest races with the chain tip, and SPEC §7 reasons are policy: not punished.
+ */
+const TX_PEER_FAULT = new Set([
+  "tx-decode-failed",
+  "bad-txns-vin-empty",
+  "bad-txns-vout-empty",
+  "bad-txns-oversize",
+  "bad-txns-vout-toolarge",
+  "bad-txns-txouttotal-toolarge",
+  "bad-txns-inputs-duplicate",
+  "bad-cb-length",
+  "bad-txns-prevout-null",
+  "bad-txns-witness-size",
+  "bad-txns-inputvalues-outofrange",
+  "bad-txns-in-belowout",
+  "bad-txns-sig",
+]);
+
+/** For hosts mapping mempool rejections to `TxSubmit.misbehaving`. */
+export const isPeerFaultTxReason = (reason: string): boolean => TX_PEER_FAULT.has(reason);

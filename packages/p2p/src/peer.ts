@@ -1,0 +1,107 @@
+import type { Hash } from "@utxolab/core";
+import type WebSocket from "ws";
+import { peerKey, portOfUrl } from "./bans.js";
+import { BoundedSet } from "./known.js";
+import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
+
+/** How many hashes a peer is remembered to know: enough for a full inv and then some. */
+const KNOWN_INV = 100_000;
+/** Headers a peer sent us, so its next batch of headers can connect to them. */
+const KNOWN_HEADERS = 10_000;
+
+export type PeerState = "handshake" | "ready" | "closed";
+
+/** One connection and everything the node tracks about it. */
+export class Peer {
+  state: PeerState = "handshake";
+  version?: VersionMsg;
+  /** we accepted its version and sent verack */
+  accepted = false;
+  gotVerack = false;
+  height = 0;
+  banScore = 0;
+  listenPort?: number;
+  closeReason?: string;
+  /** we refused it (reject sent): its own reject in return is not news */
+  refused = false;
+  readonly connectedAt = Date.now();
+  readonly sent: Record<string, number> = {};
+  readonly received: Record<string, number> = {};
+
+  /** hashes it announced, sent, requested or was told about: never announced to it again */
+  readonly knownInv = new BoundedSet<Hash>(KNOWN_INV);
+  pendingTxInv: Hash[] = [];
+  pendingBlockInv: Hash[] = [];
+  flushScheduled = false;
+
+  pingNonce?: string;
+  pingSentAt = 0;
+  lastPingAt = 0;
+  pingMs?: number;
+
+  /** block hashes to download from it, in chain order */
+  queue: Hash[] = [];
+  readonly queued = new Set<Hash>();
+  readonly headerSet = new BoundedSet<Hash>(KNOWN_HEADERS);
+  /** requested from it and not yet processed */
+  readonly inFlight = new Set<Hash>();
+  /** requested from it and not yet received */
+  readonly awaiting = new Set<Hash>();
+  lastBlockProgressAt = 0;
+  /** its last `headers` was full: ask again from this hash */
+  moreHeadersFrom?: Hash;
+  headersRequested = false;
+  readonly txAwaiting = new Set<Hash>();
+
+  /** getdata/getheaders are answered one at a time, in order */
+  serving: Promise<void> = Promise.resolve();
+  servePending = 0;
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly inbound: boolean,
+    /** remote address as seen on the socket */
+    public address: string,
+    public remotePort: number,
+    /** the URL we dialled (outbound) */
+    readonly dialUrl?: string,
+  ) {}
+
+  /** Ban identity: see `peerKey`. */
+  get key(): string {
+    return peerKey(this.address, this.inbound ? this.listenPort : this.dialUrl ? portOfUrl(this.dialUrl) : undefined);
+  }
+
+  /** Where it can be reached: the dialled URL, or its address with the port it says it listens on. */
+  get url(): string {
+    if (this.dialUrl) return this.dialUrl;
+    const host = this.address.includes(":") ? `[${this.address}]` : this.address;
+    return `ws://${host}:${this.listenPort ?? this.remotePort}`;
+  }
+
+  get remote(): string {
+    const host = this.address.includes(":") ? `[${this.address}]` : this.address;
+    return `${host}:${this.remotePort}`;
+  }
+
+  get userAgent(): string {
+    return this.version?.userAgent ?? "";
+  }
+
+  /** `#3 ws://127.0.0.1:18444`: how log lines name a peer */
+  get label(): string {
+    return `peer ${this.id} (${this.url}${this.inbound ? ", inbound" : ""})`;
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN && this.state !== "closed";
+  }
+
+  send(m: OutMessage): boolean {
+    if (!this.open) return false;
+    this.ws.send(encodeMessage(m));
+    this.sent[m.type] = (this.sent[m.type] ?? 0) + 1;
+    return true;
+  }
+}

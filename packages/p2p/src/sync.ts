@@ -1,0 +1,207 @@
+import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
+import type { P2PHost } from "./host.js";
+import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
+import { OrphanPool } from "./orphans.js";
+import type { Peer } from "./peer.js";
+
+/** Hashes waiting to be downloaded from one peer: a full `headers` batch on top of the low-water mark fits. */
+const MAX_QUEUE = 4 * MAX_HEADERS;
+/** Below this many queued hashes, the next batch of headers is asked for. */
+const LOW_WATER = MAX_HEADERS / 4;
+
+export interface SyncEnv {
+  host: P2PHost;
+  params: NetworkParams;
+  maxBlocksInFlight: number;
+  readyPeers(): Iterable<Peer>;
+  misbehave(peer: Peer, score: number, why: string): void;
+  /** announce an accepted block to peers that do not know it */
+  relayBlock(hash: Hash): void;
+}
+
+/**
+ * Headers-first block download. Each peer's headers tell us which blocks it
+ * has; they are fetched in chain order, at most `maxBlocksInFlight` per peer,
+ * and each hash from one peer at a time. Blocks go to the host one at a time in
+ * arrival order; a block whose parent has not arrived waits in the orphan pool.
+ * A block only leaves a peer's in-flight window once the host has processed it,
+ * so received-but-unchecked blocks are bounded too.
+ */
+export class BlockSync {
+  private readonly inFlight = new Map<Hash, Peer>();
+  /** received and waiting for (or in) the host's submitBlock */
+  private readonly pending = new Set<Hash>();
+  readonly orphans: OrphanPool;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly env: SyncEnv) {
+    this.orphans = new OrphanPool(256, 8 * env.params.maxBlockSize + 64 * 1024 * 1024);
+  }
+
+  /** Blocks received but not yet through the host: tests and benchmarks wait for 0. */
+  get backlog(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves once every block received so far has been through the host. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private known(h: Hash): boolean {
+    return this.env.host.hasBlock(h) || this.inFlight.has(h) || this.pending.has(h) || this.orphans.has(h);
+  }
+
+  /** Asks for the headers after our best chain (or after `from`, continuing a previous batch). */
+  requestHeaders(peer: Peer, from?: Hash, stop?: Hash): void {
+    const ours = this.env.host.locator();
+    const locator = (from ? [from, ...ours] : ours).slice(0, MAX_LOCATOR);
+    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator })) peer.headersRequested = true;
+  }
+
+  onHeaders(peer: Peer, headers: BlockHeader[]): void {
+    peer.headersRequested = false;
+    if (headers.length === 0) {
+      peer.moreHeadersFrom = undefined;
+      return;
+    }
+    const first = headers[0].prevHash;
+    if (!this.known(first) && !peer.headerSet.has(first)) {
+      this.env.misbehave(peer, 100, `sent headers that do not connect: the first one's parent ${first} is unknown`);
+      return;
+    }
+    const hashes: Hash[] = new Array(headers.length);
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i];
+      if (i > 0 && h.prevHash !== hashes[i - 1]) {
+        this.env.misbehave(peer, 100, `sent headers that are not a chain: header ${i} does not follow header ${i - 1}`);
+        return;
+      }
+      const hash = blockHash(h);
+      if (h.bits !== this.env.params.bits || !checkProofOfWork(hash, h.bits, this.env.params.powLimit)) {
+        this.env.misbehave(peer, 100, `sent header ${hash} without valid proof of work (bits 0x${h.bits.toString(16)})`);
+        return;
+      }
+      hashes[i] = hash;
+    }
+    for (const hash of hashes) {
+      peer.headerSet.add(hash);
+      this.enqueue(peer, hash);
+    }
+    peer.moreHeadersFrom = headers.length === MAX_HEADERS ? hashes[hashes.length - 1] : undefined;
+    this.fill(peer);
+  }
+
+  private enqueue(peer: Peer, hash: Hash): void {
+    if (this.known(hash) || peer.queued.has(hash) || peer.queue.length >= MAX_QUEUE) return;
+    peer.queue.push(hash);
+    peer.queued.add(hash);
+  }
+
+  /** An announcement: fetch it (its parent, if missing, is found through headers when it arrives). */
+  onInvBlocks(peer: Peer, hashes: Hash[]): void {
+    for (const h of hashes) this.enqueue(peer, h);
+    this.fill(peer);
+  }
+
+  /** Keeps the peer's window of requested blocks full; asks for more headers when its queue runs low. */
+  fill(peer: Peer): void {
+    if (peer.state !== "ready") return;
+    const want: Hash[] = [];
+    let i = 0;
+    while (peer.inFlight.size + want.length < this.env.maxBlocksInFlight && i < peer.queue.length && want.length < MAX_GETDATA) {
+      const h = peer.queue[i++];
+      peer.queued.delete(h);
+      if (this.known(h)) continue;
+      want.push(h);
+    }
+    if (i > 0) peer.queue = peer.queue.slice(i);
+    if (want.length > 0) {
+      if (peer.awaiting.size === 0) peer.lastBlockProgressAt = Date.now();
+      for (const h of want) {
+        this.inFlight.set(h, peer);
+        peer.inFlight.add(h);
+        peer.awaiting.add(h);
+      }
+      peer.send({ type: "getdata", blocks: want });
+    }
+    if (peer.queue.length < LOW_WATER && peer.moreHeadersFrom && !peer.headersRequested) {
+      this.requestHeaders(peer, peer.moreHeadersFrom);
+    }
+  }
+
+  onBlock(peer: Peer, block: Block, raw: Uint8Array): void {
+    const hash = blockHash(block.header);
+    peer.knownInv.add(hash);
+    const requested = this.inFlight.get(hash) === peer;
+    if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = Date.now();
+    if (!requested && (this.pending.has(hash) || this.env.host.hasBlock(hash))) return;
+    this.pending.add(hash);
+    const job = async (): Promise<void> => {
+      try {
+        await this.process(peer, hash, block, raw);
+      } finally {
+        this.pending.delete(hash);
+        peer.inFlight.delete(hash);
+        if (this.inFlight.get(hash) === peer) this.inFlight.delete(hash);
+        this.fill(peer);
+      }
+    };
+    this.queue = this.queue.then(job).catch((e) => this.env.host.log(`error processing block ${hash} from ${peer.label}: ${errText(e)}`));
+  }
+
+  onNotFound(peer: Peer, hashes: Hash[]): void {
+    for (const h of hashes) {
+      if (!peer.awaiting.delete(h)) continue;
+      peer.inFlight.delete(h);
+      if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
+    }
+    this.fill(peer);
+  }
+
+  private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<boolean> {
+    const r = await this.env.host.submitBlock(block, raw);
+    if (r.ok) {
+      if (r.active) this.env.relayBlock(hash);
+      return true;
+    }
+    if (r.misbehaving) {
+      this.env.misbehave(peer, 100, `sent block ${hash} that breaks a consensus rule: ${formatReject(r)}`);
+    } else if (r.missingParent) {
+      this.orphans.add({ hash, block, raw, from: peer });
+      const parent = block.header.prevHash;
+      // A parent on its way needs nothing; an unheard-of one means a branch we lack: ask for its headers.
+      if (!this.known(parent) && !this.queuedAnywhere(parent)) this.requestHeaders(peer, undefined, hash);
+    }
+    return false;
+  }
+
+  private queuedAnywhere(h: Hash): boolean {
+    for (const p of this.env.readyPeers()) if (p.queued.has(h)) return true;
+    return false;
+  }
+
+  private async process(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<void> {
+    if (!(await this.submit(peer, hash, block, raw))) return;
+    const work = [hash];
+    for (let parent = work.pop(); parent !== undefined; parent = work.pop()) {
+      for (const o of this.orphans.takeChildren(parent)) {
+        if (await this.submit(o.from, o.hash, o.block, o.raw)) work.push(o.hash);
+      }
+    }
+  }
+
+  /** A peer left: what it was to deliver is up for grabs, so every other peer is asked what it has. */
+  peerGone(peer: Peer): void {
+    const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
+    for (const h of peer.inFlight) if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
+    peer.inFlight.clear();
+    peer.awaiting.clear();
+    peer.queue = [];
+    peer.queued.clear();
+    if (!hadWork) return;
+    for (const p of this.env.readyPeers()) if (p !== peer && !p.headersRequested) this.requestHeaders(p);
+  }
+}
+
+export const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
