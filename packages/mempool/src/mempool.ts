@@ -499,7 +499,8 @@ export class Mempool implements CoinView {
       else dropped.push(e);
     }
     const { evicted } = this.evictUntilFits();
-    this.emitRemoved(dropped, "reorg");
+    // children before parents, as every other removal reports them
+    this.emitRemoved(dropped.reverse(), "reorg");
     this.emitRemoved(evicted, "evicted");
     this.emitAccepted(returned.filter((e) => this.graph.get(e.txid) === e));
     this.acceptOrphansOf(

@@ -11,7 +11,13 @@ function refused(r: AcceptResult) {
 describe("accepting a transaction", () => {
   it("accepts a signed spend with its exact fee and shows it in the pool view", async () => {
     const { pool, chain } = await setup();
-    const tx = spend([genesisCoin(0)], [{ value: 400n * COIN, to: 1 }, { value: 599n * COIN, to: 0 }]);
+    const tx = spend(
+      [genesisCoin(0)],
+      [
+        { value: 400n * COIN, to: 1 },
+        { value: 599n * COIN, to: 0 },
+      ],
+    );
     const r = pool.accept(tx);
     expect(r).toMatchObject({ ok: true, txid: txid(tx), fee: COIN, size: txSize(tx), evicted: [], orphansAccepted: [] });
     expect(pool.size).toBe(1);
@@ -90,9 +96,18 @@ describe("every refusal reason", () => {
 
   it("context-free consensus rules come first and mark the sender", async () => {
     const { pool } = await setup();
-    const noOutputs: Transaction = { version: 1, inputs: [{ prevTxid: genesisCoin(0).txid, vout: 0, witness: new Uint8Array(64) }], outputs: [], locktime: 0 };
+    const noOutputs: Transaction = {
+      version: 1,
+      inputs: [{ prevTxid: genesisCoin(0).txid, vout: 0, witness: new Uint8Array(64) }],
+      outputs: [],
+      locktime: 0,
+    };
     expect(refused(pool.accept(noOutputs))).toMatchObject({ reason: "bad-txns-vout-empty", consensus: true });
-    const shortSig: Transaction = { ...noOutputs, inputs: [{ ...noOutputs.inputs[0], witness: new Uint8Array(10) }], outputs: [{ value: COIN, pubkey: accounts[0].pubkey }] };
+    const shortSig: Transaction = {
+      ...noOutputs,
+      inputs: [{ ...noOutputs.inputs[0], witness: new Uint8Array(10) }],
+      outputs: [{ value: COIN, pubkey: accounts[0].pubkey }],
+    };
     // also version 2 and an unknown input: the context-free rule wins
     expect(refused(pool.accept({ ...shortSig, version: 2 }))).toMatchObject({ reason: "bad-txns-witness-size", consensus: true });
   });
@@ -184,7 +199,12 @@ describe("every refusal reason", () => {
   it("bad-txns-sig, and a bad signature is never cached", async () => {
     const { pool, chain } = await setup();
     const good = payWithFee([genesisCoin(0)], [], { rate: 1n });
-    const forged = signTx(good, [{ value: genesisCoin(0).value as Amount, pubkey: accounts[0].pubkey }], [accounts[1].sk], new Uint8Array(32));
+    const forged = signTx(
+      good,
+      [{ value: genesisCoin(0).value as Amount, pubkey: accounts[0].pubkey }],
+      [accounts[1].sk],
+      new Uint8Array(32),
+    );
     const r = refused(pool.accept(forged));
     expect(r).toMatchObject({ reason: "bad-txns-sig", consensus: true });
     expect(chain.sigCache.has(txid(forged))).toBe(false);
@@ -226,7 +246,11 @@ describe("every refusal reason", () => {
 
   it("too-long-mempool-chain: a waiting transaction takes at most 24 descendants", async () => {
     const { pool } = await setup();
-    const parent = payWithFee([genesisCoin(0)], Array.from({ length: 25 }, () => ({ value: COIN, to: 1 })), { rate: 1n });
+    const parent = payWithFee(
+      [genesisCoin(0)],
+      Array.from({ length: 25 }, () => ({ value: COIN, to: 1 })),
+      { rate: 1n },
+    );
     expect(pool.accept(parent).ok).toBe(true);
     for (let v = 0; v < 24; v++) expect(pool.accept(payWithFee([outputOf(parent, v, 1)], [], { rate: 1n }, 1)).ok).toBe(true);
     expect(pool.get(txid(parent))?.descendantCount).toBe(25);

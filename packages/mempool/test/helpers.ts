@@ -52,7 +52,11 @@ export const outputOf = (tx: Transaction, vout: number, acct: number): Spendable
 const AUX = new Uint8Array(32);
 
 /** A signed transaction spending `inputs` to `outputs` (deterministic signatures). */
-export function spend(inputs: Spendable[], outputs: { value: bigint; to: number }[], opts: { version?: number; locktime?: number } = {}): Transaction {
+export function spend(
+  inputs: Spendable[],
+  outputs: { value: bigint; to: number }[],
+  opts: { version?: number; locktime?: number } = {},
+): Transaction {
   const unsigned: Transaction = {
     version: opts.version ?? 1,
     inputs: inputs.map((i) => ({ prevTxid: i.txid, vout: i.vout, witness: new Uint8Array(64) })),
