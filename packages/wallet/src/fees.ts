@@ -1,0 +1,15 @@
+import { type Amount, compactSizeLen } from "@utxolab/core";
+
+/** Every spend carries one 64-byte signature, so a transaction's size is known before signing. */
+export const INPUT_SIZE = 32 + 4 + 1 + 64;
+export const OUTPUT_SIZE = 8 + 32;
+/** SPEC §7 default: outputs below this are refused by the pool. */
+export const DUST_LIMIT = 546n as Amount;
+/** SPEC §7 default minimum relay fee rate, units per byte. */
+export const DEFAULT_FEE_RATE = 1n;
+
+export function txSizeFor(nIn: number, nOut: number): number {
+  return 4 + compactSizeLen(nIn) + nIn * INPUT_SIZE + compactSizeLen(nOut) + nOut * OUTPUT_SIZE + 4;
+}
+
+export const feeFor = (nIn: number, nOut: number, rate: bigint): Amount => (BigInt(txSizeFor(nIn, nOut)) * rate) as Amount;
