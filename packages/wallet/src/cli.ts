@@ -154,7 +154,7 @@ function makeCtx(io: WalletIo, args: ParsedArgs): Ctx {
       let tokenHint: string | undefined;
       if (token === undefined) {
         try {
-          token = await readCookie(datadir);
+          token = readCookie(datadir);
           tokenHint = `the token came from ${join(datadir, "rpc.cookie")}`;
         } catch (e) {
           tokenHint = e instanceof Error ? e.message : String(e);
@@ -718,13 +718,13 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     if (txSize(signed) !== plan.size) throw new Error(`internal: signed size ${txSize(signed)} differs from the planned ${plan.size}`);
 
     if (dryRun) {
-      const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; fee?: string }[]>("testmempoolaccept", [[hex]]);
+      const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; detail?: string; fee?: string }[]>("testmempoolaccept", [[hex]]);
       const r = Array.isArray(res) ? res[0] : undefined;
       if (!r || typeof r.allowed !== "boolean") throw new Error(`the node answered testmempoolaccept with ${JSON.stringify(res)}`);
-      emit(ctx, { dryRun: true, txid: id, hex, allowed: r.allowed, reason: r.reason, ...summary.json }, () => [
+      emit(ctx, { dryRun: true, txid: id, hex, allowed: r.allowed, reason: r.reason, detail: r.detail, ...summary.json }, () => [
         `dry run (nothing sent, wallet unchanged): transaction ${id}`,
         ...summary.lines,
-        r.allowed ? "the node would accept it" : `the node would refuse it: ${r.reason ?? "(no reason given)"}`,
+        r.allowed ? "the node would accept it" : `the node would refuse it: ${r.reason ?? "(no reason given)"}${r.detail ? `: ${r.detail}` : ""}`,
       ]);
       return r.allowed ? 0 : 1;
     }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A JSON-RPC error answered by the node: `message` is SPEC §6/§7's reason, kept unchanged. */
@@ -132,11 +132,11 @@ export class RpcClient {
 export const COOKIE_FILE = "rpc.cookie";
 
 /** The token the node wrote at start. Throws a message that says what to do when it is missing. */
-export async function readCookie(datadir: string): Promise<string> {
+export function readCookie(datadir: string): string {
   const file = join(datadir, COOKIE_FILE);
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
