@@ -330,12 +330,15 @@ export class ChainState {
     return { ok: true, hash, height: entry.height, active: this.isActive(entry) };
   }
 
-  /** The stored, not-invalid block with the most work above the tip's (first seen on a tie). */
+  /** The stored, not-invalid block with the most work, first seen on a tie, if it beats the tip. */
   private findBest(): BlockIndexEntry | undefined {
     let best: BlockIndexEntry | undefined;
-    const tipWork = this.tip.chainWork;
+    const tip = this.tip;
     for (const e of this.index.values()) {
-      if (e.status === "invalid" || !e.hasData || e.chainWork <= tipWork) continue;
+      if (e.status === "invalid" || !e.hasData) continue;
+      // Equal work counts when seen before the tip: after a switch fails on an invalid block,
+      // the node may stand on a later-seen tie and must return to the first-seen one.
+      if (e.chainWork < tip.chainWork || (e.chainWork === tip.chainWork && e.seq >= tip.seq)) continue;
       if (!best || e.chainWork > best.chainWork || (e.chainWork === best.chainWork && e.seq < best.seq)) best = e;
     }
     return best;
