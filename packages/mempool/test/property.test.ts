@@ -49,7 +49,9 @@ function checkInvariants(pool: Mempool, chain: ChainState): void {
     expect(r.ok ? "valid" : `${r.reason}: ${r.detail}`).toBe("valid");
     if (r.ok) expect(r.fee).toBe(e.fee);
     for (const i of e.tx.inputs) view.spend(i.prevTxid, i.vout);
-    e.tx.outputs.forEach((o, v) => view.add(e.txid, v, { value: o.value, pubkey: o.pubkey, height, coinbase: false }));
+    e.tx.outputs.forEach((o, v) => {
+      view.add(e.txid, v, { value: o.value, pubkey: o.pubkey, height, coinbase: false });
+    });
     expect(chain.utxos.getCoin(e.txid, 0)).toBeUndefined();
     bytes += e.size;
   }
@@ -67,7 +69,13 @@ function checkInvariants(pool: Mempool, chain: ChainState): void {
   const closure = (start: Hash, next: (id: Hash) => Iterable<Hash>) => {
     const seen = new Set<Hash>([start]);
     const stack = [start];
-    while (stack.length) for (const n of next(stack.pop() as Hash)) if (!seen.has(n)) seen.add(n), stack.push(n);
+    while (stack.length) {
+      for (const n of next(stack.pop() as Hash)) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        stack.push(n);
+      }
+    }
     return [...seen].map((id) => byId.get(id)!);
   };
   const childrenOf = (id: Hash) => entries.filter((c) => parentsOf(c.txid).has(id)).map((c) => c.txid);
@@ -105,7 +113,9 @@ describe("property: random accepts, blocks, reorganizations and expiry", () => {
             const pay = Array.from({ length: op.nOut - 1 }, () => ({ value: each, to: op.to }));
             const tx = payWithFee(inputs, pay, { exact: fee }, op.to);
             pool.accept(tx, { allowOrphan: op.orphan });
-            tx.outputs.forEach((o, v) => coins.push({ txid: txid(tx), vout: v, value: o.value, pubkey: o.pubkey, sk: accounts[op.to].sk }));
+            for (let v = 0; v < tx.outputs.length; v++) {
+              coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+            }
           } else if (op.kind === "mine") {
             const txs = pool.template().txs.slice(0, op.take);
             const fees = txs.reduce((s, tx) => s + (pool.get(txid(tx))?.fee ?? 0n), 0n);
@@ -117,7 +127,9 @@ describe("property: random accepts, blocks, reorganizations and expiry", () => {
             if (!chain.utxos.getCoin(c.txid, c.vout)) continue;
             const tx = payWithFee([c], [], { rate: 1n }, op.to);
             await chain.submitBlock(blockOn(chain, [tx], { extra: salt++ }));
-            tx.outputs.forEach((o, v) => coins.push({ txid: txid(tx), vout: v, value: o.value, pubkey: o.pubkey, sk: accounts[op.to].sk }));
+            for (let v = 0; v < tx.outputs.length; v++) {
+              coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+            }
           } else if (op.kind === "reorg") {
             if (chain.height < op.depth) continue;
             let parent = chain.atHeight(chain.height - op.depth) as BlockIndexEntry;
