@@ -482,9 +482,12 @@ export class P2PNode {
   }
 
   private dispatch(peer: Peer, m: InMessage): void {
-    if (m.type === "version") return this.onVersion(peer, m);
-    if (m.type === "verack") return this.onVerack(peer);
-    if (m.type === "reject") return this.onReject(peer, m.reason, m.detail);
+    if (m.type === "version" || m.type === "verack" || m.type === "reject") {
+      if (m.type === "version") this.onVersion(peer, m);
+      else if (m.type === "verack") this.onVerack(peer);
+      else this.onReject(peer, m.reason, m.detail);
+      return;
+    }
     if (peer.state !== "ready") {
       this.misbehave(peer, BAN_THRESHOLD, `sent ${m.type} before the handshake finished`);
       return;
@@ -493,35 +496,41 @@ export class P2PNode {
       case "ping":
         peer.height = m.height;
         peer.send({ type: "pong", nonce: m.nonce, height: this.safeHeight() });
-        return;
+        break;
       case "pong":
         if (m.nonce === peer.pingNonce) {
           peer.pingMs = Date.now() - peer.pingSentAt;
           peer.pingNonce = undefined;
           peer.height = m.height;
         }
-        return;
+        break;
       case "inv":
-        return this.onInv(peer, m.txs, m.blocks);
+        this.onInv(peer, m.txs, m.blocks);
+        break;
       case "getdata":
-        return this.onGetData(peer, m.txs, m.blocks);
+        this.onGetData(peer, m.txs, m.blocks);
+        break;
       case "notfound":
         for (const h of m.txs) {
           if (peer.txAwaiting.delete(h) && this.txRequests.get(h)?.peer === peer) this.txRequests.delete(h);
         }
         this.sync.onNotFound(peer, m.blocks);
-        return;
+        break;
       case "tx":
-        return this.onTx(peer, m.tx, m.raw);
+        this.onTx(peer, m.tx, m.raw);
+        break;
       case "block":
-        return this.sync.onBlock(peer, m.block, m.raw);
+        this.sync.onBlock(peer, m.block, m.raw);
+        break;
       case "getheaders":
-        return this.serve(peer, 1, async () => {
+        this.serve(peer, 1, async () => {
           const hs = this.host.headersAfter(m.locator, m.stop, MAX_HEADERS).slice(0, MAX_HEADERS);
           peer.send(headersMessage(hs));
         });
+        break;
       case "headers":
-        return this.sync.onHeaders(peer, m.headers);
+        this.sync.onHeaders(peer, m.headers);
+        break;
     }
   }
 
@@ -776,9 +785,15 @@ export class P2PNode {
     }));
   }
 
-  /** The URLs this node keeps connected to. */
-  configuredPeers(): string[] {
-    return [...this.targets.keys()];
+  /** The URLs this node keeps connected to, and where each stands. */
+  configuredPeers(): { url: string; connected: boolean; self: boolean; redialScheduled: boolean; failures: number }[] {
+    return [...this.targets.values()].map((t) => ({
+      url: t.url,
+      connected: t.peer?.state === "ready",
+      self: t.self,
+      redialScheduled: t.timer !== undefined,
+      failures: t.attempt,
+    }));
   }
 
   /** Blocks received and not yet through the host's submitBlock. */

@@ -88,7 +88,8 @@ export class BlockSync {
       peer.headerSet.add(hash);
       this.enqueue(peer, hash);
     }
-    peer.moreHeadersFrom = headers.length === MAX_HEADERS ? hashes[hashes.length - 1] : undefined;
+    // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
+    peer.moreHeadersFrom = hashes[hashes.length - 1];
     this.fill(peer);
   }
 

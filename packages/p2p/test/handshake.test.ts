@@ -1,0 +1,77 @@
+import type { Hash } from "@utxolab/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { hasPeer, Net, TestHost, until } from "./helpers.js";
+
+let net: Net;
+afterEach(async () => {
+  await net.close();
+});
+
+describe("handshake", () => {
+  it("connects two nodes of one network and reports each other", async () => {
+    net = new Net();
+    const a = await TestHost.create("a");
+    const b = await TestHost.create("b");
+    await a.mine(3);
+    const na = await net.node(a);
+    const nb = await net.node(b, { peers: [na.url] });
+    await until(() => hasPeer(na) && hasPeer(nb), "both sides ready");
+    const [pa] = nb.peers();
+    expect(pa).toMatchObject({ url: na.url, inbound: false, height: 3, userAgent: "/utxolab-test:a/", banScore: 0 });
+    const [pb] = na.peers();
+    expect(pb).toMatchObject({ url: nb.url, inbound: true, height: 0, userAgent: "/utxolab-test:b/", listen: nb.url });
+    expect(a.logged(/joined: inbound/)).toBe(true);
+    expect(b.logged(/joined: outbound/)).toBe(true);
+    // b was behind: it synced the three blocks as part of joining
+    await until(() => b.tip === a.tip, "b catches up");
+  });
+
+  it("refuses a peer of another network, with a reason on both sides", async () => {
+    net = new Net();
+    const a = await TestHost.create("a");
+    const other = await TestHost.create("other");
+    other.genesisHash = "11".repeat(32) as Hash;
+    const na = await net.node(a);
+    const no = await net.node(other, { peers: [na.url] });
+    await until(() => a.logged(/wrong-network/) && other.logged(/wrong-network/), "refusal logged on both sides");
+    expect(na.peers()).toEqual([]);
+    expect(no.peers()).toEqual([]);
+    const line = a.logs.find((l) => l.includes("wrong-network"))!;
+    expect(line).toContain(a.genesisHash);
+    expect(line).toContain(other.genesisHash);
+    expect(line).toMatch(/connect only nodes of the same network/);
+    // a wrong network is not misbehaviour: no ban
+    expect(na.bans()).toEqual([]);
+  });
+
+  it("detects a connection to itself and stops dialling it", async () => {
+    net = new Net();
+    const a = await TestHost.create("a");
+    const na = await net.node(a);
+    na.addPeer(na.url);
+    await until(() => a.logs.filter((l) => l.includes("self-connection")).length >= 2, "both ends of the loop refuse");
+    await until(() => na.configuredPeers()[0].self, "target marked as self");
+    expect(na.configuredPeers()[0]).toMatchObject({ url: na.url, connected: false, self: true, redialScheduled: false });
+    expect(na.peers()).toEqual([]);
+  });
+
+  it("refuses inbound connections beyond maxPeers", async () => {
+    net = new Net();
+    const hub = await TestHost.create("hub");
+    const nh = await net.node(hub, { maxPeers: 1 });
+    const first = await net.raw(nh.url);
+    await first.handshake("ws://127.0.0.1:1");
+    const second = await net.raw(nh.url);
+    await second.whenClosed();
+    expect(second.of("reject")[0]).toMatchObject({ reason: "too-many-peers" });
+    expect(nh.peers()).toHaveLength(1);
+  });
+
+  it("answers plain HTTP with a hint instead of a crash", async () => {
+    net = new Net();
+    const n = await net.node(await TestHost.create("a"));
+    const res = await fetch(n.url.replace("ws:", "http:"));
+    expect(res.status).toBe(426);
+    expect(await res.text()).toMatch(/WebSocket/);
+  });
+});
