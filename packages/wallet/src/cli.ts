@@ -114,8 +114,25 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
+/** The command is the first word that is neither an option nor an option's value, so options may come first. */
+function splitCommand(argv: string[]): { command?: string; rest: string[] } {
+  const takesValue = new Set<string>(
+    Object.values(COMMANDS)
+      .flatMap((c) => c.args.values)
+      .concat(COMMON_VALUES),
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-h") return { command: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (!a.startsWith("--")) return { command: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (a === "--help") return { command: a, rest: [] };
+    if (!a.includes("=") && takesValue.has(a.slice(2))) i++;
+  }
+  return { rest: argv };
+}
+
 async function dispatch(argv: string[], io: WalletIo): Promise<number> {
-  const [command, ...rest] = argv;
+  const { command, rest } = splitCommand(argv);
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     io.out(USAGE);
     return command === undefined ? 2 : 0;
@@ -567,7 +584,9 @@ async function cmdHistory(ctx: Ctx): Promise<number> {
             const when = r.status === "confirmed" ? `${String(r.confirmations).padStart(6)} conf` : r.status.padStart(11);
             const sign = r.kind === "sent" ? "-" : r.kind === "self" ? " " : "+";
             const fee = r.fee !== undefined ? `  fee ${formatCoins(r.fee)}` : "";
-            const who = r.counterparties.length > 0 ? `  ${r.kind === "sent" ? "to" : "at"} ${r.counterparties.join(", ")}` : "";
+            const shown =
+              r.counterparties.slice(0, 2).join(", ") + (r.counterparties.length > 2 ? ` and ${r.counterparties.length - 2} more` : "");
+            const who = r.counterparties.length > 0 ? `  ${r.kind === "sent" ? "to" : "at"} ${shown}` : "";
             const hint = r.status === "dropped" ? "  (not in the node's pool: rebroadcast with `utxolab wallet broadcast TXID`)" : "";
             return `${when}  ${r.kind.padEnd(8)} ${sign}${formatCoins(r.amount).padEnd(16)} ${r.txid}${fee}${who}${hint}`;
           }),
@@ -633,7 +652,7 @@ function insufficientMessage(
       : subtract
         ? `sending ${coins(amount)} with the fee taken from it needs ${coins(r.required)}`
         : `sending ${coins(amount)} needs ${coins(r.required)} (amount ${formatCoins(amount)} + fee ${formatCoins(r.fee)} at ${rate} unit/byte)`;
-  const have = fromGiven ? `the --from outputs hold ${coins(r.available)}` : `only ${coins(b.spendable)} is spendable`;
+  const have = fromGiven ? `the --from outputs hold ${coins(r.available)}` : `only ${coins(b.spendable)} are spendable`;
   const parts = [`insufficient funds in wallet "${ctx.name}": ${need}, but ${have}`];
   if (!fromGiven) {
     parts.push(`immature ${coins(b.immature)} (coinbase rewards need ${DEVNET.coinbaseMaturity} blocks)`);
@@ -718,13 +737,18 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     if (txSize(signed) !== plan.size) throw new Error(`internal: signed size ${txSize(signed)} differs from the planned ${plan.size}`);
 
     if (dryRun) {
-      const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; detail?: string; fee?: string }[]>("testmempoolaccept", [[hex]]);
+      const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; detail?: string; fee?: string }[]>(
+        "testmempoolaccept",
+        [[hex]],
+      );
       const r = Array.isArray(res) ? res[0] : undefined;
       if (!r || typeof r.allowed !== "boolean") throw new Error(`the node answered testmempoolaccept with ${JSON.stringify(res)}`);
       emit(ctx, { dryRun: true, txid: id, hex, allowed: r.allowed, reason: r.reason, detail: r.detail, ...summary.json }, () => [
         `dry run (nothing sent, wallet unchanged): transaction ${id}`,
         ...summary.lines,
-        r.allowed ? "the node would accept it" : `the node would refuse it: ${r.reason ?? "(no reason given)"}${r.detail ? `: ${r.detail}` : ""}`,
+        r.allowed
+          ? "the node would accept it"
+          : `the node would refuse it: ${r.reason ?? "(no reason given)"}${r.detail ? `: ${r.detail}` : ""}`,
       ]);
       return r.allowed ? 0 : 1;
     }
