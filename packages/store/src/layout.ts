@@ -45,12 +45,6 @@ export function coinKey(txid: Hash, vout: number): Uint8Array {
   return k;
 }
 
-export function parseCoinKey(k: Uint8Array): { txid: Hash; vout: number } | undefined {
-  if (k.length !== COIN_KEY_LENGTH || k[0] !== PREFIX.coin) return undefined;
-  const vout = new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(33, false);
-  return { txid: toHash(k.subarray(1, 33)), vout };
-}
-
 export function hashOfKey(k: Uint8Array): Hash | undefined {
   return k.length === 33 ? toHash(k.subarray(1)) : undefined;
 }

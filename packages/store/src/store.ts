@@ -8,7 +8,6 @@ import {
   type ChainUpdate,
   type Coin,
   decodeBlock,
-  decodeCoin,
   decodeIndexEntry,
   decodeUndo,
   encodeBlock,
@@ -26,21 +25,9 @@ import {
 } from "@utxolab/core";
 import { Level } from "level";
 import { MemoryLevel } from "memory-level";
+import { CoinReader } from "./coins.js";
 import { errorCode, messageOf, rootCause, StoreError } from "./errors.js";
-import {
-  appKey,
-  blockKey,
-  coinKey,
-  hashOfKey,
-  indexKey,
-  META,
-  metaKey,
-  PREFIX,
-  parseCoinKey,
-  prefixRange,
-  SCHEMA_VERSION,
-  undoKey,
-} from "./layout.js";
+import { appKey, blockKey, coinKey, hashOfKey, indexKey, META, metaKey, PREFIX, prefixRange, SCHEMA_VERSION, undoKey } from "./layout.js";
 
 export type KvOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
@@ -59,7 +46,8 @@ export interface KvDb {
   close(): Promise<void>;
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
   batch(ops: KvOp[], options?: { sync?: boolean }): Promise<void>;
-  iterator(range: { gte: Uint8Array; lt: Uint8Array }): KvIterator;
+  /** `highWaterMarkBytes` is classic-level's read-ahead limit; other databases ignore it */
+  iterator(range: { gte: Uint8Array; lt: Uint8Array; highWaterMarkBytes?: number }): KvIterator;
 }
 
 export interface StoreOptions {
@@ -77,6 +65,8 @@ export interface StoreOptions {
 }
 
 const BATCH_READ = 1024;
+/** room for a whole batch of UTXO records (~82 bytes each) instead of classic-level's default 16 KiB */
+const READ_AHEAD_BYTES = 128 * 1024;
 const MEMORY_PATH = "(memory)";
 
 /** Chain storage on an abstract-level database: one code path for LevelDB and memory. */
@@ -169,7 +159,7 @@ export class Store implements ChainBackend {
   /** Streams every record under `prefix` in key order, a batch at a time. */
   private async scan(prefix: number, what: string, each: (key: Uint8Array, value: Uint8Array) => void): Promise<void> {
     await this.io(`read ${what}`, async () => {
-      const it = this.db.iterator(prefixRange(prefix));
+      const it = this.db.iterator({ ...prefixRange(prefix), highWaterMarkBytes: READ_AHEAD_BYTES });
       try {
         for (;;) {
           const batch = await it.nextv(BATCH_READ);
@@ -253,16 +243,13 @@ export class Store implements ChainBackend {
     this.checkIndex(entries, tip);
 
     const coins: UtxoEntry[] = [];
+    const reader = new CoinReader();
     await this.scan(PREFIX.coin, "the UTXO set", (k, v) => {
-      const op = parseCoinKey(k);
-      if (!op) throw this.damaged(`UTXO key of ${k.length} bytes`);
-      let coin: Coin;
       try {
-        coin = decodeCoin(v);
+        coins.push(reader.read(k, v));
       } catch (err) {
-        throw this.damaged(`coin ${op.txid}:${op.vout} does not decode: ${messageOf(err)}`, err);
+        throw this.damaged(messageOf(err), err);
       }
-      coins.push({ txid: op.txid, vout: op.vout, coin });
     });
     return { entries: [...entries.values()], tip, coins };
   }
