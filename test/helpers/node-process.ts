@@ -94,7 +94,10 @@ export class NodeProcess {
       if (m) return Promise.resolve(m);
     }
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in node output:\n${this.output.slice(-30).join("\n")}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`timed out waiting for ${re} in node output:\n${this.output.slice(-30).join("\n")}`)),
+        timeoutMs,
+      );
       this.lineWaiters.push({
         re,
         resolve: (m) => {
@@ -154,7 +157,10 @@ export class NodeProcess {
 }
 
 /** Runs `utxolab ARGS...` to completion. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

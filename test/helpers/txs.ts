@@ -1,11 +1,11 @@
 import {
   type Amount,
   bytesToHex,
+  DEVNET,
   devnetAccounts,
   encodeAddress,
   encodeTx,
   genesisBlock,
-  DEVNET,
   type Hash,
   signTx,
   type Transaction,
@@ -28,7 +28,11 @@ export interface Spend {
 }
 
 /** A payment signed by the devnet keys: outputs as [account index or raw 32-byte key, value]. */
-export function pay(inputs: Spend[], outputs: [number | Uint8Array, bigint][], opts: { version?: number; locktime?: number } = {}): { tx: Transaction; hex: string; txid: Hash } {
+export function pay(
+  inputs: Spend[],
+  outputs: [number | Uint8Array, bigint][],
+  opts: { version?: number; locktime?: number } = {},
+): { tx: Transaction; hex: string; txid: Hash } {
   const unsigned: Transaction = {
     version: opts.version ?? 1,
     inputs: inputs.map((i) => ({ prevTxid: i.txid, vout: i.vout, witness: new Uint8Array(64) })),

@@ -1,11 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
-
 export class UsageError extends Error {}
 
-/** parseArgs with errors a person can act on: the bad flag and the command's usage. */
-export function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, usage: string, allowPositionals = false) {
+/** Runs a parseArgs call; a bad flag becomes an error naming it, followed by the command's usage. */
+export function withUsage<T>(usage: string, parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    return parse();
   } catch (e) {
     throw new UsageError(`${(e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, "")}\nusage: ${usage}`);
   }

@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
 import { RpcClient } from "@utxolab/wallet";
-import { intOption, parse, UsageError } from "./args.js";
+import { intOption, UsageError, withUsage } from "./args.js";
 
 export const DEVNET_USAGE =
   "utxolab devnet [--nodes N] [--dir DIR] [--reset] [--automine | --mine-interval MS | --no-mining] [--mine-to ADDRESS] [--base-port N] [--quiet]";
@@ -68,20 +69,22 @@ function startMember(name: string, args: string[], quiet: boolean): Promise<Memb
 }
 
 export async function runDevnet(args: string[]): Promise<number> {
-  const { values } = parse(
-    args,
-    {
-      nodes: { type: "string" },
-      dir: { type: "string" },
-      reset: { type: "boolean" },
-      automine: { type: "boolean" },
-      "mine-interval": { type: "string" },
-      "no-mining": { type: "boolean" },
-      "mine-to": { type: "string" },
-      "base-port": { type: "string" },
-      quiet: { type: "boolean" },
-    },
-    DEVNET_USAGE,
+  const { values } = withUsage(DEVNET_USAGE, () =>
+    parseArgs({
+      args,
+      strict: true,
+      options: {
+        nodes: { type: "string" },
+        dir: { type: "string" },
+        reset: { type: "boolean" },
+        automine: { type: "boolean" },
+        "mine-interval": { type: "string" },
+        "no-mining": { type: "boolean" },
+        "mine-to": { type: "string" },
+        "base-port": { type: "string" },
+        quiet: { type: "boolean" },
+      },
+    }),
   );
   const n = intOption(values.nodes, "nodes", 1, 16) ?? 3;
   const base = intOption(values["base-port"], "base-port", 1024, 65000) ?? 18443;
@@ -128,7 +131,9 @@ export async function runDevnet(args: string[]): Promise<number> {
   const info = await rpc.call<{ height: number; bestBlockHash: string }>("getblockchaininfo", []);
   console.log("");
   console.log(`devnet ready: height ${info.height}, tip ${info.bestBlockHash}`);
-  console.log(`mining: ${values["no-mining"] ? "off" : interval !== undefined ? `node0 every ${interval} ms` : "node0 mines a block as soon as a transaction arrives (--automine)"}, rewards to ${mineTo}`);
+  console.log(
+    `mining: ${values["no-mining"] ? "off" : interval !== undefined ? `node0 every ${interval} ms` : "node0 mines a block as soon as a transaction arrives (--automine)"}, rewards to ${mineTo}`,
+  );
   console.log("");
   console.log("nodes:");
   for (const m of members) {
@@ -140,7 +145,9 @@ export async function runDevnet(args: string[]): Promise<number> {
   console.log("devnet accounts (public keys: for this devnet only):");
   for (const [i, a] of accounts.entries()) {
     const ai = await rpc.call<{ spendable: string; immature: string; balance: string }>("getaddressinfo", [a]);
-    console.log(`  ${i}  ${a}  ${formatCoins(BigInt(ai.balance)).padStart(14)} coins${ai.immature !== "0" ? ` (${formatCoins(BigInt(ai.immature))} immature)` : ""}`);
+    console.log(
+      `  ${i}  ${a}  ${formatCoins(BigInt(ai.balance)).padStart(14)} coins${ai.immature !== "0" ? ` (${formatCoins(BigInt(ai.immature))} immature)` : ""}`,
+    );
   }
   console.log("");
   console.log(`try: utxolab wallet import-devnet --insecure-devnet --datadir ${members[0].datadir} --rpc ${members[0].rpcUrl}`);

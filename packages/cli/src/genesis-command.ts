@@ -4,7 +4,9 @@ import { blockHash, DEVNET, encodeAddress, formatCoins, genesisBlock, txid } fro
 export function runGenesis(): number {
   const g = genesisBlock(DEVNET);
   console.log(`devnet genesis block ${blockHash(g.header)}`);
-  console.log(`  time ${g.header.time} (${new Date(g.header.time * 1000).toISOString()}), bits 0x${g.header.bits.toString(16)}, nonce ${g.header.nonce}`);
+  console.log(
+    `  time ${g.header.time} (${new Date(g.header.time * 1000).toISOString()}), bits 0x${g.header.bits.toString(16)}, nonce ${g.header.nonce}`,
+  );
   console.log(`  coinbase ${txid(g.txs[0])}`);
   console.log("");
   console.log("devnet accounts (public keys, for local use only; `utxolab wallet import-devnet` imports them):");

@@ -1,29 +1,32 @@
+import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxolab/node";
-import { intOption, parse } from "./args.js";
+import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
   "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
-  const { values } = parse(
-    args,
-    {
-      datadir: { type: "string" },
-      network: { type: "string" },
-      "rpc-port": { type: "string" },
-      "p2p-port": { type: "string" },
-      "rpc-bind": { type: "string" },
-      "p2p-bind": { type: "string" },
-      peer: { type: "string", multiple: true },
-      "mine-to": { type: "string" },
-      automine: { type: "boolean" },
-      "mine-interval": { type: "string" },
-      memory: { type: "boolean" },
-      "rpc-token": { type: "string" },
-      maxmempool: { type: "string" },
-    },
-    NODE_USAGE,
+  const { values } = withUsage(NODE_USAGE, () =>
+    parseArgs({
+      args,
+      strict: true,
+      options: {
+        datadir: { type: "string" },
+        network: { type: "string" },
+        "rpc-port": { type: "string" },
+        "p2p-port": { type: "string" },
+        "rpc-bind": { type: "string" },
+        "p2p-bind": { type: "string" },
+        peer: { type: "string", multiple: true },
+        "mine-to": { type: "string" },
+        automine: { type: "boolean" },
+        "mine-interval": { type: "string" },
+        memory: { type: "boolean" },
+        "rpc-token": { type: "string" },
+        maxmempool: { type: "string" },
+      },
+    }),
   );
   let node: UtxoNode;
   try {
@@ -46,7 +49,9 @@ export async function runNode(args: string[]): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { port?: number };
     if (err.code === "EADDRINUSE") {
-      console.error(`error: port ${err.port ?? ""} is already in use (another node running?). Pass --rpc-port N / --p2p-port N, or 0 for any free port.`);
+      console.error(
+        `error: port ${err.port ?? ""} is already in use (another node running?). Pass --rpc-port N / --p2p-port N, or 0 for any free port.`,
+      );
     } else if (e instanceof ConfigError || err.name === "StoreError") {
       console.error(`error: ${err.message}`);
     } else {

@@ -60,7 +60,9 @@ export async function runRpc(args: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof RpcError) {
-      console.error(`error ${e.code}: ${e.message}${e.data !== undefined ? `: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}` : ""}`);
+      console.error(
+        `error ${e.code}: ${e.message}${e.data !== undefined ? `: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}` : ""}`,
+      );
     } else if (e instanceof NodeUnreachableError) {
       console.error(`error: ${e.message}`);
     } else {

@@ -8,7 +8,13 @@ export type NodeEvent =
   | { type: "tx"; txid: string; fee: bigint; size: number; source: string }
   | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
   | { type: "tx-removed"; txid: string; why: string }
-  | { type: "reorg"; from: { hash: string; height: number }; to: { hash: string; height: number }; fork: { hash: string; height: number }; depth: number }
+  | {
+      type: "reorg";
+      from: { hash: string; height: number };
+      to: { hash: string; height: number };
+      fork: { hash: string; height: number };
+      depth: number;
+    }
   | { type: "peer"; line: string }
   | { type: "info"; line: string };
 

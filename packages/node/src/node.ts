@@ -108,11 +108,14 @@ export class UtxoNode {
     else datadir = defaultDatadir(network);
     mkdirSync(datadir, { recursive: true });
     const clock = config.now ?? (() => Date.now() / 1000);
-    const store = await openStore({ dir: join(datadir, "chain"), memory: config.memory, params });
+    const store = await openStore({ dir: datadir, memory: config.memory, params });
     let node: UtxoNode;
     try {
       const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
-      const mempool = new Mempool(chain, { now: () => Math.floor(clock()), ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}) });
+      const mempool = new Mempool(chain, {
+        now: () => Math.floor(clock()),
+        ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}),
+      });
       node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir);
     } catch (e) {
       await store.close().catch(() => undefined);
@@ -156,7 +159,15 @@ export class UtxoNode {
     this.chain.addListener({
       blockConnected: ({ entry, block, fees }) => {
         this.index.add(entry, block);
-        this.events.emit({ type: "block", height: entry.height, hash: entry.hash, txs: block.txs.length, fees, time: entry.header.time, size: entry.size });
+        this.events.emit({
+          type: "block",
+          height: entry.height,
+          hash: entry.hash,
+          txs: block.txs.length,
+          fees,
+          time: entry.header.time,
+          size: entry.size,
+        });
         this.peers?.announceBlock(entry.hash);
       },
       blockDisconnected: (entry, block) => {
@@ -230,4 +241,3 @@ export class UtxoNode {
     return this.stopping;
   }
 }
-

@@ -1,5 +1,5 @@
 import { type Block, type BlockHeader, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
-import { P2PNode, type P2PHost } from "@utxolab/p2p";
+import { type P2PHost, P2PNode } from "@utxolab/p2p";
 import type { UtxoNode } from "./node.js";
 
 export interface PeerLayer {
@@ -8,6 +8,7 @@ export interface PeerLayer {
   announceTx(txid: Hash): void;
   announceBlock(hash: Hash): void;
   addPeer(url: string): void;
+  setNetworkActive(on: boolean): void;
   peerInfo(): { id: number; url: string; inbound: boolean; height: number; banScore: number }[];
   close(): Promise<void>;
 }
@@ -67,7 +68,13 @@ function hostFor(node: UtxoNode): P2PHost {
     submitTx: (tx: Transaction) => {
       const r = node.submitTx(tx, "peer", { allowOrphan: true });
       if (r.ok) return { ok: true as const };
-      return { ok: false as const, reason: r.reason, detail: r.detail, misbehaving: r.consensus === true && !r.missingInputs, orphan: r.orphaned };
+      return {
+        ok: false as const,
+        reason: r.reason,
+        detail: r.detail,
+        misbehaving: r.consensus === true && !r.missingInputs,
+        orphan: r.orphaned,
+      };
     },
     log: (line: string) => node.emit({ type: "peer", line }),
   };
@@ -84,7 +91,11 @@ export async function createPeerLayer(node: UtxoNode, opts: { port: number; bind
     announceTx: (id) => p2p.announceTx(id),
     announceBlock: (h) => p2p.announceBlock(h),
     addPeer: (url) => p2p.addPeer(url),
-    peerInfo: () => p2p.peers().map((p) => ({ id: p.id, url: p.url, inbound: p.inbound, height: p.height, banScore: p.banScore, userAgent: p.userAgent })),
+    setNetworkActive: (on) => p2p.setNetworkEnabled(on),
+    peerInfo: () =>
+      p2p
+        .peers()
+        .map((p) => ({ id: p.id, url: p.url, inbound: p.inbound, height: p.height, banScore: p.banScore, userAgent: p.userAgent })),
     close: () => p2p.close(),
   };
 }

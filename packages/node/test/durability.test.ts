@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Hash } from "../../core/src/index.js";
 import { NodeProcess, runCli } from "../../../test/helpers/node-process.js";
-import { address, type Spend, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { address, genesisCoin, pay, type Spend } from "../../../test/helpers/txs.js";
+import type { Hash } from "../../core/src/index.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -64,7 +64,13 @@ describe("durability", () => {
           try {
             const i = k++ % 8;
             const c = coins.get(i) as Spend;
-            const p = pay([c], [[(i + 1) % 8, 1_000_000n], [i, c.value - 1_000_000n - 500n]]);
+            const p = pay(
+              [c],
+              [
+                [(i + 1) % 8, 1_000_000n],
+                [i, c.value - 1_000_000n - 500n],
+              ],
+            );
             const r = await node.rpcRaw("sendrawtransaction", [p.hex]);
             if (r.body?.result) coins.set(i, { txid: p.txid as Hash, vout: 1, value: c.value - 1_000_000n - 500n, from: i });
             if (k % 3 === 0) {

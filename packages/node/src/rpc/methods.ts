@@ -234,7 +234,13 @@ export function methods(node: UtxoNode): MethodTable {
       if (node.mempool.spenderOf(id, vout)) return null;
       const c = chain.utxos.getCoin(id, vout);
       if (c) {
-        return { value: c.value.toString(), address: addr(c.pubkey), confirmations: chain.height - c.height + 1, coinbase: c.coinbase, height: c.height };
+        return {
+          value: c.value.toString(),
+          address: addr(c.pubkey),
+          confirmations: chain.height - c.height + 1,
+          coinbase: c.coinbase,
+          height: c.height,
+        };
       }
       const pe = node.mempool.get(id);
       const o = pe?.tx.outputs[vout];
@@ -257,11 +263,19 @@ export function methods(node: UtxoNode): MethodTable {
         if (!mature) immature += coin.value;
         else if (spentBy) spending += coin.value;
         else spendable += coin.value;
-        return { txid: t, vout, value: coin.value.toString(), height: coin.height, coinbase: coin.coinbase, mature, ...(spentBy ? { spentBy } : {}) };
+        return {
+          txid: t,
+          vout,
+          value: coin.value.toString(),
+          height: coin.height,
+          coinbase: coin.coinbase,
+          mature,
+          ...(spentBy ? { spentBy } : {}),
+        };
       });
       utxos.sort((a, b) => a.height - b.height || a.txid.localeCompare(b.txid) || a.vout - b.vout);
       let pending = 0n;
-      const pendingUtxos = [];
+      const pendingUtxos: { txid: string; vout: number; value: string }[] = [];
       for (const e of node.mempool.entries()) {
         e.tx.outputs.forEach((o, vout) => {
           if (bytesToHex(o.pubkey) !== pkHex || node.mempool.spenderOf(e.txid, vout)) return;
@@ -311,7 +325,12 @@ export function methods(node: UtxoNode): MethodTable {
         bits: params.bits,
         time: Math.max(Math.floor(node.now()), chain.medianTimePast(tip) + 1),
         minTime: chain.medianTimePast(tip) + 1,
-        txs: tpl.txs.map((tx) => ({ txid: txid(tx), hex: bytesToHex(encodeTx(tx)), fee: node.mempool.get(txid(tx))?.fee.toString() ?? "0", size: txSize(tx) })),
+        txs: tpl.txs.map((tx) => ({
+          txid: txid(tx),
+          hex: bytesToHex(encodeTx(tx)),
+          fee: node.mempool.get(txid(tx))?.fee.toString() ?? "0",
+          size: txSize(tx),
+        })),
         fees: tpl.fees.toString(),
         subsidy: subsidy.toString(),
         coinbaseValue: (subsidy + tpl.fees).toString(),
@@ -335,6 +354,13 @@ export function methods(node: UtxoNode): MethodTable {
         throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${url} must start with ws:// (a peer's P2P address)`);
       }
       node.peers.addPeer(url);
+      return null;
+    },
+
+    setnetworkactive: (p) => {
+      const on = new Params("setnetworkactive", p, 1).bool(0, "state");
+      node.peers.setNetworkActive(on);
+      node.info(on ? "network enabled: connecting to peers again" : "network disabled: every peer dropped, new ones refused");
       return null;
     },
 

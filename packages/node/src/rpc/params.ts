@@ -52,7 +52,8 @@ export class Params {
 
   hash(i: number, name: string): Hash {
     const v = this.string(i, name);
-    if (!isHash(v)) throw new RpcError(RPC.INVALID_PARAMETER, `${this.method}: ${name} must be 64 lowercase hex digits, got ${JSON.stringify(v)}`);
+    if (!isHash(v))
+      throw new RpcError(RPC.INVALID_PARAMETER, `${this.method}: ${name} must be 64 lowercase hex digits, got ${JSON.stringify(v)}`);
     return v;
   }
 

@@ -92,7 +92,10 @@ export class RpcServer {
       this.reply(res, 401, {
         jsonrpc: "2.0",
         id: null,
-        error: { code: RPC.INVALID_REQUEST, message: "unauthorized: send Authorization: Bearer <token> (the token is in <datadir>/rpc.cookie or --rpc-token)" },
+        error: {
+          code: RPC.INVALID_REQUEST,
+          message: "unauthorized: send Authorization: Bearer <token> (the token is in <datadir>/rpc.cookie or --rpc-token)",
+        },
       });
       return;
     }
@@ -137,7 +140,8 @@ export class RpcServer {
     const r = req as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
     const id = r && typeof r === "object" && "id" in r ? (r.id ?? null) : null;
     try {
-      if (!r || typeof r !== "object" || Array.isArray(r)) throw new RpcError(RPC.INVALID_REQUEST, "invalid request: expected a JSON object");
+      if (!r || typeof r !== "object" || Array.isArray(r))
+        throw new RpcError(RPC.INVALID_REQUEST, "invalid request: expected a JSON object");
       if (typeof r.method !== "string") throw new RpcError(RPC.INVALID_REQUEST, "invalid request: method must be a string");
       const params = r.params === undefined ? [] : r.params;
       if (!Array.isArray(params)) throw new RpcError(RPC.INVALID_REQUEST, "invalid request: params must be an array (positional)");

@@ -1,0 +1,85 @@
+import { bytesToHex, equalBytes, formatCoins } from "@utxolab/core";
+import type { UtxoNode } from "./node.js";
+
+export interface AddressUtxo {
+  txid: string;
+  vout: number;
+  value: string;
+  height: number;
+  coinbase: boolean;
+  mature: boolean;
+  /** the waiting transaction that spends it */
+  spentBy?: string;
+}
+
+export interface AddressInfo {
+  address: string;
+  pubkey: string;
+  /** every confirmed unspent output, in units */
+  balance: string;
+  /** confirmed, mature and not spent by a waiting transaction */
+  spendable: string;
+  /** coinbase outputs still inside coinbaseMaturity */
+  immature: string;
+  /** outputs of waiting transactions, not yet spent by another waiting one */
+  pending: string;
+  /** confirmed and mature, but a waiting transaction spends it */
+  spending: string;
+  utxos: AddressUtxo[];
+  pendingUtxos: { txid: string; vout: number; value: string }[];
+  balanceCoins: string;
+}
+
+/**
+ * What an address holds, as RPC `getaddressinfo` and the web page report it: confirmed
+ * coins split by whether the next block may spend them, plus what the pool will pay it.
+ */
+export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array): AddressInfo {
+  const chain = node.chain;
+  const params = node.params;
+  const pkHex = bytesToHex(pubkey);
+  const spendHeight = chain.height + 1;
+  let balance = 0n;
+  let spendable = 0n;
+  let immature = 0n;
+  let spending = 0n;
+  const utxos: AddressUtxo[] = chain.utxos.coinsOf(pkHex).map(({ txid: t, vout, coin }) => {
+    balance += coin.value;
+    const mature = !coin.coinbase || coin.height === 0 || spendHeight >= coin.height + params.coinbaseMaturity;
+    const spentBy = node.mempool.spenderOf(t, vout);
+    if (!mature) immature += coin.value;
+    else if (spentBy) spending += coin.value;
+    else spendable += coin.value;
+    return {
+      txid: t,
+      vout,
+      value: coin.value.toString(),
+      height: coin.height,
+      coinbase: coin.coinbase,
+      mature,
+      ...(spentBy ? { spentBy } : {}),
+    };
+  });
+  utxos.sort((a, b) => a.height - b.height || a.txid.localeCompare(b.txid) || a.vout - b.vout);
+  let pending = 0n;
+  const pendingUtxos: { txid: string; vout: number; value: string }[] = [];
+  for (const e of node.mempool.entries()) {
+    e.tx.outputs.forEach((o, vout) => {
+      if (!equalBytes(o.pubkey, pubkey) || node.mempool.spenderOf(e.txid, vout)) return;
+      pending += o.value;
+      pendingUtxos.push({ txid: e.txid, vout, value: o.value.toString() });
+    });
+  }
+  return {
+    address,
+    pubkey: pkHex,
+    balance: balance.toString(),
+    spendable: spendable.toString(),
+    immature: immature.toString(),
+    pending: pending.toString(),
+    spending: spending.toString(),
+    utxos,
+    pendingUtxos,
+    balanceCoins: formatCoins(balance),
+  };
+}
