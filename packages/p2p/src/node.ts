@@ -381,7 +381,8 @@ export class P2PNode {
 
   private disconnect(peer: Peer, why: string): void {
     peer.closeReason ??= why;
-    if (peer.state === "closed") return;
+    if (peer.state === "closed" || peer.closing) return;
+    peer.closing = true;
     try {
       peer.ws.close(1000, why.slice(0, 120));
     } catch {
@@ -403,19 +404,21 @@ export class P2PNode {
     const why =
       peer.closeReason ??
       (reason ? `closed by the peer: ${reason}` : code === 1006 ? "connection lost" : `closed by the peer (code ${code})`);
-    if (wasReady) this.host.log(`${peer.label} left: ${why}`);
     const t = peer.dialUrl ? this.targets.get(peer.dialUrl) : undefined;
+    let delay: number | undefined;
     if (t && t.peer === peer) {
       t.peer = undefined;
-      const delay = this.scheduleRedial(t);
-      if (delay !== undefined && !wasReady) this.host.log(`${t.url}: ${why}; retrying in ${formatDelay(delay)}`);
+      delay = this.scheduleRedial(t);
     }
+    const retry = delay === undefined ? "" : `; retrying in ${formatDelay(delay)}`;
+    if (wasReady) this.host.log(`${peer.label} left: ${why}${retry}`);
+    else if (t) this.host.log(`${t.url}: ${why}${retry}`);
   }
 
   // ---------------------------------------------------------------- misbehaviour
 
   private misbehave(peer: Peer, score: number, why: string): void {
-    if (peer.state === "closed") return;
+    if (peer.state === "closed" || peer.closing) return;
     peer.banScore += score;
     if (peer.banScore < BAN_THRESHOLD) {
       this.host.log(`${peer.label}: ${why} (ban score ${peer.banScore}/${BAN_THRESHOLD})`);
@@ -453,7 +456,7 @@ export class P2PNode {
   // ---------------------------------------------------------------- incoming
 
   private onFrame(peer: Peer, data: WebSocket.RawData, isBinary: boolean): void {
-    if (peer.state === "closed") return;
+    if (peer.state === "closed" || peer.closing) return;
     try {
       if (isBinary) {
         this.misbehave(peer, BAN_THRESHOLD, "sent a binary frame (messages are JSON text)");

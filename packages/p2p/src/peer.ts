@@ -24,6 +24,8 @@ export class Peer {
   closeReason?: string;
   /** we refused it (reject sent): its own reject in return is not news */
   refused = false;
+  /** we are closing it: whatever it still sends is ignored */
+  closing = false;
   readonly connectedAt = Date.now();
   readonly sent: Record<string, number> = {};
   readonly received: Record<string, number> = {};

@@ -1,4 +1,4 @@
-import { txid } from "@utxolab/core";
+import { bytesToHex, encodeTx, type Hash, txid } from "@utxolab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import type { P2PNode } from "../src/index.js";
 import { genesisSpend, hasPeer, Net, TestHost, until } from "./helpers.js";
@@ -89,8 +89,6 @@ describe("transaction relay", () => {
     // spends a coin that does not exist: missing inputs can be a race, not punished
     const ghost = genesisSpend(5);
     const orphanLike = { ...ghost, inputs: [{ ...ghost.inputs[0], prevTxid: "ab".repeat(32) as (typeof ghost.inputs)[0]["prevTxid"] }] };
-    const { encodeTx } = await import("@utxolab/core");
-    const { bytesToHex } = await import("@utxolab/core");
     honest.send({ type: "tx", tx: bytesToHex(encodeTx(orphanLike)) });
     await until(() => (n.peers()[0]?.received.tx ?? 0) === 1, "tx received");
     expect(n.peers()[0].banScore).toBe(0);
