@@ -77,7 +77,14 @@ describe("offline signing", () => {
     const tx = buildPayment(plan, payee, hexToBytes(w.peekChangeKey().pubkey));
     const lie = plan.inputs.map((c) => ({ txid: c.txid, vout: c.vout, value: (c.value + 1_000_000n) as Amount, pubkey: c.pubkey }));
     const u = parseUnsigned(encodeUnsigned({ network: "devnet", tx, spent: lie }), "u.json");
-    const signed = signPayment(u.tx, spentOf(u.spent), w.signingKeys(w.secretPayload(null), u.spent.map((s) => s.pubkey)));
+    const signed = signPayment(
+      u.tx,
+      spentOf(u.spent),
+      w.signingKeys(
+        w.secretPayload(null),
+        u.spent.map((s) => s.pubkey),
+      ),
+    );
     expect(checkTxInputs(signed, utxoSetOf(w), 2, DEVNET)).toMatchObject({ ok: false, reason: "bad-txns-sig" });
   });
 

@@ -1,6 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Amount, type Block, blockHash, DEVNET, genesisBlock, hexToBytes, makeCoinbase, merkleRoot, outpointKey, signTx, txid } from "@utxolab/core";
+import {
+  type Amount,
+  type Block,
+  blockHash,
+  DEVNET,
+  genesisBlock,
+  hexToBytes,
+  makeCoinbase,
+  merkleRoot,
+  outpointKey,
+  signTx,
+  txid,
+} from "@utxolab/core";
 import { describe, expect, it } from "vitest";
 import { CHANGE, RECEIVE } from "../src/hd.js";
 import { LOOKAHEAD } from "../src/wallet.js";
@@ -34,7 +46,14 @@ describe("scanning blocks", () => {
     );
     const txs = [makeCoinbase(2, [{ value: 1n as Amount, pubkey: hexToBytes("33".repeat(32)) }]), spend];
     const b2: Block = {
-      header: { version: 1, prevHash: blockHash(b1.header), merkleRoot: merkleRoot(txs.map(txid)), time: b1.header.time + 1, bits: DEVNET.bits, nonce: 0 },
+      header: {
+        version: 1,
+        prevHash: blockHash(b1.header),
+        merkleRoot: merkleRoot(txs.map(txid)),
+        time: b1.header.time + 1,
+        bits: DEVNET.bits,
+        nonce: 0,
+      },
       txs,
     };
     w.applyBlock(b2, 2);
