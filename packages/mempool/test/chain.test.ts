@@ -201,3 +201,27 @@ describe("expiry", () => {
     expect(pool.has(txid(tx) as Hash)).toBe(false);
   });
 });
+
+describe("listeners", () => {
+  it("a throwing listener is reported and neither the pool nor the other listeners suffer", async () => {
+    const { chain } = await setup();
+    const errors: unknown[] = [];
+    const pool = new Mempool(chain, { onListenerError: (e) => errors.push(e) });
+    const seen: string[] = [];
+    pool.addListener({
+      accepted: () => {
+        throw new Error("listener bug");
+      },
+      removed: () => {
+        throw new Error("listener bug");
+      },
+    });
+    pool.addListener({ accepted: (e) => seen.push(e.txid), removed: (e, why) => seen.push(`${why}:${e.txid}`) });
+    const tx = payWithFee([genesisCoin(0)], [], { rate: 1n });
+    expect(pool.accept(tx).ok).toBe(true);
+    await mine(chain, [tx]);
+    expect(seen).toEqual([txid(tx), `block:${txid(tx)}`]);
+    expect(errors.map((e) => (e as Error).message)).toEqual(["listener bug", "listener bug"]);
+    expect(pool.size).toBe(0);
+  });
+});
