@@ -1,0 +1,55 @@
+import type { Hash } from "@utxolab/core";
+import type { UtxoNode } from "../node.js";
+import { createApi } from "./api.js";
+import { LiveEvents, RefusalFeed } from "./live.js";
+import { PageFiles } from "./static.js";
+import { Views } from "./views.js";
+
+export { MAX_BODY_BYTES } from "./api.js";
+export { explain, REASONS, type ReasonText } from "./reasons.js";
+
+export interface WebOptions {
+  /** the built page (default packages/node/web/dist) */
+  pageDir?: string;
+}
+
+/**
+ * Serves the workshop page at / of the node's RPC port, its public API under /api/ and
+ * live events on the WebSocket /api/events. None of it needs the RPC token: it shows what
+ * any peer could learn and takes transactions as the P2P port does.
+ */
+export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
+  const views = new Views(node);
+  const feed = new RefusalFeed();
+  const live = new LiveEvents();
+  const page = new PageFiles(opts.pageDir);
+  const api = createApi(node, views, feed);
+
+  node.events.on((e) => {
+    const now = Math.floor(node.now());
+    if (e.type === "block") views.rememberFees(e.hash as Hash, e.fees);
+    if (e.type === "tx-rejected") feed.add({ time: now, kind: "tx", id: e.txid, reason: e.reason, detail: e.detail, source: e.source });
+    if (e.type === "block-rejected")
+      feed.add({ time: now, kind: "block", id: e.hash, reason: e.reason, detail: e.detail, source: e.source });
+    live.broadcast(e, now);
+  });
+
+  node.rpc.addHandler(async (req, res, url) => {
+    if (await api(req, res, url)) return true;
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    return page.serve(url.pathname, res, req.method === "HEAD");
+  });
+
+  const server = node.rpc.httpServer;
+  server.on("upgrade", (req, socket, head) => {
+    if (live.handleUpgrade(req, socket, head)) return;
+    // nobody else takes upgrades on this port: say so instead of leaving the socket hanging
+    if (server.listenerCount("upgrade") === 1) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+  });
+  // WebSockets are no longer HTTP connections, so the server's close would wait for them forever
+  const close = node.rpc.close.bind(node.rpc);
+  node.rpc.close = () => {
+    live.close();
+    return close();
+  };
+}

@@ -1,0 +1,286 @@
+import {
+  type BlockIndexEntry,
+  bytesToHex,
+  type Coin,
+  encodeAddress,
+  encodeTx,
+  type Hash,
+  isCoinbase,
+  subsidyAt,
+  type Transaction,
+  txid,
+  txSize,
+} from "@utxolab/core";
+import { feeRateText } from "../events.js";
+import type { UtxoNode } from "../node.js";
+import { HttpError } from "./http.js";
+
+export interface BlockCard {
+  height: number;
+  hash: Hash;
+  prevHash: Hash;
+  time: number;
+  txCount: number;
+  size: number;
+  /** units; null when the node never connected the block (no undo data to price its inputs) */
+  fees: bigint | null;
+  status: string;
+  invalidReason?: string;
+  /** on the best chain */
+  active: boolean;
+}
+
+export interface OutputView {
+  n: number;
+  value: bigint;
+  address: string;
+  /** who spent it: a transaction of the best chain or one waiting in the pool */
+  spent: { txid: Hash; in: "chain"; height: number } | { txid: Hash; in: "pool" } | null;
+}
+
+export interface InputView {
+  prevTxid: Hash;
+  vout: number;
+  value?: bigint;
+  address?: string;
+}
+
+/** Fees never change for a block; remembering them keeps a page of cards to one map lookup each. */
+const FEE_CACHE_SIZE = 20_000;
+const MAX_HEX_BYTES = 10_000;
+
+/** Read-only views of the node's chain, pool and index, shaped for the page. */
+export class Views {
+  private readonly fees = new Map<Hash, bigint>();
+
+  constructor(private readonly node: UtxoNode) {}
+
+  rememberFees(hash: Hash, fees: bigint): void {
+    if (this.fees.size >= FEE_CACHE_SIZE) this.fees.delete(this.fees.keys().next().value as Hash);
+    this.fees.set(hash, fees);
+  }
+
+  private address(pubkey: Uint8Array): string {
+    return encodeAddress(pubkey, this.node.params.hrp);
+  }
+
+  /** Fees of a connected block: the coins its inputs spent (from undo data) minus what its non-coinbase txs pay. */
+  async feesOf(e: BlockIndexEntry): Promise<bigint | null> {
+    const known = this.fees.get(e.hash);
+    if (known !== undefined) return known;
+    if (e.height === 0) return 0n;
+    if (!e.hasData || e.status !== "valid") return null;
+    const [block, undo] = await Promise.all([this.node.chain.getBlock(e.hash), this.node.chain.getUndo(e.hash)]);
+    if (!block || !undo) return null;
+    let fees = 0n;
+    for (const c of undo) fees += c.value;
+    for (const tx of block.txs.slice(1)) for (const o of tx.outputs) fees -= o.value;
+    this.rememberFees(e.hash, fees);
+    return fees;
+  }
+
+  async card(e: BlockIndexEntry): Promise<BlockCard> {
+    return {
+      height: e.height,
+      hash: e.hash,
+      prevHash: e.header.prevHash,
+      time: e.header.time,
+      txCount: e.txCount,
+      size: e.size,
+      fees: await this.feesOf(e),
+      status: e.status,
+      ...(e.invalidReason ? { invalidReason: e.invalidReason } : {}),
+      active: this.node.chain.isActive(e),
+    };
+  }
+
+  /**
+   * A page of the best chain from height `top` down, with every block of another branch at
+   * those heights beside it: forks stay visible after a reorganization.
+   */
+  async chainPage(top: number, limit: number) {
+    const chain = this.node.chain;
+    const from = Math.min(top, chain.height);
+    const to = Math.max(0, from - limit + 1);
+    const best: BlockCard[] = [];
+    for (let h = from; h >= to; h--) {
+      const e = chain.atHeight(h);
+      if (e) best.push(await this.card(e));
+    }
+    const side: BlockCard[] = [];
+    for (const e of chain.index.values()) {
+      if (e.height < to || e.height > from || chain.isActive(e)) continue;
+      side.push(await this.card(e));
+    }
+    side.sort((a, b) => b.height - a.height || a.hash.localeCompare(b.hash));
+    return { tip: chain.height, from, to, best, side };
+  }
+
+  entryById(id: string): BlockIndexEntry {
+    const chain = this.node.chain;
+    if (/^[0-9]{1,10}$/.test(id)) {
+      const e = chain.atHeight(Number(id));
+      if (!e) throw new HttpError(404, `no block at height ${id}: the best chain's tip is at height ${chain.height}`);
+      return e;
+    }
+    if (!/^[0-9a-f]{64}$/.test(id))
+      throw new HttpError(400, `a block is named by its height or its 64-hex-digit hash, got ${JSON.stringify(id)}`);
+    const e = chain.getEntry(id as Hash);
+    if (!e) throw new HttpError(404, `this node knows no block ${id}`);
+    return e;
+  }
+
+  async block(e: BlockIndexEntry, offset: number, limit: number) {
+    const chain = this.node.chain;
+    const card = await this.card(e);
+    const next = card.active ? chain.atHeight(e.height + 1) : undefined;
+    const head = {
+      ...card,
+      version: e.header.version,
+      merkleRoot: e.header.merkleRoot,
+      bits: e.header.bits,
+      nonce: e.header.nonce,
+      chainWork: e.chainWork,
+      confirmations: card.active ? chain.height - e.height + 1 : 0,
+      subsidy: subsidyAt(e.height, this.node.params),
+      ...(next ? { nextHash: next.hash } : {}),
+    };
+    const block = e.hasData ? await chain.getBlock(e.hash) : undefined;
+    if (!block) return { ...head, txs: [], offset, hasBody: false };
+    const undo = e.status === "valid" ? await chain.getUndo(e.hash) : undefined;
+    // undo holds the coins spent by every non-coinbase input, in block order
+    let u = 0;
+    const txs = [];
+    for (let i = 0; i < block.txs.length && i < offset + limit; i++) {
+      const tx = block.txs[i];
+      const cb = isCoinbase(tx);
+      let valueIn: bigint | undefined = cb ? undefined : 0n;
+      for (const _ of cb ? [] : tx.inputs) {
+        const c = undo?.[u++];
+        valueIn = c && valueIn !== undefined ? valueIn + c.value : undefined;
+      }
+      if (i < offset) continue;
+      let valueOut = 0n;
+      for (const o of tx.outputs) valueOut += o.value;
+      txs.push({
+        txid: txid(tx),
+        coinbase: cb,
+        inputs: tx.inputs.length,
+        outputs: tx.outputs.length,
+        valueOut,
+        ...(valueIn !== undefined ? { fee: valueIn - valueOut } : {}),
+      });
+    }
+    const reward = block.txs[0] ? block.txs[0].outputs.reduce((s, o) => s + o.value, 0n) : 0n;
+    return { ...head, reward, txs, offset, hasBody: true };
+  }
+
+  /** The coins a transaction spends, from the block's undo data or from the chain and pool. */
+  private async spentCoins(
+    tx: Transaction,
+    where?: { block: Hash; index: number },
+  ): Promise<(Coin | { value: bigint; pubkey: Uint8Array } | undefined)[]> {
+    if (isCoinbase(tx)) return [];
+    const chain = this.node.chain;
+    if (where) {
+      const [block, undo] = await Promise.all([chain.getBlock(where.block), chain.getUndo(where.block)]);
+      if (block && undo) {
+        let u = 0;
+        for (let i = 1; i < where.index; i++) u += block.txs[i].inputs.length;
+        return tx.inputs.map((_, k) => undo[u + k]);
+      }
+    }
+    return tx.inputs.map((i) => {
+      const parent = this.node.mempool.get(i.prevTxid);
+      if (parent) return parent.tx.outputs[i.vout];
+      return chain.utxos.getCoin(i.prevTxid, i.vout);
+    });
+  }
+
+  async tx(id: Hash) {
+    const chain = this.node.chain;
+    const pooled = this.node.mempool.get(id);
+    const loc = pooled ? undefined : this.node.index.txs.get(id);
+    let tx: Transaction | undefined = pooled?.tx;
+    if (loc) tx = (await chain.getBlock(loc.block))?.txs[loc.index];
+    if (!tx) {
+      throw new HttpError(404, `no transaction ${id} in the pool or the best chain (it may never have arrived, or its block was replaced)`);
+    }
+    const cb = isCoinbase(tx);
+    const spent = await this.spentCoins(tx, loc);
+    let valueIn: bigint | undefined = cb ? undefined : 0n;
+    const inputs: InputView[] = tx.inputs.map((i, k) => {
+      const c = spent[k];
+      if (!c) valueIn = undefined;
+      else if (valueIn !== undefined) valueIn += c.value;
+      return { prevTxid: i.prevTxid, vout: i.vout, ...(c ? { value: c.value, address: this.address(c.pubkey) } : {}) };
+    });
+    let valueOut = 0n;
+    const outputs: OutputView[] = tx.outputs.map((o, n) => {
+      valueOut += o.value;
+      const byChain = this.node.index.spentBy.get(`${id}:${n}`);
+      const byChainAt = byChain ? this.node.index.txs.get(byChain) : undefined;
+      const byPool = this.node.mempool.spenderOf(id, n);
+      return {
+        n,
+        value: o.value,
+        address: this.address(o.pubkey),
+        spent:
+          byChain && byChainAt
+            ? { txid: byChain, in: "chain" as const, height: byChainAt.height }
+            : byPool
+              ? { txid: byPool, in: "pool" as const }
+              : null,
+      };
+    });
+    const size = txSize(tx);
+    const fee = valueIn !== undefined ? (valueIn as bigint) - valueOut : undefined;
+    return {
+      txid: id,
+      coinbase: cb,
+      size,
+      version: tx.version,
+      locktime: tx.locktime,
+      inputs,
+      outputs,
+      valueOut,
+      ...(valueIn !== undefined ? { valueIn } : {}),
+      ...(fee !== undefined ? { fee, feeRate: feeRateText(fee, size) } : {}),
+      // the raw bytes are for copying into a hand-built experiment; a huge one would only bloat the page
+      ...(size <= MAX_HEX_BYTES ? { hex: bytesToHex(encodeTx(tx)) } : {}),
+      status: loc
+        ? { in: "chain" as const, block: loc.block, height: loc.height, index: loc.index, confirmations: chain.height - loc.height + 1 }
+        : {
+            in: "pool" as const,
+            time: pooled!.time,
+            parents: [...pooled!.parents],
+            children: [...pooled!.children],
+            ancestors: pooled!.ancestorCount,
+            descendants: pooled!.descendantCount,
+          },
+    };
+  }
+
+  mempool(offset: number, limit: number) {
+    const all = this.node.mempool.entries();
+    let totalFees = 0n;
+    for (const e of all) totalFees += e.fee;
+    // newest first: what just arrived is what the room is looking at
+    const page = [...all]
+      .sort((a, b) => b.time - a.time || a.txid.localeCompare(b.txid))
+      .slice(offset, offset + limit)
+      .map((e) => ({
+        txid: e.txid,
+        fee: e.fee,
+        size: e.size,
+        feeRate: feeRateText(e.fee, e.size),
+        time: e.time,
+        valueOut: e.tx.outputs.reduce((s, o) => s + o.value, 0n),
+        parents: [...e.parents],
+        children: [...e.children],
+        ancestors: e.ancestorCount,
+        descendants: e.descendantCount,
+      }));
+    return { count: all.length, bytes: this.node.mempool.bytes, totalFees, offset, txs: page };
+  }
+}
