@@ -196,9 +196,11 @@ export class Mempool implements CoinView {
   /** Removes transactions that waited longer than the expiry, with their descendants; returns their txids. */
   expire(now: number = this.opts.now()): Hash[] {
     const cutoff = now - this.opts.expirySeconds;
+    const old: PoolEntry[] = [];
+    for (const e of this.graph.byId.values()) if (e.time < cutoff) old.push(e);
     const removed: PoolEntry[] = [];
-    for (const e of this.graph.ordered()) {
-      if (e.time < cutoff && this.graph.get(e.txid) === e) removed.push(...this.graph.removeWithDescendants(e));
+    for (const e of old.sort((a, b) => a.seq - b.seq)) {
+      if (this.graph.get(e.txid) === e) removed.push(...this.graph.removeWithDescendants(e));
     }
     this.orphans.expire(now);
     this.emitRemoved(removed, "expired");
@@ -235,6 +237,7 @@ export class Mempool implements CoinView {
       orphansAccepted: [],
     };
     if (dryRun) return result;
+    this.orphans.remove(id);
     this.emitRemoved(evicted, "evicted");
     this.emitAccepted([entry]);
     return result;
@@ -448,6 +451,7 @@ export class Mempool implements CoinView {
       const tx = block.txs[t];
       const id = txid(tx);
       this.recent.add(id, entry.height);
+      this.orphans.remove(id);
       if (t === 0) continue;
       const e = this.graph.get(id);
       if (e) {
