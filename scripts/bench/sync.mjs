@@ -1,0 +1,319 @@
+// Sync over the network vs connecting locally. A fresh node syncs BLOCKS blocks of
+// TXS transactions each from a peer over loopback (headers first, then blocks, through
+// the real WebSocket protocol); beside it, the same blocks are decoded and connected
+// on a fresh ChainState directly. Both validate everything (every signature, with an
+// empty signature cache). The ratio network / local says what the protocol costs
+// (target >= 0.8). The serving peer runs in a worker thread, as it would in its own process.
+//
+// The chain: block 1 splits one genesis coin into TXS "lanes" and spends TXS-1 of
+// them at once; every later block spends each lane once more (one input, one output,
+// one signature per transaction: the fewest a spend can have). Every block thus holds
+// TXS spends and there is no need for coinbase maturity. Lanes are independent, so
+// they are signed in parallel worker threads, and the chain is cached in the OS temp
+// directory so later runs skip the signing.
+//
+// Usage: node scripts/bench/sync.mjs [--blocks 1000] [--txs 100] [--no-cache]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import {
+  blockHash,
+  buildBlock,
+  ChainState,
+  DEVNET,
+  decodeBlock,
+  decodeHeader,
+  decodeTx,
+  devnetAccounts,
+  encodeBlock,
+  encodeTx,
+  genesisBlock,
+  genesisHash,
+  MemoryChainBackend,
+  signTx,
+  subsidyAt,
+  txid,
+} from "../../packages/core/dist/index.js";
+import { P2PNode } from "../../packages/p2p/dist/index.js";
+
+const FEE = 1000n;
+const BLOCK_SPACING = 60;
+const chainOpts = { now: () => DEVNET.genesis.time + 10_000_000 };
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** One signed spend of `coin` (one input, one output back to account 0). */
+function spend(prev, vout, value) {
+  const acc = devnetAccounts()[0];
+  const unsigned = {
+    version: 1,
+    inputs: [{ prevTxid: prev, vout, witness: new Uint8Array(64) }],
+    outputs: [{ value: value - FEE, pubkey: acc.pubkey }],
+    locktime: 0,
+  };
+  return signTx(unsigned, [{ value, pubkey: acc.pubkey }], [acc.sk], new Uint8Array(32));
+}
+
+// ------------------------------------------------------------------ worker roles
+
+if (!isMainThread && workerData.role === "sign") {
+  // Signs `count` successive spends of each lane; returns raw transactions lane by lane.
+  const { lanes, count } = workerData;
+  const out = [];
+  for (const lane of lanes) {
+    let { prev, vout, value } = lane;
+    const txs = [];
+    for (let k = 0; k < count; k++) {
+      const tx = spend(prev, vout, BigInt(value));
+      txs.push(encodeTx(tx));
+      prev = txid(tx);
+      vout = 0;
+      value = tx.outputs[0].value;
+    }
+    out.push({ index: lane.index, txs });
+  }
+  parentPort.postMessage(out);
+}
+
+if (!isMainThread && workerData.role === "serve") {
+  // The peer that has the chain: serves headers and blocks from the prebuilt bytes.
+  const raws = workerData.raws;
+  const headers = [genesisBlock(DEVNET).header, ...raws.map((r) => decodeHeader(r.subarray(0, 80)).header)];
+  const hashes = headers.map((h) => blockHash(h));
+  const heightOf = new Map(hashes.map((h, i) => [h, i]));
+  const host = {
+    genesisHash: genesisHash(DEVNET),
+    userAgent: "/utxolab-bench:source/",
+    bestHeight: () => raws.length,
+    locator: () => [hashes[hashes.length - 1], hashes[0]],
+    headersAfter(locator, stop, max) {
+      let from = 0;
+      for (const h of locator) {
+        if (heightOf.has(h)) {
+          from = heightOf.get(h);
+          break;
+        }
+      }
+      const out = [];
+      for (let i = from + 1; i < headers.length && out.length < max; i++) {
+        out.push(headers[i]);
+        if (hashes[i] === stop) break;
+      }
+      return out;
+    },
+    hasBlock: (h) => heightOf.has(h),
+    getBlock: async (h) => {
+      const i = heightOf.get(h);
+      return i === undefined || i === 0 ? undefined : raws[i - 1];
+    },
+    submitBlock: async () => ({ ok: false, reason: "duplicate", misbehaving: false }),
+    hasTx: () => false,
+    getTx: () => undefined,
+    submitTx: () => ({ ok: false, reason: "no-pool", misbehaving: false }),
+    log: () => {},
+  };
+  const node = new P2PNode(host, { params: DEVNET, port: 0 });
+  await node.start();
+  parentPort.postMessage({ url: node.url });
+  parentPort.on("message", async () => {
+    await node.close();
+    parentPort.postMessage({ closed: true });
+  });
+}
+
+// ------------------------------------------------------------------ main
+
+async function signLanes(starts, count) {
+  const workers = Math.max(1, Math.min(4, availableParallelism()));
+  const shares = Array.from({ length: workers }, (_, w) => starts.filter((_, i) => i % workers === w));
+  const results = await Promise.all(
+    shares.map(
+      (lanes) =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(new URL(import.meta.url), { workerData: { role: "sign", lanes, count } });
+          w.once("message", (m) => {
+            resolve(m);
+            w.terminate();
+          });
+          w.once("error", reject);
+        }),
+    ),
+  );
+  const byLane = new Array(starts.length);
+  for (const r of results.flat()) byLane[r.index] = r.txs.map((raw) => decodeTx(raw));
+  return { byLane, workers };
+}
+
+async function buildChain(blocks, txsPerBlock) {
+  const acc = devnetAccounts()[0];
+  const g = genesisBlock(DEVNET);
+  const gcoin = g.txs[0].outputs[0].value;
+  const each = (gcoin - 100_000n) / BigInt(txsPerBlock);
+  const fan = signTx(
+    {
+      version: 1,
+      inputs: [{ prevTxid: txid(g.txs[0]), vout: 0, witness: new Uint8Array(64) }],
+      outputs: Array.from({ length: txsPerBlock }, () => ({ value: each, pubkey: acc.pubkey })),
+      locktime: 0,
+    },
+    [{ value: gcoin, pubkey: acc.pubkey }],
+    [acc.sk],
+    new Uint8Array(32),
+  );
+  const first = [fan];
+  for (let j = 0; j < txsPerBlock - 1; j++) first.push(spend(txid(fan), j, each));
+  // lane j continues from block 1's spend of output j; the last lane from the fan-out output itself
+  const starts = Array.from({ length: txsPerBlock }, (_, j) =>
+    j < txsPerBlock - 1
+      ? { index: j, prev: txid(first[j + 1]), vout: 0, value: String(first[j + 1].outputs[0].value) }
+      : { index: j, prev: txid(fan), vout: j, value: String(each) },
+  );
+  const t0 = performance.now();
+  const { byLane, workers } = await signLanes(starts, blocks - 1);
+  const signSecs = (performance.now() - t0) / 1000;
+  const raws = [];
+  let prev = genesisHash(DEVNET);
+  for (let h = 1; h <= blocks; h++) {
+    const txs = h === 1 ? first : byLane.map((lane) => lane[h - 2].tx);
+    const b = buildBlock(
+      {
+        prevHash: prev,
+        height: h,
+        time: DEVNET.genesis.time + h * BLOCK_SPACING,
+        coinbaseOutputs: [{ value: subsidyAt(h, DEVNET), pubkey: acc.pubkey }],
+        txs,
+      },
+      DEVNET,
+    );
+    prev = blockHash(b.header);
+    raws.push(encodeBlock(b));
+  }
+  return { raws, signSecs, workers };
+}
+
+function loadOrBuild(blocks, txs, useCache) {
+  const dir = join(tmpdir(), "utxolab-bench");
+  const file = join(dir, `sync-${genesisHash(DEVNET).slice(0, 12)}-${blocks}x${txs}.bin`);
+  if (useCache && existsSync(file)) {
+    const buf = readFileSync(file);
+    const raws = [];
+    for (let o = 0; o < buf.length; ) {
+      const n = buf.readUInt32LE(o);
+      raws.push(new Uint8Array(buf.subarray(o + 4, o + 4 + n)));
+      o += 4 + n;
+    }
+    if (raws.length === blocks) return Promise.resolve({ raws, cached: file });
+  }
+  return buildChain(blocks, txs).then((r) => {
+    if (useCache) {
+      mkdirSync(dir, { recursive: true });
+      const parts = [];
+      for (const raw of r.raws) {
+        const len = Buffer.alloc(4);
+        len.writeUInt32LE(raw.length);
+        parts.push(len, raw);
+      }
+      writeFileSync(file, Buffer.concat(parts));
+    }
+    return { ...r, file };
+  });
+}
+
+/** Minimal node behind the syncing P2PNode: a ChainState and no pool. */
+function syncingHost(chain) {
+  return {
+    genesisHash: genesisHash(DEVNET),
+    userAgent: "/utxolab-bench:fresh/",
+    bestHeight: () => chain.height,
+    locator: () => chain.locator(),
+    headersAfter: () => [],
+    hasBlock: (h) => {
+      const e = chain.getEntry(h);
+      return e !== undefined && (e.hasData || e.status === "invalid");
+    },
+    getBlock: async () => undefined,
+    async submitBlock(block) {
+      const r = await chain.submitBlock(block);
+      if (r.ok) return { ok: true, active: r.active };
+      return {
+        ok: false,
+        reason: r.reason,
+        detail: r.detail,
+        misbehaving: r.reason !== "duplicate" && r.reason !== "prev-blk-not-found",
+        missingParent: r.reason === "prev-blk-not-found",
+      };
+    },
+    hasTx: () => false,
+    getTx: () => undefined,
+    submitTx: () => ({ ok: false, reason: "no-pool", misbehaving: false }),
+    log: (l) => {
+      if (/banned|refused|error/.test(l)) console.log(`  p2p: ${l}`);
+    },
+  };
+}
+
+if (isMainThread) {
+  const BLOCKS = arg("blocks", 1000);
+  const TXS = arg("txs", 100);
+  const useCache = !process.argv.includes("--no-cache");
+  console.log(`sync benchmark: ${BLOCKS} blocks x ${TXS} transactions (1 input, 1 output, 1 signature each)`);
+  const t0 = performance.now();
+  const built = await loadOrBuild(BLOCKS, TXS, useCache);
+  const raws = built.raws;
+  const bytes = raws.reduce((s, r) => s + r.length, 0);
+  if (built.cached) console.log(`chain: loaded from ${built.cached}`);
+  else {
+    console.log(
+      `chain: built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(BLOCKS - 1) * TXS} signatures in ${built.signSecs.toFixed(1)} s on ${built.workers} worker threads${useCache ? `; cached in ${built.file}` : ""}`,
+    );
+  }
+  console.log(`chain: ${(bytes / 1e6).toFixed(2)} MB, ${Math.round(bytes / BLOCKS)} bytes per block`);
+
+  // warm-up (JIT, curve tables), so whichever side runs first is not penalised
+  const warm = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
+  for (const raw of raws.slice(0, Math.min(20, BLOCKS))) await warm.submitBlock(decodeBlock(raw).block);
+
+  // local: decode and connect on a fresh chain state
+  const local = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
+  const l0 = performance.now();
+  for (const raw of raws) {
+    const d = decodeBlock(raw);
+    const r = await local.submitBlock(d.block);
+    if (!r.ok) throw new Error(`local connect failed at height ${local.height + 1}: ${r.reason} ${r.detail ?? ""}`);
+  }
+  const localSecs = (performance.now() - l0) / 1000;
+  const localRate = BLOCKS / localSecs;
+  console.log(
+    `local:   ${BLOCKS} blocks in ${localSecs.toFixed(2)} s = ${localRate.toFixed(1)} blocks/s (${((BLOCKS * TXS) / localSecs).toFixed(0)} tx/s)`,
+  );
+
+  // network: a fresh node syncs from the serving worker over loopback
+  const server = new Worker(new URL(import.meta.url), { workerData: { role: "serve", raws } });
+  const { url } = await new Promise((resolve) => server.once("message", resolve));
+  const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
+  const node = new P2PNode(syncingHost(chain), { params: DEVNET, port: 0 });
+  await node.start();
+  const n0 = performance.now();
+  node.addPeer(url);
+  await new Promise((resolve) => {
+    const check = () => (chain.height >= BLOCKS ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  const netSecs = (performance.now() - n0) / 1000;
+  const netRate = BLOCKS / netSecs;
+  const [peer] = node.peers();
+  console.log(
+    `network: ${BLOCKS} blocks in ${netSecs.toFixed(2)} s = ${netRate.toFixed(1)} blocks/s (${((BLOCKS * TXS) / netSecs).toFixed(0)} tx/s); ${peer?.received.headers ?? 0} headers messages, ${peer?.sent.getdata ?? 0} getdata, ${peer?.received.block ?? 0} blocks`,
+  );
+  if (chain.tip.hash !== local.tip.hash) throw new Error("the synced tip differs from the local one");
+  const ratio = netRate / localRate;
+  console.log(`ratio network/local: ${ratio.toFixed(3)} (target >= 0.8) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`);
+  await node.close();
+  server.postMessage("close");
+  await new Promise((resolve) => server.once("message", resolve));
+  await server.terminate();
+}
