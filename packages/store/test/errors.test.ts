@@ -112,6 +112,16 @@ describe.each(kinds)("damaged or foreign data in the $name store", (kind) => {
     await expect(store.getBlock(hash as never)).rejects.toThrow(/block [0-9a-f]{64} does not decode/);
   });
 
+  it("says the store is closed when used after close()", async () => {
+    await chainOf(1);
+    const s = await place.open();
+    await s.close();
+    await expect(s.getBlock(genesisHash(params))).rejects.toThrow(/^cannot read block [0-9a-f]{64}: the store at .* is closed$/);
+    await expect(
+      s.commit({ kind: "disconnect", hash: genesisHash(params), tip: genesisHash(params), addCoins: [], removeCoins: [], entries: [] }),
+    ).rejects.toThrow(StoreError);
+  });
+
   it("refuses a chain of another network, naming both genesis hashes", async () => {
     await chainOf(2, othernet);
     const e = await refusal(params);
