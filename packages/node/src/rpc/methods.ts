@@ -7,7 +7,6 @@ import {
   encodeAddress,
   encodeBlock,
   encodeTx,
-  formatCoins,
   type Hash,
   isCoinbase,
   subsidyAt,
@@ -16,6 +15,7 @@ import {
   txSize,
   verifyLedger,
 } from "@utxolab/core";
+import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
@@ -118,8 +118,6 @@ export function methods(node: UtxoNode): MethodTable {
     const b = await chain.getBlock(loc.block);
     return b ? { tx: b.txs[loc.index], where: { block: loc.block, height: loc.height } } : undefined;
   };
-
-  const amountFields = (v: bigint) => v.toString();
 
   return {
     getblockchaininfo: (p) => {
@@ -250,51 +248,7 @@ export function methods(node: UtxoNode): MethodTable {
 
     getaddressinfo: (p) => {
       const { address, pubkey } = new Params("getaddressinfo", p, 1).address(0, "address", params);
-      const pkHex = bytesToHex(pubkey);
-      const spendHeight = chain.height + 1;
-      let balance = 0n;
-      let spendable = 0n;
-      let immature = 0n;
-      let spending = 0n;
-      const utxos = chain.utxos.coinsOf(pkHex).map(({ txid: t, vout, coin }) => {
-        balance += coin.value;
-        const mature = !coin.coinbase || coin.height === 0 || spendHeight >= coin.height + params.coinbaseMaturity;
-        const spentBy = node.mempool.spenderOf(t, vout);
-        if (!mature) immature += coin.value;
-        else if (spentBy) spending += coin.value;
-        else spendable += coin.value;
-        return {
-          txid: t,
-          vout,
-          value: coin.value.toString(),
-          height: coin.height,
-          coinbase: coin.coinbase,
-          mature,
-          ...(spentBy ? { spentBy } : {}),
-        };
-      });
-      utxos.sort((a, b) => a.height - b.height || a.txid.localeCompare(b.txid) || a.vout - b.vout);
-      let pending = 0n;
-      const pendingUtxos: { txid: string; vout: number; value: string }[] = [];
-      for (const e of node.mempool.entries()) {
-        e.tx.outputs.forEach((o, vout) => {
-          if (bytesToHex(o.pubkey) !== pkHex || node.mempool.spenderOf(e.txid, vout)) return;
-          pending += o.value;
-          pendingUtxos.push({ txid: e.txid, vout, value: o.value.toString() });
-        });
-      }
-      return {
-        address,
-        pubkey: pkHex,
-        balance: amountFields(balance),
-        spendable: amountFields(spendable),
-        immature: amountFields(immature),
-        pending: amountFields(pending),
-        spending: amountFields(spending),
-        utxos,
-        pendingUtxos,
-        balanceCoins: formatCoins(balance),
-      };
+      return addressInfo(node, address, pubkey);
     },
 
     generatetoaddress: async (p) => {
