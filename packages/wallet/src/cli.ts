@@ -237,7 +237,8 @@ async function passphraseFor(ctx: Ctx, purpose: "unlock" | "new", w?: Wallet): P
     }
     return given;
   }
-  const stdin = ctx.io.stdin;
+  // The program's own terminal when the caller gave none: `utxolab wallet send` prompts like any CLI.
+  const stdin = ctx.io.stdin ?? (process.stdin as PromptInput);
   if (stdin?.isTTY) {
     if (purpose === "unlock") return promptHidden(`passphrase for wallet "${ctx.name}" (${w?.file ?? ctx.file}):`, stdin, ctx.io.err);
     const a = await promptHidden(`new passphrase for wallet "${ctx.name}":`, stdin, ctx.io.err);
@@ -624,12 +625,12 @@ function fromCoins(w: Wallet, view: WalletView, from: { txid: Hash; vout: number
     const k = outpointKey(o.txid, o.vout);
     const c = w.coins.get(k);
     if (!c) {
-      throw new UsageError(`--from ${k} is not a confirmed unspent output of this wallet (see \`utxolab wallet utxos\`)`);
+      throw new Error(`--from ${k} is not a confirmed unspent output of this wallet (see \`utxolab wallet utxos\`)`);
     }
     const by = view.spentByPending.get(k);
-    if (by) throw new UsageError(`--from ${k} is already being spent by waiting transaction ${by}`);
+    if (by) throw new Error(`--from ${k} is already being spent by waiting transaction ${by}`);
     if (!w.isMature(c, view.tipHeight)) {
-      throw new UsageError(
+      throw new Error(
         `--from ${k} is a coinbase reward from height ${c.height}, spendable from height ${c.height + DEVNET.coinbaseMaturity} (the next block is ${view.tipHeight + 1})`,
       );
     }
