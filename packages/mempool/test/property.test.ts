@@ -99,54 +99,60 @@ function checkInvariants(pool: Mempool, chain: ChainState): void {
 describe("property: random accepts, blocks, reorganizations and expiry", () => {
   it("never leave two entries spending one outpoint, and every entry stays valid against chain + pool", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
-        const { pool, chain, clock } = await setup();
-        const coins: Spendable[] = Array.from({ length: 10 }, (_, i) => genesisCoin(i));
-        let salt = 0;
-        for (const op of ops) {
-          if (op.kind === "tx") {
-            const inputs = [...new Set(op.picks.map((p) => p % coins.length))].map((i) => coins[i]);
-            const fee = BigInt(op.rate) * BigInt(sizeFor(inputs.length, op.nOut));
-            const total = inputs.reduce((s, c) => s + c.value, 0n) - fee;
-            const each = total / BigInt(op.nOut);
-            if (each < 546n) continue;
-            const pay = Array.from({ length: op.nOut - 1 }, () => ({ value: each, to: op.to }));
-            const tx = payWithFee(inputs, pay, { exact: fee }, op.to);
-            pool.accept(tx, { allowOrphan: op.orphan });
-            for (let v = 0; v < tx.outputs.length; v++) {
-              coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
-            }
-          } else if (op.kind === "mine") {
-            const txs = pool.template().txs.slice(0, op.take);
-            const fees = txs.reduce((s, tx) => s + (pool.get(txid(tx))?.fee ?? 0n), 0n);
-            const r = await chain.submitBlock(blockOn(chain, txs, { fees, extra: salt++ }));
-            expect(r.ok).toBe(true);
-          } else if (op.kind === "mineDirect") {
-            // a block confirming a spend the pool may not have seen: conflicts must leave
-            const c = coins[op.pick % coins.length];
-            if (!chain.utxos.getCoin(c.txid, c.vout)) continue;
-            const tx = payWithFee([c], [], { rate: 1n }, op.to);
-            await chain.submitBlock(blockOn(chain, [tx], { extra: salt++ }));
-            for (let v = 0; v < tx.outputs.length; v++) {
-              coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
-            }
-          } else if (op.kind === "reorg") {
-            if (chain.height < op.depth) continue;
-            let parent = chain.atHeight(chain.height - op.depth) as BlockIndexEntry;
-            for (let i = 0; i <= op.depth; i++) {
-              const b = blockOn(chain, [], { parent, extra: 100 + salt++ });
-              const r = await chain.submitBlock(b);
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 8, maxLength: 24, size: "max" }),
+        fc.constantFrom(100_000_000, 700),
+        async (ops, maxBytes) => {
+          // a small pool evicts often; its limit holds after every step
+          const { pool, chain, clock } = await setup({ maxBytes, maxAncestors: 4, maxDescendants: 4 });
+          const coins: Spendable[] = Array.from({ length: 10 }, (_, i) => genesisCoin(i));
+          let salt = 0;
+          for (const op of ops) {
+            if (op.kind === "tx") {
+              const inputs = [...new Set(op.picks.map((p) => p % coins.length))].map((i) => coins[i]);
+              const fee = BigInt(op.rate) * BigInt(sizeFor(inputs.length, op.nOut));
+              const total = inputs.reduce((s, c) => s + c.value, 0n) - fee;
+              const each = total / BigInt(op.nOut);
+              if (each < 546n) continue;
+              const pay = Array.from({ length: op.nOut - 1 }, () => ({ value: each, to: op.to }));
+              const tx = payWithFee(inputs, pay, { exact: fee }, op.to);
+              pool.accept(tx, { allowOrphan: op.orphan });
+              for (let v = 0; v < tx.outputs.length; v++) {
+                coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+              }
+            } else if (op.kind === "mine") {
+              const txs = pool.template().txs.slice(0, op.take);
+              const fees = txs.reduce((s, tx) => s + (pool.get(txid(tx))?.fee ?? 0n), 0n);
+              const r = await chain.submitBlock(blockOn(chain, txs, { fees, extra: salt++ }));
               expect(r.ok).toBe(true);
-              parent = chain.getEntry(blockHash(b.header)) as BlockIndexEntry;
+            } else if (op.kind === "mineDirect") {
+              // a block confirming a spend the pool may not have seen: conflicts must leave
+              const c = coins[op.pick % coins.length];
+              if (!chain.utxos.getCoin(c.txid, c.vout)) continue;
+              const tx = payWithFee([c], [], { rate: 1n }, op.to);
+              await chain.submitBlock(blockOn(chain, [tx], { extra: salt++ }));
+              for (let v = 0; v < tx.outputs.length; v++) {
+                coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+              }
+            } else if (op.kind === "reorg") {
+              if (chain.height < op.depth) continue;
+              let parent = chain.atHeight(chain.height - op.depth) as BlockIndexEntry;
+              for (let i = 0; i <= op.depth; i++) {
+                const b = blockOn(chain, [], { parent, extra: 100 + salt++ });
+                const r = await chain.submitBlock(b);
+                expect(r.ok).toBe(true);
+                parent = chain.getEntry(blockHash(b.header)) as BlockIndexEntry;
+              }
+              expect(chain.tip.hash).toBe(parent.hash);
+            } else {
+              clock.now += op.days * 24 * 3600;
+              pool.expire();
             }
-            expect(chain.tip.hash).toBe(parent.hash);
-          } else {
-            clock.now += op.days * 24 * 3600;
-            pool.expire();
+            checkInvariants(pool, chain);
+            expect(pool.bytes).toBeLessThanOrEqual(maxBytes);
           }
-          checkInvariants(pool, chain);
-        }
-      }),
+        },
+      ),
       { seed: 20261126, numRuns: 30 },
     );
   });
