@@ -86,6 +86,8 @@ export class BlockSync {
     }
     for (const hash of hashes) {
       peer.headerSet.add(hash);
+      // it has these blocks: never announce them back to it
+      peer.knownInv.add(hash);
       this.enqueue(peer, hash);
     }
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
