@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Amount, buildBlock, bytesToHex, DEVNET, encodeBlock, genesisHash, subsidyAt } from "../packages/core/src/index.js";
+import { maxMessageBytes } from "../packages/p2p/src/messages.js";
 import { NodeProcess } from "./helpers/node-process.js";
 import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "./helpers/txs.js";
 import { until } from "./helpers/until.js";
@@ -118,7 +119,8 @@ describe("misbehaving peers", () => {
     });
   const closed = (ws: WebSocket) =>
     new Promise<number>((r) => (ws.readyState === WebSocket.CLOSED ? r(0) : ws.once("close", (code) => r(code))));
-  const handshake = async (ws: WebSocket) => {
+  /** `listen` names this test peer: bans are per address and advertised port. */
+  const handshake = async (ws: WebSocket, listen: string) => {
     const got = new Promise<void>((resolve) => {
       ws.on("message", (d) => {
         const m = JSON.parse(String(d));
@@ -133,7 +135,7 @@ describe("misbehaving peers", () => {
         height: 0,
         userAgent: "test",
         nonce: "0102030405060708",
-        listen: null,
+        listen,
       }),
     );
     ws.send(JSON.stringify({ type: "verack" }));
@@ -161,14 +163,16 @@ describe("misbehaving peers", () => {
 
   it("drops a peer that sends an oversized message", async () => {
     const ws = await connect();
-    ws.send("x".repeat(2 * DEVNET.maxBlockSize + 200_000));
+    // one byte over the limit the WebSocket layer enforces before anything is parsed
+    ws.send("x".repeat(maxMessageBytes(DEVNET) + 1));
     await closed(ws);
     await stillServing();
   });
 
   it("drops and bans a peer that sends an invalid block, and keeps relaying for the others", async () => {
     const ws = await connect();
-    await handshake(ws);
+    const listen = "ws://127.0.0.1:1";
+    await handshake(ws, listen);
     const info = await n0.rpc("getblockchaininfo");
     const overspend = pay([genesisCoin(2)], [[3, GENESIS_VALUE + 1n]]).tx;
     const tpl = await n0.rpc("getblocktemplate");
@@ -186,6 +190,10 @@ describe("misbehaving peers", () => {
     await closed(ws);
     await n0.waitFor(/block rejected from peer: .* bad-txns-in-belowout/);
     await stillServing();
+    // banned: the same peer coming back is refused before its handshake completes
+    const again = await connect();
+    const refused = await Promise.race([closed(again).then(() => true), handshake(again, listen).then(() => false)]);
+    expect(refused).toBe(true);
     const p = pay(
       [genesisCoin(2)],
       [

@@ -1,0 +1,216 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Amount, bytesToHex, DEVNET, devnetAccounts, encodeAddress, encodeTx, type Hash, type Transaction } from "@utxolab/core";
+import { RpcClient, RpcError, readCookie } from "@utxolab/wallet";
+import { UsageError } from "../args.js";
+import { DemoAbort } from "./narrator.js";
+
+/** The address of devnet account i (SPEC §3). */
+export const accountAddress = (i: number): string => encodeAddress(devnetAccounts()[i].pubkey, DEVNET.hrp);
+
+/** A spendable output of a devnet account, as the node reports it. */
+export interface DemoCoin {
+  txid: Hash;
+  vout: number;
+  value: Amount;
+  height: number;
+  coinbase: boolean;
+  account: number;
+}
+
+export interface AddressInfo {
+  balance: bigint;
+  spendable: bigint;
+  immature: bigint;
+  pending: bigint;
+  coins: DemoCoin[];
+}
+
+/** A node's answer to a transaction: its txid, or the reason it refused and the numbers behind it. */
+export type SendResult = { ok: true; txid: Hash } | { ok: false; code: number; reason: string; detail?: string };
+
+export const showRefusal = (r: { reason: string; detail?: string }): string => (r.detail ? `${r.reason}: ${r.detail}` : r.reason);
+
+interface VerifyLedger {
+  height: number;
+  utxos: number;
+  supply: string;
+  expectedMaxSupply: string;
+  negative: number;
+  ok: boolean;
+  problems?: string[];
+}
+
+const refusalOf = (e: RpcError): SendResult => ({
+  ok: false,
+  code: e.code,
+  reason: e.message,
+  ...(e.data === undefined || e.data === null ? {} : { detail: typeof e.data === "string" ? e.data : JSON.stringify(e.data) }),
+});
+
+/** One running node, reached over JSON-RPC. */
+export class DemoNode {
+  readonly rpc: RpcClient;
+
+  constructor(
+    readonly name: string,
+    readonly rpcUrl: string,
+    private readonly token: string,
+    readonly p2pUrl?: string,
+  ) {
+    this.rpc = new RpcClient({ url: rpcUrl, token, tokenHint: `the token for ${name}` });
+  }
+
+  call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+    return this.rpc.call<T>(method, params);
+  }
+
+  async send(tx: Transaction): Promise<SendResult> {
+    try {
+      return { ok: true, txid: await this.call<Hash>("sendrawtransaction", [bytesToHex(encodeTx(tx))]) };
+    } catch (e) {
+      if (e instanceof RpcError) return refusalOf(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Sends several transactions in one JSON-RPC batch. The node handles a batch
+   * without pausing between calls, so a miner (--automine) cannot confirm the
+   * first before the second arrives.
+   */
+  async sendTogether(txs: Transaction[]): Promise<SendResult[]> {
+    const body = txs.map((tx, id) => ({ jsonrpc: "2.0", id, method: "sendrawtransaction", params: [bytesToHex(encodeTx(tx))] }));
+    const res = await fetch(this.rpc.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
+      body: JSON.stringify(body),
+    });
+    const answers = (await res.json().catch(() => undefined)) as
+      | { id: number; result?: Hash; error?: { code: number; message: string; data?: unknown } }[]
+      | undefined;
+    if (!Array.isArray(answers)) throw new DemoAbort(`${this.name} did not answer a JSON-RPC batch (HTTP ${res.status})`);
+    return txs.map((_, id) => {
+      const a = answers.find((x) => x.id === id);
+      if (!a) throw new DemoAbort(`${this.name} left call ${id} of a batch unanswered`);
+      return a.error ? refusalOf(new RpcError(a.error.code, a.error.message, a.error.data)) : { ok: true, txid: a.result as Hash };
+    });
+  }
+
+  async height(): Promise<number> {
+    return (await this.call<{ height: number }>("getblockchaininfo")).height;
+  }
+
+  async tip(): Promise<{ height: number; hash: Hash; chainWork: bigint }> {
+    const i = await this.call<{ height: number; bestBlockHash: Hash; chainWork: string }>("getblockchaininfo");
+    return { height: i.height, hash: i.bestBlockHash, chainWork: BigInt(i.chainWork) };
+  }
+
+  mine(n: number, account: number): Promise<Hash[]> {
+    return this.call<Hash[]>("generatetoaddress", [n, accountAddress(account)]);
+  }
+
+  async addressInfo(account: number): Promise<AddressInfo> {
+    const a = await this.call<{
+      balance: string;
+      spendable: string;
+      immature: string;
+      pending: string;
+      utxos: { txid: Hash; vout: number; value: string; height: number; coinbase: boolean; mature: boolean; spentBy?: string }[];
+    }>("getaddressinfo", [accountAddress(account)]);
+    return {
+      balance: BigInt(a.balance),
+      spendable: BigInt(a.spendable),
+      immature: BigInt(a.immature),
+      pending: BigInt(a.pending),
+      coins: a.utxos
+        .filter((u) => u.mature && !u.spentBy)
+        .map((u) => ({ txid: u.txid, vout: u.vout, value: BigInt(u.value) as Amount, height: u.height, coinbase: u.coinbase, account })),
+    };
+  }
+
+  /** Confirmations of a transaction on this node's best chain: 0 while it waits, undefined when the node does not know it. */
+  async confirmations(id: Hash): Promise<number | undefined> {
+    try {
+      return (await this.call<{ confirmations: number }>("getrawtransaction", [id, true])).confirmations;
+    } catch (e) {
+      if (e instanceof RpcError && e.code === -5) return undefined;
+      throw e;
+    }
+  }
+
+  verifyLedger(): Promise<VerifyLedger> {
+    return this.call<VerifyLedger>("verifyledger");
+  }
+}
+
+export interface ConnectOptions {
+  rpc?: string;
+  datadir?: string;
+  token?: string;
+  dir?: string;
+}
+
+interface NodeJson {
+  rpcUrl?: unknown;
+  p2pUrl?: unknown;
+  cookie?: unknown;
+}
+
+function readNodeJson(datadir: string): NodeJson | undefined {
+  const file = join(datadir, "node.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(file, "utf8")) as NodeJson;
+    if (typeof j.rpcUrl !== "string") throw new Error("no rpcUrl");
+    return j;
+  } catch (e) {
+    throw new DemoAbort(`${file} is not a node's description (${(e as Error).message}): restart the node, or pass --rpc URL --rpc-token T`);
+  }
+}
+
+function nodeFromDatadir(name: string, datadir: string, token: string | undefined): DemoNode | undefined {
+  const j = readNodeJson(datadir);
+  if (!j) return undefined;
+  let t = token;
+  if (typeof j.cookie === "string") {
+    try {
+      t = readFileSync(j.cookie, "utf8").trim();
+    } catch {
+      throw new DemoAbort(
+        `${name} in ${datadir} is not running (its token file ${j.cookie} is gone; a node removes it when it stops): start the devnet again with \`utxolab devnet\`, or pass --rpc URL --rpc-token T`,
+      );
+    }
+  }
+  if (!t) throw new DemoAbort(`${name} in ${datadir} was started with --rpc-token: pass the same --rpc-token T to the demo`);
+  return new DemoNode(name, j.rpcUrl as string, t, typeof j.p2pUrl === "string" ? j.p2pUrl : undefined);
+}
+
+/**
+ * The nodes a demo talks to: node0 (from --rpc, --datadir or the devnet dir)
+ * and, when the devnet dir has one, node1.
+ */
+export function connectNodes(opts: ConnectOptions): DemoNode[] {
+  if (opts.token && opts.datadir) throw new UsageError("give either --datadir or --rpc-token, not both");
+  const dir = resolve(opts.dir ?? ".devnet");
+  let first: DemoNode | undefined;
+  if (opts.rpc) {
+    const token = opts.token ?? (opts.datadir ? readCookie(opts.datadir) : undefined);
+    if (!token) throw new UsageError("--rpc needs the node's token: add --rpc-token T, or --datadir DIR of that node (its rpc.cookie)");
+    first = new DemoNode("node0", opts.rpc, token, opts.datadir ? (readNodeJson(opts.datadir)?.p2pUrl as string | undefined) : undefined);
+  } else if (opts.datadir) {
+    first = nodeFromDatadir("node0", resolve(opts.datadir), opts.token);
+    if (!first) throw new DemoAbort(`no node.json in ${resolve(opts.datadir)}: is a node running with --datadir ${opts.datadir}?`);
+  } else {
+    first = nodeFromDatadir("node0", join(dir, "node0"), opts.token);
+    if (!first) {
+      throw new DemoAbort(
+        `no devnet in ${dir} (no node0/node.json): start one with \`utxolab devnet\` in this directory and leave it running, or pass --dir DIR, or --rpc URL --rpc-token T`,
+      );
+    }
+  }
+  const nodes = [first];
+  const second = existsSync(join(dir, "node1", "node.json")) ? nodeFromDatadir("node1", join(dir, "node1"), opts.token) : undefined;
+  if (second && second.rpc.endpoint !== first.rpc.endpoint) nodes.push(second);
+  return nodes;
+}

@@ -1,0 +1,231 @@
+/** The node's public API (packages/node/src/web/api.ts): amounts arrive as decimal strings of units. */
+
+export type Units = string;
+
+export interface Info {
+  network: string;
+  devnet: boolean;
+  genesisHash: string;
+  height: number;
+  bestHash: string;
+  tipTime: number;
+  chainWork: string;
+  blocksKnown: number;
+  mempool: { count: number; bytes: number };
+  peers: number;
+  params: { hrp: string; coinbaseMaturity: number; halvingInterval: number; maxBlockSize: number };
+}
+
+export interface BlockCard {
+  height: number;
+  hash: string;
+  prevHash: string;
+  time: number;
+  txCount: number;
+  size: number;
+  fees: Units | null;
+  status: "stored" | "valid" | "invalid";
+  invalidReason?: string;
+  active: boolean;
+}
+
+export interface ChainPage {
+  tip: number;
+  from: number;
+  to: number;
+  best: BlockCard[];
+  side: BlockCard[];
+}
+
+export interface BlockTx {
+  txid: string;
+  coinbase: boolean;
+  inputs: number;
+  outputs: number;
+  valueOut: Units;
+  fee?: Units;
+}
+
+export interface BlockView extends BlockCard {
+  version: number;
+  merkleRoot: string;
+  bits: number;
+  nonce: number;
+  chainWork: string;
+  confirmations: number;
+  subsidy: Units;
+  nextHash?: string;
+  reward?: Units;
+  txs: BlockTx[];
+  offset: number;
+  hasBody: boolean;
+}
+
+export interface TxView {
+  txid: string;
+  coinbase: boolean;
+  size: number;
+  version: number;
+  locktime: number;
+  inputs: { prevTxid: string; vout: number; value?: Units; address?: string }[];
+  outputs: {
+    n: number;
+    value: Units;
+    address: string;
+    spent: { txid: string; in: "chain"; height: number } | { txid: string; in: "pool" } | null;
+  }[];
+  valueOut: Units;
+  valueIn?: Units;
+  fee?: Units;
+  feeRate?: string;
+  hex?: string;
+  status:
+    | { in: "chain"; block: string; height: number; index: number; confirmations: number }
+    | { in: "pool"; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
+}
+
+export interface PoolTx {
+  txid: string;
+  fee: Units;
+  size: number;
+  feeRate: string;
+  time: number;
+  valueOut: Units;
+  parents: string[];
+  children: string[];
+  ancestors: number;
+  descendants: number;
+}
+
+export interface PoolPage {
+  count: number;
+  bytes: number;
+  totalFees: Units;
+  offset: number;
+  txs: PoolTx[];
+}
+
+export interface Utxo {
+  txid: string;
+  vout: number;
+  value: Units;
+  height: number;
+  coinbase: boolean;
+  mature: boolean;
+  spentBy?: string;
+}
+
+export interface Totals {
+  address: string;
+  pubkey: string;
+  balance: Units;
+  spendable: Units;
+  immature: Units;
+  pending: Units;
+  spending: Units;
+  balanceCoins: string;
+  utxoCount: number;
+}
+
+export interface AddressView extends Totals {
+  utxos: Utxo[];
+  spendableUtxos: Utxo[];
+  pendingUtxos: { txid: string; vout: number; value: Units }[];
+  devnetAccount: number;
+}
+
+export interface Account extends Totals {
+  index: number;
+}
+
+export interface Refusal {
+  seq: number;
+  time: number;
+  kind: "tx" | "block";
+  id: string;
+  reason: string;
+  detail?: string;
+  source: string;
+  plain: string;
+}
+
+export interface ReasonText {
+  reason: string;
+  kind: string;
+  plain: string;
+}
+
+export type SubmitAnswer =
+  | { ok: true; txid: string; fee: Units; size: number }
+  | { ok: false; txid?: string; reason: string; detail?: string; plain: string };
+
+export type NodeEvent =
+  | { type: "block"; height: number; hash: string; txs: number; fees: Units; time: number; size: number }
+  | { type: "block-disconnected"; height: number; hash: string }
+  | { type: "block-rejected"; hash: string; reason: string; detail?: string; source: string }
+  | { type: "tx"; txid: string; fee: Units; size: number; source: string }
+  | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
+  | { type: "tx-removed"; txid: string; why: string }
+  | {
+      type: "reorg";
+      from: { hash: string; height: number };
+      to: { hash: string; height: number };
+      fork: { hash: string; height: number };
+      depth: number;
+    }
+  | { type: "peer"; line: string }
+  | { type: "info"; line: string };
+
+export interface LiveMessage {
+  seq: number;
+  time: number;
+  event: NodeEvent;
+  plain?: string;
+}
+
+/** The node's own words when it refuses a request (HTTP 4xx with {error}). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function get<T>(path: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: { accept: "application/json" } });
+  } catch {
+    throw new ApiError(0, "the node does not answer: is it still running?");
+  }
+  const body = await res.json().catch(() => ({ error: `the node answered HTTP ${res.status} without JSON` }));
+  if (!res.ok) throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
+  return body as T;
+}
+
+export const api = {
+  info: () => get<Info>("/api/info"),
+  blocks: (from: number | undefined, limit: number) =>
+    get<ChainPage>(`/api/blocks?limit=${limit}${from === undefined ? "" : `&from=${from}`}`),
+  block: (id: string, offset = 0) => get<BlockView>(`/api/block/${encodeURIComponent(id)}?offset=${offset}`),
+  tx: (id: string) => get<TxView>(`/api/tx/${encodeURIComponent(id)}`),
+  mempool: (offset: number) => get<PoolPage>(`/api/mempool?offset=${offset}`),
+  address: (a: string) => get<AddressView>(`/api/address/${encodeURIComponent(a)}`),
+  accounts: () => get<Account[]>("/api/accounts"),
+  refusals: () => get<Refusal[]>("/api/refusals"),
+  reasons: () => get<ReasonText[]>("/api/reasons"),
+
+  async submit(hex: string): Promise<SubmitAnswer> {
+    let res: Response;
+    try {
+      res = await fetch("/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ hex }) });
+    } catch {
+      throw new ApiError(0, "the node does not answer: is it still running?");
+    }
+    const body = await res.json().catch(() => ({ error: `the node answered HTTP ${res.status} without JSON` }));
+    if (res.status === 200 || res.status === 422) return body as SubmitAnswer;
+    throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
+  },
+};

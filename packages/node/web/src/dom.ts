@@ -1,0 +1,75 @@
+import { COIN } from "@utxolab/core";
+
+export type Child = Node | string | number | bigint | null | undefined | false | Child[];
+type Attr = string | number | boolean | null | undefined | ((e: Event) => void);
+
+/** Builds an element; text always goes in as text, never as HTML, so nothing a peer sends can inject markup. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Record<string, Attr> | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Node, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function replace(el: Element, ...children: Child[]): void {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** Units (bigint or a JSON decimal string) as coins with thousands separators: "1,000.5". */
+export function coins(units: bigint | string | null | undefined): string {
+  if (units === null || units === undefined) return "?";
+  const v = typeof units === "bigint" ? units : BigInt(units);
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  const whole = (a / COIN).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const frac = (a % COIN).toString().padStart(8, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
+}
+
+export const short = (hash: string, n = 10): string => (hash.length > n + 4 ? `${hash.slice(0, n)}…` : hash);
+export const shortAddr = (a: string): string => (a.length > 20 ? `${a.slice(0, 12)}…${a.slice(-6)}` : a);
+
+export function clock(unix: number): string {
+  const d = new Date(unix * 1000);
+  const today = new Date().toDateString() === d.toDateString();
+  const t = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  return today ? t : `${d.toISOString().slice(0, 10)} ${t}`;
+}
+
+export function ago(unix: number): string {
+  const s = Math.max(0, Math.floor(Date.now() / 1000 - unix));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86_400)} days ago`;
+}
+
+export const link = (href: string, text: Child, attrs: Record<string, Attr> = {}) => h("a", { href, ...attrs }, text);
+
+/** A refusal as the node says it: the stable code, then the numbers. */
+export function reasonLine(reason: string, detail?: string): HTMLElement {
+  return h(
+    "span",
+    { class: "reason-line" },
+    h("code", { class: "reason" }, reason),
+    detail ? h("span", { class: "detail" }, `: ${detail}`) : null,
+  );
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vite";
+
+// The node serves dist/ at / of its RPC port; everything the page needs is bundled here (no CDN).
+export default defineConfig({
+  root: import.meta.dirname,
+  base: "/",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // the signing code (noble secp256k1) is a large part of the bundle and is needed on the first screen's panel anyway
+    chunkSizeWarningLimit: 400,
+  },
+});
