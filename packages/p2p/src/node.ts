@@ -638,6 +638,8 @@ export class P2PNode {
     peer.servePending += items;
     peer.serving = peer.serving
       .then(async () => {
+        // a peer that does not read its answers gets no more of them: its requests pile up and hit the bound
+        await this.drained(peer);
         if (peer.open) await fn();
       })
       .catch((e) => this.host.log(`error serving ${peer.label}: ${errText(e)}`))
