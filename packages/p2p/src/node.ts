@@ -222,7 +222,8 @@ export class P2PNode {
     const t = this.targets.get(url);
     if (!t) return false;
     this.targets.delete(url);
-    if (t.timer) clearTimeout(t.timer);
+    this.clearTimer(t);
+    if (t.peer && t.peer.ws.readyState === t.peer.ws.CONNECTING) t.peer.ws.terminate();
     if (t.peer) this.disconnect(t.peer, "removed from the peer list");
     return true;
   }
@@ -244,7 +245,10 @@ export class P2PNode {
     if (on === this.enabled) return;
     this.enabled = on;
     if (!on) {
-      for (const t of this.targets.values()) if (t.timer) clearTimeout(t.timer);
+      for (const t of this.targets.values()) {
+        this.clearTimer(t);
+        if (t.peer && t.peer.ws.readyState === t.peer.ws.CONNECTING) t.peer.ws.terminate();
+      }
       for (const p of [...this.peersById.values()]) this.disconnect(p, "network switched off");
       this.host.log("network switched off: all peers dropped");
       return;
@@ -260,10 +264,14 @@ export class P2PNode {
     return this.enabled;
   }
 
-  private dial(t: Target): void {
-    if (this.closed || !this.enabled || t.self || t.peer || this.targets.get(t.url) !== t) return;
+  private clearTimer(t: Target): void {
     if (t.timer) clearTimeout(t.timer);
     t.timer = undefined;
+  }
+
+  private dial(t: Target): void {
+    if (this.closed || !this.enabled || t.self || t.peer || this.targets.get(t.url) !== t) return;
+    this.clearTimer(t);
     const wait = t.notBefore - Date.now();
     if (wait > 0) {
       t.timer = setTimeout(() => this.dial(t), wait);
@@ -282,6 +290,11 @@ export class P2PNode {
     ws.on("open", () => {
       const sock = (ws as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
       peer.address = normalizeAddress(sock?.remoteAddress);
+      if (this.closed || !this.enabled || this.targets.get(t.url) !== t) {
+        peer.closeReason = "network switched off";
+        ws.close(1000, "network switched off");
+        return;
+      }
       const ban = this.banList.get(peer.key);
       if (ban) {
         t.notBefore = ban.until;
@@ -816,7 +829,7 @@ export class P2PNode {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
-    for (const t of this.targets.values()) if (t.timer) clearTimeout(t.timer);
+    for (const t of this.targets.values()) this.clearTimer(t);
     const all = [...this.peersById.values()];
     for (const t of this.targets.values()) if (t.peer && !all.includes(t.peer)) all.push(t.peer);
     const closedAll = Promise.all(
