@@ -21,7 +21,7 @@ import {
 } from "@utxolab/core";
 import { optionValue, type ParsedArgs, parseArgs } from "./args.js";
 import { buildPayment, encodeSigned, encodeUnsigned, parseSigned, parseUnsigned, signPayment, spentOf } from "./build.js";
-import { DEFAULT_FEE_RATE, DUST_LIMIT } from "./fees.js";
+import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIZE } from "./fees.js";
 import { checkMnemonic, newMnemonic } from "./hd.js";
 import { type PromptInput, promptHidden } from "./prompt.js";
 import { DEFAULT_RPC_URL, NodeUnreachableError, RpcAuthError, RpcClient, RpcError, RpcProtocolError, readCookie } from "./rpc.js";
@@ -694,6 +694,11 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
       plan = from ? planWithInputs(candidates, req) : selectCoins(candidates, req);
     }
     if (!plan.ok) {
+      if (plan.kind === "too-large") {
+        throw new Error(
+          `this payment needs ${plan.needed} inputs, but a transaction the pool accepts holds at most ${plan.maxInputs} (${MAX_STANDARD_TX_SIZE} bytes): send less, or first combine coins with \`send <your address> max\``,
+        );
+      }
       if (plan.kind === "payee-dust") {
         throw new Error(
           `after the fee of ${coins(plan.fee)} the payee would get ${plan.payee} units, below the ${plan.dust}-unit dust limit the pool refuses; send more`,
@@ -704,6 +709,11 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     const changeKey = plan.change > 0n ? w.peekChangeKey() : undefined;
     const unsigned = buildPayment(plan, payeeKey, changeKey ? hexToBytes(changeKey.pubkey) : undefined);
     const summary = paySummary(w, plan, addrArg, changeKey?.pubkey, rate);
+    if ("leftOut" in plan && plan.leftOut > 0) {
+      summary.lines.push(
+        `  note        ${plan.leftOut} smaller coins are left out: one transaction holds at most ${plan.inputs.length} inputs; run max again after this one confirms`,
+      );
+    }
 
     if (mode === "mktx") {
       const text = encodeUnsigned({

@@ -13,3 +13,13 @@ export function txSizeFor(nIn: number, nOut: number): number {
 }
 
 export const feeFor = (nIn: number, nOut: number, rate: bigint): Amount => (BigInt(txSizeFor(nIn, nOut)) * rate) as Amount;
+
+/** SPEC §7: the pool refuses a transaction larger than this. */
+export const MAX_STANDARD_TX_SIZE = 100_000;
+
+/** The most inputs a transaction with `nOut` outputs may have and still be accepted by the pool. */
+export function maxInputsFor(nOut: number, maxSize = MAX_STANDARD_TX_SIZE): number {
+  let n = Math.floor((maxSize - txSizeFor(0, nOut)) / INPUT_SIZE);
+  while (n > 0 && txSizeFor(n, nOut) > maxSize) n--;
+  return n;
+}

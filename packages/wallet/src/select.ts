@@ -1,5 +1,5 @@
 import type { Amount } from "@utxolab/core";
-import { DUST_LIMIT, feeFor, INPUT_SIZE, txSizeFor } from "./fees.js";
+import { DUST_LIMIT, feeFor, INPUT_SIZE, maxInputsFor, txSizeFor } from "./fees.js";
 
 export interface Valued {
   value: Amount;
@@ -11,6 +11,8 @@ export interface PaymentRequest {
   feeRate: bigint;
   subtractFee?: boolean;
   dust?: bigint;
+  /** inputs allowed in one transaction; default: what keeps it within the pool's size limit */
+  maxInputs?: number;
 }
 
 /** A funded payment: one output to the payee and, when `change > 0`, one change output. */
@@ -25,7 +27,8 @@ export interface Plan<C extends Valued> {
 export type PlanResult<C extends Valued> =
   | ({ ok: true } & Plan<C>)
   | { ok: false; kind: "insufficient"; available: Amount; required: Amount; fee: Amount }
-  | { ok: false; kind: "payee-dust"; payee: bigint; fee: Amount; dust: bigint };
+  | { ok: false; kind: "payee-dust"; payee: bigint; fee: Amount; dust: bigint }
+  | { ok: false; kind: "too-large"; needed: number; maxInputs: number };
 
 const sum = (cs: readonly Valued[]): bigint => cs.reduce((s, c) => s + c.value, 0n);
 
@@ -80,12 +83,14 @@ function changeless<C extends Valued>(coins: C[], req: PaymentRequest): C[] | nu
   const upper = target + inputCost;
   const n = e.length;
   const selected = new Uint8Array(n);
+  const maxInputs = req.maxInputs ?? maxInputsFor(2);
+  let count = 0;
   let remaining = e.reduce((s, v) => s + v, 0n);
   let curr = 0n;
   let depth = 0;
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     let back = false;
-    if (curr + remaining < target || curr > upper) back = true;
+    if (curr + remaining < target || curr > upper || count > maxInputs) back = true;
     else if (curr >= target) {
       const picked: C[] = [];
       for (let i = 0; i < depth; i++) if (selected[i]) picked.push(coins[order[i]]);
@@ -100,10 +105,12 @@ function changeless<C extends Valued>(coins: C[], req: PaymentRequest): C[] | nu
       // The last included coin becomes excluded; it stays decided, so `remaining` keeps it out.
       selected[depth - 1] = 0;
       curr -= e[depth - 1];
+      count--;
     } else {
       remaining -= e[depth];
       curr += e[depth];
       selected[depth] = 1;
+      count++;
       depth++;
     }
   }
@@ -138,15 +145,19 @@ export function selectCoins<C extends Valued>(coins: readonly C[], req: PaymentR
   }
   if (single) return planWithInputs([single], req);
   const desc = pool.sort(byValueDesc);
+  const maxInputs = req.maxInputs ?? maxInputsFor(2);
   let total = 0n;
-  for (let k = 0; k < desc.length; k++) {
+  for (let k = 0; k < Math.min(desc.length, maxInputs); k++) {
     total += desc[k].value;
     if (changeFor(total, k + 1) >= dust) return planWithInputs(desc.slice(0, k + 1), req);
   }
   total = 0n;
   for (let k = 0; k < desc.length; k++) {
     total += desc[k].value;
-    if (total - req.amount - (sub ? 0n : feeFor(k + 1, 1, req.feeRate)) >= 0n) return planWithInputs(desc.slice(0, k + 1), req);
+    if (total - req.amount - (sub ? 0n : feeFor(k + 1, 1, req.feeRate)) >= 0n) {
+      if (k + 1 > maxInputs) return { ok: false, kind: "too-large", needed: k + 1, maxInputs };
+      return planWithInputs(desc.slice(0, k + 1), req);
+    }
   }
   const all = planWithInputs(desc, req);
   if (!all.ok && all.kind === "insufficient") return { ...all, available: sum(coins) as Amount };
@@ -154,21 +165,33 @@ export function selectCoins<C extends Valued>(coins: readonly C[], req: PaymentR
 }
 
 export type SweepResult<C extends Valued> =
-  | ({ ok: true } & Plan<C>)
+  | ({ ok: true; leftOut: number } & Plan<C>)
   | { ok: false; kind: "insufficient"; available: Amount; required: Amount; fee: Amount };
 
 /**
  * Everything to the payee, no change. Coins worth less than their own input's
- * fee are left out (spending them would only lower the amount sent).
+ * fee are left out (spending them would only lower the amount sent), and so are
+ * the smallest coins beyond what one transaction may hold (`leftOut` counts them).
  */
-export function sweep<C extends Valued>(coins: readonly C[], feeRate: bigint, dust: bigint = DUST_LIMIT, keepAll = false): SweepResult<C> {
+export function sweep<C extends Valued>(
+  coins: readonly C[],
+  feeRate: bigint,
+  dust: bigint = DUST_LIMIT,
+  keepAll = false,
+  maxInputs = maxInputsFor(1),
+): SweepResult<C> {
   const inputCost = BigInt(INPUT_SIZE) * feeRate;
-  const inputs = keepAll ? [...coins] : coins.filter((c) => c.value > inputCost);
+  let inputs = keepAll ? [...coins] : coins.filter((c) => c.value > inputCost);
+  let leftOut = 0;
+  if (!keepAll && inputs.length > maxInputs) {
+    leftOut = inputs.length - maxInputs;
+    inputs = inputs.sort(byValueDesc).slice(0, maxInputs);
+  }
   const total = sum(inputs);
   const fee = feeFor(Math.max(inputs.length, 1), 1, feeRate);
   const payee = total - fee;
   if (inputs.length === 0 || payee < dust) {
     return { ok: false, kind: "insufficient", available: sum(coins) as Amount, required: (fee + dust) as Amount, fee };
   }
-  return { ok: true, inputs, payee: payee as Amount, change: 0n as Amount, fee, size: txSizeFor(inputs.length, 1) };
+  return { ok: true, inputs, payee: payee as Amount, change: 0n as Amount, fee, size: txSizeFor(inputs.length, 1), leftOut };
 }

@@ -255,7 +255,11 @@ export class Wallet {
       const sk = hexToBytes(skHex);
       imported.set(bytesToHex(publicKeyOf(sk)), sk);
     }
+    // Many coins often pay one key: derive each key once (a derivation costs two point multiplications).
+    const derived = new Map<string, SecretKey>();
     return pubkeys.map((pk) => {
+      const hit = derived.get(pk);
+      if (hit) return hit;
       const k = this.byPubkey.get(pk);
       if (!k) throw new Error(`this wallet has no key for ${this.address(pk)}: sign with the wallet that owns it`);
       if (k.chain === null) {
@@ -268,6 +272,7 @@ export class Wallet {
       if (bytesToHex(d.pubkey) !== pk) {
         throw new WalletFileError(this.file, `the recovery phrase does not give key ${k.chain}/${k.index}; the public part was altered`);
       }
+      derived.set(pk, d.sk);
       return d.sk;
     });
   }

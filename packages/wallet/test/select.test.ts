@@ -1,7 +1,7 @@
 import type { Amount } from "@utxolab/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DUST_LIMIT, feeFor, INPUT_SIZE, txSizeFor } from "../src/fees.js";
+import { DUST_LIMIT, feeFor, INPUT_SIZE, MAX_STANDARD_TX_SIZE, maxInputsFor, txSizeFor } from "../src/fees.js";
 import { planWithInputs, selectCoins, sweep } from "../src/select.js";
 
 interface C {
@@ -146,5 +146,28 @@ describe("fixed inputs and sweeping", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("the pool's size limit", () => {
+  it("keeps a payment within the inputs one transaction may hold, or says how many it would need", () => {
+    expect(txSizeFor(maxInputsFor(2), 2)).toBeLessThanOrEqual(MAX_STANDARD_TX_SIZE);
+    expect(txSizeFor(maxInputsFor(2) + 1, 2)).toBeGreaterThan(MAX_STANDARD_TX_SIZE);
+    const coins = coinsOf(Array.from({ length: 10 }, () => 10_000n));
+    const fits = selectCoins(coins, { amount: 25_000n as Amount, feeRate: 1n, maxInputs: 3 });
+    expect(fits.ok && fits.inputs.length).toBe(3);
+    expect(selectCoins(coins, { amount: 45_000n as Amount, feeRate: 1n, maxInputs: 3 })).toEqual({
+      ok: false,
+      kind: "too-large",
+      needed: 5,
+      maxInputs: 3,
+    });
+  });
+
+  it("sweeps the largest coins that fit and counts the ones left out", () => {
+    const coins = coinsOf([5_000n, 9_000n, 7_000n, 8_000n]);
+    const r = sweep(coins, 1n, DUST_LIMIT, false, 2);
+    expect(r.ok && r.inputs.map((c) => c.value)).toEqual([9_000n, 8_000n]);
+    expect(r.ok && r.leftOut).toBe(2);
   });
 });
