@@ -188,7 +188,13 @@ async function readMempool(w: Wallet, rpc: RpcClient, view: WalletView): Promise
     });
     if (spends.length > 0 || receives.length > 0) view.pending.push({ txid: id, tx, spends, receives, sent: sentHex.has(id) });
   }
-  view.dropped = w.data.sent.filter((s) => !inPool.has(s.txid));
+  for (const s of w.data.sent) {
+    if (inPool.has(s.txid)) continue;
+    const d = decodeTx(s.hex);
+    // A dropped transaction whose coins a confirmed one has spent can never confirm: forget it.
+    if (!d.ok || d.tx.inputs.some((i) => !w.coins.has(outpointKey(i.prevTxid, i.vout)))) w.forgetSent(s.txid);
+    else view.dropped.push(s);
+  }
 }
 
 export interface Balance {

@@ -16,6 +16,7 @@ import {
   encodeBlock,
   genesisBlock,
   type Hash,
+  signTx,
   txid,
 } from "@utxolab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -273,6 +274,52 @@ describe("wallet against a running node", () => {
     await mine(1);
     const back = (await json(["history", "--wallet", "bob"])).history.find((t: { txid: string }) => t.txid === paid.txid);
     expect(back).toMatchObject({ status: "confirmed", confirmations: 1 });
+  });
+
+  it("forgets a waiting payment that a block replaced with a conflicting one", async () => {
+    const coins = (await json(["utxos", "--wallet", "dev"])).utxos as {
+      txid: string;
+      vout: number;
+      value: string;
+      address: string;
+      status: string;
+    }[];
+    const accounts = devnetAccounts();
+    const coin = coins.find((c) => c.status === "spendable" && accounts.some((a) => encodeAddress(a.pubkey, DEVNET.hrp) === c.address))!;
+    const owner = accounts.find((a) => encodeAddress(a.pubkey, DEVNET.hrp) === coin.address)!;
+    const first = await json(["send", SINK, "1", "--from", `${coin.txid}:${coin.vout}`, "--wallet", "dev"]);
+
+    // Another spend of the same coin, mined straight into the next block.
+    const conflicting = signTx(
+      {
+        version: 1,
+        inputs: [{ prevTxid: coin.txid as Hash, vout: coin.vout, witness: new Uint8Array(0) }],
+        outputs: [{ value: (BigInt(coin.value) - 10_000n) as Amount, pubkey: new Uint8Array(32).fill(8) }],
+        locktime: 0,
+      },
+      [{ value: BigInt(coin.value) as Amount, pubkey: owner.pubkey }],
+      [owner.sk],
+    );
+    const info = await rpc.call<{ height: number; bestBlockHash: Hash }>("getblockchaininfo");
+    const tip = await rpc.call<{ time: number }>("getblock", [info.bestBlockHash, true]);
+    const block = buildBlock(
+      {
+        prevHash: info.bestBlockHash,
+        height: info.height + 1,
+        time: tip.time + 1,
+        coinbaseOutputs: [{ value: (50n * COIN) as Amount, pubkey: new Uint8Array(32).fill(9) }],
+        txs: [conflicting],
+      },
+      DEVNET,
+    );
+    expect(await rpc.call("submitblock", [bytesToHex(encodeBlock(block))])).toBeNull();
+    expect(await rpc.call<string[]>("getrawmempool")).not.toContain(first.txid);
+
+    const hist = (await json(["history", "--wallet", "dev"])).history as { txid: string; status: string; kind: string }[];
+    expect(hist.some((t) => t.txid === first.txid)).toBe(false);
+    expect(hist.find((t) => t.txid === txid(conflicting))).toMatchObject({ status: "confirmed", kind: "sent" });
+    const file = JSON.parse(readFileSync(walletFile("dev"), "utf8"));
+    expect(file.sent.map((r: { txid: string }) => r.txid)).not.toContain(first.txid);
   });
 
   it("runs through the utxolab program too", async () => {
