@@ -31,7 +31,9 @@ interface Member {
 }
 
 function startMember(name: string, args: string[], quiet: boolean): Promise<Member> {
-  const proc = spawn(process.execPath, [CLI, "node", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only the devnet, which then stops
+  // each node once with SIGTERM (a node takes a second signal as "exit now, unclean").
+  const proc = spawn(process.execPath, [CLI, "node", ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
   const datadir = args[args.indexOf("--datadir") + 1];
   let rpcUrl = "";
   let p2pUrl = "";
@@ -100,6 +102,10 @@ export async function runDevnet(args: string[]): Promise<number> {
 
   console.log(`starting a devnet of ${n} node(s) in ${dir}${values.reset ? " (reset)" : ""}`);
   const members: Member[] = [];
+  // If the devnet itself dies, take its nodes with it.
+  process.once("exit", () => {
+    for (const m of members) if (m.proc.exitCode === null) m.proc.kill("SIGTERM");
+  });
   const stopAll = async () => {
     for (const m of members) m.proc.kill("SIGTERM");
     await Promise.all(members.map((m) => m.exit));

@@ -188,9 +188,9 @@ function nodeFromDatadir(name: string, datadir: string, token: string | undefine
 
 /**
  * The nodes a demo talks to: node0 (from --rpc, --datadir or the devnet dir)
- * and, when the devnet dir has one, node1.
+ * and, when `wanted` is 2, node1 of the devnet dir.
  */
-export function connectNodes(opts: ConnectOptions): DemoNode[] {
+export function connectNodes(opts: ConnectOptions, wanted: 1 | 2): DemoNode[] {
   if (opts.token && opts.datadir) throw new UsageError("give either --datadir or --rpc-token, not both");
   const dir = resolve(opts.dir ?? ".devnet");
   let first: DemoNode | undefined;
@@ -209,8 +209,15 @@ export function connectNodes(opts: ConnectOptions): DemoNode[] {
       );
     }
   }
-  const nodes = [first];
-  const second = existsSync(join(dir, "node1", "node.json")) ? nodeFromDatadir("node1", join(dir, "node1"), opts.token) : undefined;
-  if (second && second.rpc.endpoint !== first.rpc.endpoint) nodes.push(second);
-  return nodes;
+  if (wanted === 1) return [first];
+  const second = nodeFromDatadir("node1", join(dir, "node1"), opts.token);
+  if (!second || second.rpc.endpoint === first.rpc.endpoint) {
+    throw new DemoAbort(
+      `this demo needs two connected nodes, node0 and node1 of a devnet, and ${join(dir, "node1", "node.json")} is missing: start \`utxolab devnet\` (3 nodes by default) and pass its --dir`,
+    );
+  }
+  if (!first.p2pUrl || !second.p2pUrl) {
+    throw new DemoAbort(`this demo reconnects the two nodes and needs their P2P addresses: run it with --dir DIR of a devnet, not --rpc`);
+  }
+  return [first, second];
 }

@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+import { NodeUnreachableError, RpcAuthError, RpcError, RpcProtocolError } from "@utxolab/wallet";
+import { UsageError, withUsage } from "../args.js";
+import { doubleSpend } from "./double-spend.js";
+import { immatureCoinbase } from "./immature-coinbase.js";
+import { leverage } from "./leverage.js";
+import { coins, DemoAbort, Narrator } from "./narrator.js";
+import { negativeAmount } from "./negative-amount.js";
+import { connectNodes, type DemoNode } from "./nodes.js";
+import { overflow } from "./overflow.js";
+import { overspend } from "./overspend.js";
+import { reorgRace } from "./reorg-race.js";
+import type { Demo } from "./types.js";
+
+export const DEMO_USAGE = "utxolab demo NAME [--rpc URL] [--datadir DIR | --rpc-token T] [--dir DEVNET_DIR]   (utxolab demo list)";
+
+export const DEMOS: readonly Demo[] = [overspend, doubleSpend, negativeAmount, overflow, immatureCoinbase, reorgRace, leverage];
+
+function listDemos(out: (l: string) => void): void {
+  out("guided demos, run against a running devnet (`utxolab devnet` in this directory, or --dir DIR):");
+  for (const d of DEMOS) out(`  ${d.name.padEnd(18)} ${d.summary}`);
+  out("");
+  out(`usage: ${DEMO_USAGE}`);
+}
+
+/** Every demo ends here: the node rebuilds its UTXO set from the blocks and compares. */
+async function verifyLedger(node: DemoNode, n: Narrator): Promise<void> {
+  const v = await node.verifyLedger();
+  n.say(
+    `${node.name}: height ${v.height}, supply ${coins(BigInt(v.supply))} (at most ${coins(BigInt(v.expectedMaxSupply))} by now), ${v.utxos} UTXOs, negative: ${v.negative}, ${v.ok ? "ok" : "NOT ok"}`,
+  );
+  for (const p of v.problems ?? []) n.say(`  problem: ${p}`);
+  n.expect(v.ok && v.negative === 0 && BigInt(v.supply) <= BigInt(v.expectedMaxSupply), `${node.name}'s ledger verifies: negative 0, ok`);
+}
+
+/** `utxolab demo NAME ...`: 0 when the ledger behaved as the demo expects, 1 otherwise. */
+export async function runDemo(args: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
+  const { values, positionals } = withUsage(DEMO_USAGE, () =>
+    parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        rpc: { type: "string" },
+        datadir: { type: "string" },
+        "rpc-token": { type: "string" },
+        dir: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
+  const [name, ...extra] = positionals;
+  if (values.help || name === undefined || name === "list" || name === "help") {
+    listDemos(out);
+    return name === undefined && !values.help ? 1 : 0;
+  }
+  if (extra.length) throw new UsageError(`one demo at a time; unexpected ${JSON.stringify(extra[0])}\nusage: ${DEMO_USAGE}`);
+  const demo = DEMOS.find((d) => d.name === name);
+  if (!demo) throw new UsageError(`no demo "${name}"; the demos are: ${DEMOS.map((d) => d.name).join(", ")}\nusage: ${DEMO_USAGE}`);
+
+  const n = new Narrator(out);
+  try {
+    const nodes = connectNodes({ rpc: values.rpc, datadir: values.datadir, token: values["rpc-token"], dir: values.dir }, demo.nodes);
+    const info = await nodes[0].call<{ network: string; height: number }>("getblockchaininfo");
+    if (info.network !== "devnet") {
+      throw new DemoAbort(`${nodes[0].name} is on ${info.network}: the demos sign with the public devnet keys and run on devnet only`);
+    }
+    n.title(demo.name, demo.summary);
+    n.say(`(${nodes.map((x) => `${x.name} at ${x.rpcUrl}`).join(", ")}; height ${info.height})`);
+    await demo.run({ nodes, n });
+    n.step("Check the whole ledger: verifyledger rebuilds the UTXO set from every block and compares.");
+    for (const node of nodes) await verifyLedger(node, n);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const known =
+      e instanceof DemoAbort ||
+      e instanceof NodeUnreachableError ||
+      e instanceof RpcAuthError ||
+      e instanceof RpcProtocolError ||
+      (e instanceof Error && e.message.startsWith("no RPC cookie"));
+    const what = e instanceof RpcError ? `the node refused a call the demo needs: ${e.display}` : (e as Error).message;
+    out("");
+    out(`error: ${known ? what : `the demo stopped: ${(e as Error).stack ?? what}`}`);
+    return 1;
+  }
+  n.end();
+  return n.failed.length === 0 ? 0 : 1;
+}
