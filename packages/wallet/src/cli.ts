@@ -834,25 +834,23 @@ async function cmdSign(ctx: Ctx): Promise<number> {
     }),
     `  fee         ${coins(fee)} (${size} bytes, ${(Number(fee) / size).toFixed(2)} units/byte)`,
   ];
+  // What is signed is shown before the passphrase is asked for.
+  if (!ctx.json) for (const l of [`signing ${path}:`, ...lines]) ctx.io.err(l);
   const payload = await unlockedPayload(ctx, w);
   const keys = w.signingKeys(
     payload,
     u.spent.map((s) => s.pubkey),
   );
   const signed = signPayment(u.tx, spentOf(u.spent), keys);
+  const id = txid(signed);
   const out = optionValue(ctx.args, "out");
   if (out) {
     await writeFileAtomic(resolve(out), encodeSigned(signed));
-    emit(ctx, { txid: txid(signed), file: resolve(out), fee: units(fee) }, () => [
-      `signed transaction ${txid(signed)}:`,
-      ...lines,
-      `written to ${resolve(out)}; send it with \`utxolab wallet broadcast ${out}\``,
+    emit(ctx, { txid: id, file: resolve(out), fee: units(fee) }, () => [
+      `signed transaction ${id} written to ${resolve(out)}; send it with \`utxolab wallet broadcast ${out}\``,
     ]);
   } else {
-    for (const l of [`signed transaction ${txid(signed)}:`, ...lines]) ctx.io.err(l);
-    ctx.io.out(
-      ctx.json ? JSON.stringify({ txid: txid(signed), hex: bytesToHex(encodeTx(signed)), fee: units(fee) }) : bytesToHex(encodeTx(signed)),
-    );
+    ctx.io.out(ctx.json ? JSON.stringify({ txid: id, hex: bytesToHex(encodeTx(signed)), fee: units(fee) }) : bytesToHex(encodeTx(signed)));
   }
   return 0;
 }
