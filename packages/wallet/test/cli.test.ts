@@ -56,7 +56,7 @@ describe("utxolab wallet without a node", () => {
     const text = readFileSync(file, "utf8");
     const phrase = /\n {2}([a-z ]+)\n/.exec(r.out)![1];
     expect(phrase.split(" ")).toHaveLength(12);
-    expect(text).not.toContain(phrase.split(" ")[0] + " " + phrase.split(" ")[1]);
+    expect(text).not.toContain(phrase.split(" ").slice(0, 2).join(" "));
     const again = await wallet(dir, ["create", "--passphrase", "pw"]);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already exists at .*default\.json; choose another name with --wallet NAME/);
@@ -146,7 +146,7 @@ describe("utxolab wallet without a node", () => {
     const pk = bytesToHex(d.pubkey(RECEIVE, 0));
     const prev = "ab".repeat(32);
     // version 1, one input with an empty witness, one output of 50000 units, locktime 0
-    const tx = `01000000` + `01${prev}00000000` + `00` + `01${"50c3000000000000"}${"22".repeat(32)}` + `00000000`;
+    const tx = ["01000000", `01${prev}00000000`, "00", `0150c3000000000000${"22".repeat(32)}`, "00000000"].join("");
     const unsigned = {
       format: "utxolab-unsigned-tx",
       version: 1,
