@@ -1,0 +1,266 @@
+import "./style.css";
+import { ApiError, api, type LiveMessage } from "./api.js";
+import { AppState, type View } from "./app.js";
+import { clock, coins, h, link, reasonLine, replace, short } from "./dom.js";
+import { LiveFeed, type LiveState } from "./live.js";
+import { accountsView, addressView } from "./views/accounts.js";
+import { blockView } from "./views/block.js";
+import { chainView } from "./views/chain.js";
+import { poolView } from "./views/pool.js";
+import { refusalsView } from "./views/refusals.js";
+import { tryView } from "./views/try.js";
+import { txView } from "./views/tx.js";
+
+const FEED_LINES = 12;
+
+const state = new AppState();
+const app = document.getElementById("app") as HTMLElement;
+
+const status = h("span", { class: "live connecting", "data-testid": "live" }, "connecting");
+const summary = h("div", { class: "summary" });
+const nav = h("nav", null);
+const main = h("main", { id: "main" });
+const feed = h("ol", { class: "feed", "data-testid": "feed" });
+const search = h("input", { type: "search", placeholder: "height, hash, txid or address", "aria-label": "search", class: "search" });
+
+const TABS: [string, string][] = [
+  ["#/", "Chain"],
+  ["#/pool", "Pool"],
+  ["#/accounts", "Accounts"],
+  ["#/refused", "Refused"],
+  ["#/try", "Try to break it"],
+];
+
+let view: View | undefined;
+let route = "";
+
+function renderSummary(): void {
+  const i = state.info;
+  if (!i) return;
+  replace(
+    summary,
+    h("span", { class: "stat" }, h("span", { class: "muted" }, "height "), h("strong", { "data-testid": "height" }, i.height)),
+    h(
+      "span",
+      { class: "stat" },
+      h("span", { class: "muted" }, "tip "),
+      link(`#/block/${i.bestHash}`, h("span", { class: "mono" }, short(i.bestHash, 10))),
+    ),
+    h("span", { class: "stat" }, h("span", { class: "muted" }, "pool "), h("strong", null, i.mempool.count), " tx"),
+    h("span", { class: "stat" }, h("span", { class: "muted" }, "peers "), h("strong", null, i.peers)),
+  );
+}
+
+function renderNav(): void {
+  const current = location.hash || "#/";
+  replace(
+    nav,
+    TABS.filter(([href]) => href !== "#/try" || state.info?.devnet).map(([href, text]) => {
+      const active =
+        href === "#/" ? current === "#/" || current.startsWith("#/chain") || current.startsWith("#/block") : current.startsWith(href);
+      return link(href, text, { class: active ? "tab active" : "tab", "data-testid": `tab-${href.slice(2) || "chain"}` });
+    }),
+    search,
+  );
+}
+
+function viewFor(hash: string): View {
+  const [, name = "", arg = "", extra = ""] = hash.replace(/^#/, "").split("/");
+  const num = (s: string) => (/^[0-9]{1,10}$/.test(s) ? Number(s) : 0);
+  switch (name) {
+    case "chain":
+      return chainView(state, /^[0-9]{1,10}$/.test(arg) ? Number(arg) : undefined);
+    case "block":
+      return blockView(decodeURIComponent(arg), num(extra));
+    case "tx":
+      return txView(state, decodeURIComponent(arg));
+    case "pool":
+      return poolView(num(arg));
+    case "accounts":
+      return accountsView(state);
+    case "address":
+      return addressView(state, decodeURIComponent(arg));
+    case "refused":
+      return refusalsView();
+    case "try":
+      return tryView(state);
+    default:
+      return chainView(state, undefined);
+  }
+}
+
+function problem(e: unknown): HTMLElement {
+  const msg = e instanceof ApiError ? e.message : `unexpected error: ${(e as Error).message}`;
+  return h(
+    "div",
+    { class: "banner error", role: "alert" },
+    h("strong", null, e instanceof ApiError && e.status === 404 ? "Not found. " : "Problem. "),
+    msg,
+  );
+}
+
+let running: Promise<void> | undefined;
+let again = false;
+
+/** Re-reads the node for the summary and the current view; calls that arrive meanwhile fold into one more pass. */
+async function refresh(): Promise<void> {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = (async () => {
+    do {
+      again = false;
+      const v = view;
+      try {
+        const [info] = await Promise.all([api.info(), v?.update()]);
+        state.setInfo(info);
+        renderSummary();
+      } catch (e) {
+        if (v === view && v) replace(v.el, problem(e));
+      }
+    } while (again);
+  })();
+  try {
+    await running;
+  } finally {
+    running = undefined;
+  }
+}
+
+async function navigate(): Promise<void> {
+  const hash = location.hash || "#/";
+  if (hash === route && view) return;
+  route = hash;
+  renderNav();
+  view = viewFor(hash);
+  replace(main, view.el);
+  await refresh();
+  main.dataset.ready = "true";
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+function soon(): void {
+  if (timer) return;
+  timer = setTimeout(() => {
+    timer = undefined;
+    void refresh();
+  }, 150);
+}
+
+function feedLine(m: LiveMessage): HTMLElement | null {
+  const e = m.event;
+  const t = h("span", { class: "muted" }, clock(m.time), " ");
+  switch (e.type) {
+    case "block":
+      return h(
+        "li",
+        { class: "ev block" },
+        t,
+        "block ",
+        link(`#/block/${e.hash}`, `#${e.height}`),
+        ` · ${e.txs} tx · fees ${coins(e.fees)}`,
+      );
+    case "block-disconnected":
+      return h(
+        "li",
+        { class: "ev gone" },
+        t,
+        `block #${e.height} `,
+        h("span", { class: "mono" }, short(e.hash, 8)),
+        " left the best chain",
+      );
+    case "reorg":
+      return h("li", { class: "ev reorg" }, t, h("strong", null, "reorganization"), ` to #${e.to.height}, depth ${e.depth}`);
+    case "tx":
+      return h(
+        "li",
+        { class: "ev tx" },
+        t,
+        "tx ",
+        link(`#/tx/${e.txid}`, h("span", { class: "mono" }, short(e.txid, 8))),
+        ` accepted (${e.source})`,
+      );
+    case "tx-rejected":
+      return h("li", { class: "ev refused" }, t, `tx refused (${e.source}): `, reasonLine(e.reason, e.detail));
+    case "block-rejected":
+      return h("li", { class: "ev refused" }, t, `block refused (${e.source}): `, reasonLine(e.reason, e.detail));
+    case "tx-removed":
+      return h("li", { class: "ev gone" }, t, "tx ", h("span", { class: "mono" }, short(e.txid, 8)), ` left the pool (${e.why})`);
+    case "peer":
+      return h("li", { class: "ev" }, t, e.line);
+    case "info":
+      return null;
+  }
+}
+
+function onLive(m: LiveMessage): void {
+  const e = m.event;
+  if (e.type === "reorg") {
+    state.lastReorg = { ...e, at: m.time };
+    state.joinedBest.clear();
+  }
+  if (e.type === "block-disconnected") state.leftBest.add(e.hash);
+  if (e.type === "block") {
+    state.leftBest.delete(e.hash);
+    // blocks connected right after a disconnection are the new branch of the reorganization
+    if (state.leftBest.size > 0) state.joinedBest.add(e.hash);
+  }
+  const line = feedLine(m);
+  if (line) {
+    feed.prepend(line);
+    while (feed.children.length > FEED_LINES) feed.lastElementChild?.remove();
+  }
+  soon();
+}
+
+function setLive(s: LiveState): void {
+  status.className = `live ${s}`;
+  status.textContent = s === "live" ? "live" : s === "connecting" ? "connecting…" : "node lost: retrying";
+}
+
+search.addEventListener("keydown", (e) => {
+  if (e.key !== "Enter") return;
+  const q = search.value.trim();
+  if (/^[0-9]{1,10}$/.test(q)) location.hash = `#/block/${q}`;
+  else if (/^[0-9a-fA-F]{64}$/.test(q)) {
+    const id = q.toLowerCase();
+    api.block(id).then(
+      () => {
+        location.hash = `#/block/${id}`;
+      },
+      () => {
+        location.hash = `#/tx/${id}`;
+      },
+    );
+  } else if (q) location.hash = `#/address/${q}`;
+});
+
+replace(
+  app,
+  h(
+    "header",
+    null,
+    h("div", { class: "brand" }, h("h1", null, "UTXOLab"), h("span", { class: "network", "data-testid": "network" }, "devnet"), status),
+    summary,
+  ),
+  nav,
+  h("div", { class: "layout" }, main, h("aside", null, h("h2", null, "Live"), feed)),
+);
+
+window.addEventListener("hashchange", () => void navigate());
+
+async function boot(): Promise<void> {
+  try {
+    state.setInfo(await api.info());
+  } catch (e) {
+    replace(main, problem(e));
+  }
+  const net = app.querySelector("[data-testid=network]");
+  if (net && state.info) net.textContent = state.info.network;
+  renderSummary();
+  new LiveFeed(onLive, setLive, soon).start();
+  await navigate();
+}
+
+void boot();
