@@ -291,7 +291,7 @@ async function startAtTip(ctx: Ctx, w: Wallet): Promise<string> {
     const info = await rpc.call<{ height: number; bestBlockHash: Hash; genesisHash: Hash }>("getblockchaininfo");
     if (info.genesisHash === w.data.genesisHash && isHash(info.bestBlockHash) && Number.isSafeInteger(info.height)) {
       w.startAt(info.height, info.bestBlockHash);
-      return `starts watching the chain at height ${info.height}`;
+      return `it starts watching the chain at height ${info.height}`;
     }
   } catch {
     // No node now: the first sync scans from genesis instead.
@@ -323,7 +323,7 @@ async function cmdCreate(ctx: Ctx): Promise<number> {
   const mnemonic = newMnemonic();
   const { first, note, insecure } = await createWallet(ctx, mnemonic, [], true);
   emit(ctx, { wallet: ctx.name, file: ctx.file, encrypted: !insecure, mnemonic, address: first.address }, () => [
-    `created wallet "${ctx.name}" at ${ctx.file} (${insecure ? "UNENCRYPTED: devnet only" : "encrypted"}); it ${note}`,
+    `created wallet "${ctx.name}" at ${ctx.file} (${insecure ? "UNENCRYPTED: devnet only" : "encrypted"}); ${note}`,
     "recovery phrase (write it down now; it is shown only this once and restores the wallet):",
     `  ${mnemonic}`,
     `first receiving address: ${first.address}`,
@@ -467,7 +467,7 @@ async function cmdUtxos(ctx: Ctx): Promise<number> {
           ? `spending in ${view.spentByPending.get(k)}`
           : w.isMature(c, view.tipHeight)
             ? "spendable"
-            : `immature until height ${c.height + DEVNET.coinbaseMaturity - 1}`,
+            : `immature: spendable once the tip reaches height ${c.height + DEVNET.coinbaseMaturity - 1}`,
       }))
       .sort((a, b) => b.confirmations - a.confirmations || (a.txid < b.txid ? -1 : 1) || a.vout - b.vout);
     for (const p of view.pending) {

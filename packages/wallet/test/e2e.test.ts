@@ -33,6 +33,7 @@ let node: ChildProcess;
 let url: string;
 let rpc: RpcClient;
 let nodeLog = "";
+let bobPhrase = "";
 const datadir = tempDir("utxolab-wallet-e2e-");
 const SINK = encodeAddress(new Uint8Array(32).fill(7), DEVNET.hrp);
 
@@ -95,7 +96,7 @@ beforeAll(async () => {
     }
   }
   await ok(["import-devnet", "--insecure-devnet", "--wallet", "dev"]);
-  await ok(["create", "--wallet", "bob", "--passphrase", "bob-pw"]);
+  bobPhrase = (await json(["create", "--wallet", "bob", "--passphrase", "bob-pw"])).mnemonic;
 });
 
 afterAll(async () => {
@@ -320,6 +321,20 @@ describe("wallet against a running node", () => {
     expect(hist.find((t) => t.txid === txid(conflicting))).toMatchObject({ status: "confirmed", kind: "sent" });
     const file = JSON.parse(readFileSync(walletFile("dev"), "utf8"));
     expect(file.sent.map((r: { txid: string }) => r.txid)).not.toContain(first.txid);
+  });
+
+  it("restores a wallet from its phrase by scanning the chain: same coins, same history", async () => {
+    await ok(["import", "--mnemonic", bobPhrase, "--wallet", "bob-restored", "--passphrase", "other-pw"]);
+    const restored = await json(["balance", "--wallet", "bob-restored"]);
+    const original = await json(["balance", "--wallet", "bob"]);
+    expect(restored).toEqual(original);
+    const utxos = async (name: string) => (await json(["utxos", "--wallet", name])).utxos;
+    expect(await utxos("bob-restored")).toEqual(await utxos("bob"));
+    const ids = async (name: string) => (await json(["history", "--wallet", name])).history.map((t: { txid: string }) => t.txid);
+    expect(await ids("bob-restored")).toEqual(await ids("bob"));
+    // The restored wallet knows which addresses were used and hands out the next one.
+    const next = (await ok(["address", "--wallet", "bob-restored"])).out;
+    expect(next).toBe((await ok(["address", "--wallet", "bob"])).out);
   });
 
   it("runs through the utxolab program too", async () => {
