@@ -1,5 +1,6 @@
 import { runWalletCommand } from "@utxolab/wallet";
 import { UsageError } from "./args.js";
+import { DEMO_USAGE, runDemo } from "./demo/command.js";
 import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
 import { NODE_USAGE, runNode } from "./node-command.js";
@@ -12,6 +13,7 @@ const HELP = `utxolab: a teaching UTXO blockchain node
   ${DEVNET_USAGE}
   utxolab wallet COMMAND ...        (create, import, import-devnet, address, addresses, balance, utxos, history, send, mktx, sign, broadcast; utxolab wallet help)
   utxolab genesis                   prints the devnet genesis block and the ten devnet accounts
+  ${DEMO_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return runDevnet(rest);
     case "genesis":
       return runGenesis();
+    case "demo":
+      return runDemo(rest);
     case undefined:
     case "help":
     case "--help":

@@ -34,7 +34,11 @@ async function verifyLedger(node: DemoNode, n: Narrator): Promise<void> {
 }
 
 /** `utxolab demo NAME ...`: 0 when the ledger behaved as the demo expects, 1 otherwise. */
-export async function runDemo(args: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
+export async function runDemo(
+  args: string[],
+  io: { out: (line: string) => void; err: (line: string) => void } = { out: (l) => console.log(l), err: (l) => console.error(l) },
+): Promise<number> {
+  const { out, err } = io;
   const { values, positionals } = withUsage(DEMO_USAGE, () =>
     parseArgs({
       args,
@@ -72,15 +76,17 @@ export async function runDemo(args: string[], out: (line: string) => void = (l) 
     for (const node of nodes) await verifyLedger(node, n);
   } catch (e) {
     if (e instanceof UsageError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
     const known =
       e instanceof DemoAbort ||
       e instanceof NodeUnreachableError ||
       e instanceof RpcAuthError ||
       e instanceof RpcProtocolError ||
-      (e instanceof Error && e.message.startsWith("no RPC cookie"));
-    const what = e instanceof RpcError ? `the node refused a call the demo needs: ${e.display}` : (e as Error).message;
+      /^(no RPC cookie|cannot read the RPC cookie|the RPC cookie|--rpc )/.test(message);
     out("");
-    out(`error: ${known ? what : `the demo stopped: ${(e as Error).stack ?? what}`}`);
+    if (e instanceof RpcError) err(`error: the node refused a call the demo needs: ${e.display}`);
+    else if (known) err(`error: ${message}`);
+    else err(`error: the demo stopped unexpectedly: ${(e as Error).stack ?? message}`);
     return 1;
   }
   n.end();

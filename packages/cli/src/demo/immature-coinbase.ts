@@ -1,6 +1,6 @@
 import { type Amount, DEVNET, type Hash } from "@utxolab/core";
 import { DUST_LIMIT } from "@utxolab/wallet";
-import { coins } from "./narrator.js";
+import { coins, type Narrator } from "./narrator.js";
 import { type DemoCoin, type DemoNode, type SendResult, showRefusal } from "./nodes.js";
 import { findCoin, MINER_ACCOUNT, relayFee, showBalances, signedPayment } from "./payments.js";
 import type { Demo } from "./types.js";
@@ -9,10 +9,11 @@ const MINER = 7;
 const PAYEE = 6;
 
 /** Mines (to the devnet miner's account) until the tip is at `height`; a devnet miner may already have gone further. */
-async function mineTo(node: DemoNode, height: number): Promise<number> {
+async function mineTo(node: DemoNode, n: Narrator, height: number): Promise<void> {
   const tip = await node.height();
-  if (tip < height) await node.mine(height - tip, MINER_ACCOUNT);
-  return node.height();
+  if (tip >= height) return;
+  await node.mine(height - tip, MINER_ACCOUNT);
+  n.say(`(mined ${height - tip} block${height - tip === 1 ? "" : "s"} on ${node.name}, rewards to account ${MINER_ACCOUNT})`);
 }
 
 export const immatureCoinbase: Demo = {
@@ -76,15 +77,22 @@ export const immatureCoinbase: Demo = {
     await tryAt("at once");
 
     n.step(`Mine blocks until the tip is at height ${c + maturity - 2}, and try again: one block short.`);
-    await mineTo(node, c + maturity - 2);
+    await mineTo(node, n, c + maturity - 2);
     await tryAt("one block short");
 
     n.step(`Mine one more block: the next block is at height ${c + maturity} and the reward is mature.`);
-    await mineTo(node, c + maturity - 1);
+    await mineTo(node, n, c + maturity - 1);
     const r = await tryAt("mature");
 
     n.step("Balances:");
     n.expect(await showBalances(node, n, [MINER, PAYEE]), "no balance is below zero");
-    if (r.ok) n.say(`Account ${PAYEE}'s new coins arrive with the next block.`);
+    if (r.ok) {
+      const conf = await node.confirmations(r.txid);
+      n.say(
+        conf
+          ? `The payment is in a block already (${conf} confirmation${conf === 1 ? "" : "s"}): the reward now belongs to account ${PAYEE}.`
+          : `Account ${PAYEE}'s new coins arrive with the next block.`,
+      );
+    }
   },
 };

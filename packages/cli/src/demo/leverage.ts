@@ -16,7 +16,7 @@ export function dollars(c: Cents): string {
 }
 
 /** Value of `units` at `price` cents per coin, rounded down to the cent. */
-export const valueOf = (units: bigint, price: Cents): Cents => (units * price) / COIN;
+export const worthAt = (units: bigint, price: Cents): Cents => (units * price) / COIN;
 
 /** Units worth at least `debt` at `price` (rounded up: the lender is made whole). */
 export const unitsToCover = (debt: Cents, price: Cents): bigint => (debt * COIN + price - 1n) / price;
@@ -101,7 +101,7 @@ export const leverage: Demo = {
     const limit = (loan.debt * loan.maintenancePercent) / 100n;
     n.step(`The lender lends the trader ${dollars(LOAN)} against it, with the coin at ${dollars(OPEN_PRICE)}.`);
     n.say(
-      `Collateral worth ${dollars(valueOf(COLLATERAL, OPEN_PRICE))}, debt ${dollars(LOAN)}. If the collateral falls below ${loan.maintenancePercent}% of the debt (${dollars(limit)}),`,
+      `Collateral worth ${dollars(worthAt(COLLATERAL, OPEN_PRICE))}, debt ${dollars(LOAN)}. If the collateral falls below ${loan.maintenancePercent}% of the debt (${dollars(limit)}),`,
     );
     n.say("the desk sells it to the lender. The loan is a record kept off the ledger:");
     n.say(showLoan(loan));
@@ -109,7 +109,7 @@ export const leverage: Demo = {
     n.expect(await showBalances(node, n, parties), "no balance is below zero");
 
     for (const price of PRICES) {
-      const value = valueOf(COLLATERAL, price);
+      const value = worthAt(COLLATERAL, price);
       const equity = value - loan.debt;
       n.step(`The price moves to ${dollars(price)} per coin.`);
       n.say(`Collateral ${dollars(value)}, debt ${dollars(loan.debt)}, trader's equity ${dollars(equity)}.`);
@@ -145,7 +145,7 @@ export const leverage: Demo = {
       n.ledger(r.ok ? `accepted, txid ${r.txid}` : showRefusal(r));
       if (!n.expect(r.ok, "the liquidation is accepted like any payment") || !r.ok) return;
       await confirm(node, n, r.txid);
-      const recovered = valueOf(paid, price);
+      const recovered = worthAt(paid, price);
       const unpaid = loan.debt > recovered ? loan.debt - recovered : 0n;
       loan.status = "liquidated";
       loan.liquidation = { txid: r.txid, paidUnits: paid, price, recovered, unpaid };

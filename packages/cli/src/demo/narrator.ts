@@ -56,6 +56,6 @@ export class Narrator {
   }
 }
 
-export const coins = (units: bigint): string => `${formatCoins(units)} coins`;
+export const coins = (units: bigint): string => `${formatCoins(units)} ${units === 100_000_000n ? "coin" : "coins"}`;
 /** "150000000 units (1.5 coins)": the node speaks units, people read coins. */
 export const unitsAndCoins = (units: bigint): string => `${units} units (${formatCoins(units)} coins)`;

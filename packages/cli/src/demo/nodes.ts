@@ -23,6 +23,8 @@ export interface AddressInfo {
   spendable: bigint;
   immature: bigint;
   pending: bigint;
+  /** confirmed, but spent by a payment waiting in the pool */
+  spending: bigint;
   coins: DemoCoin[];
 }
 
@@ -116,6 +118,7 @@ export class DemoNode {
       spendable: string;
       immature: string;
       pending: string;
+      spending?: string;
       utxos: { txid: Hash; vout: number; value: string; height: number; coinbase: boolean; mature: boolean; spentBy?: string }[];
     }>("getaddressinfo", [accountAddress(account)]);
     return {
@@ -123,6 +126,7 @@ export class DemoNode {
       spendable: BigInt(a.spendable),
       immature: BigInt(a.immature),
       pending: BigInt(a.pending),
+      spending: BigInt(a.spending ?? "0"),
       coins: a.utxos
         .filter((u) => u.mature && !u.spentBy)
         .map((u) => ({ txid: u.txid, vout: u.vout, value: BigInt(u.value) as Amount, height: u.height, coinbase: u.coinbase, account })),

@@ -60,7 +60,7 @@ export const overflow: Demo = {
     n.say(`${outs.length - 1} of ${coins(MAX_MONEY)} and one of ${coins(outs[outs.length - 1])}.`);
     n.say(`Their true sum is ${trueSum} units, just past 2^64 = ${TWO_64}.`);
     n.say(`Added in 64-bit integers it wraps around to ${wrapped} units: ${coins(wrapped)}.`);
-    n.say(`A node that summed that way would let a ${coins(coin.value)} coin "cover" them.`);
+    n.say(`A node that summed that way would let an input of ${coins(coin.value)} "cover" them.`);
     const big = signedPayment(
       [coin],
       outs.map((value) => ({ to, value })),

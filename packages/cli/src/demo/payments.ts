@@ -1,7 +1,7 @@
 import { type Amount, devnetAccounts, formatCoins, type Hash, signTx, type Transaction } from "@utxolab/core";
 import { DEFAULT_FEE_RATE, DUST_LIMIT, feeFor } from "@utxolab/wallet";
 import { coins, DemoAbort, type Narrator } from "./narrator.js";
-import { accountAddress, type DemoCoin, type DemoNode } from "./nodes.js";
+import { type AddressInfo, accountAddress, type DemoCoin, type DemoNode } from "./nodes.js";
 
 /** Blocks the demos mine pay account 9, the devnet's default miner. */
 export const MINER_ACCOUNT = 9;
@@ -78,16 +78,27 @@ export async function confirm(node: DemoNode, n: Narrator, id: Hash): Promise<nu
   throw new DemoAbort(`transaction ${id} is still waiting after three blocks: ${node.name}'s pool keeps it out of its blocks`);
 }
 
-/** Prints each account's balance as the node reports it; returns false if any were below zero (which the ledger cannot express). */
+/**
+ * Prints each account's balance as the node reports it, all read at one tip
+ * (a devnet miner may add a block meanwhile). Returns false if any were below
+ * zero, which the ledger cannot even express.
+ */
 export async function showBalances(node: DemoNode, n: Narrator, accounts: readonly number[], label = node.name): Promise<boolean> {
+  let infos: AddressInfo[] = [];
+  for (let tries = 0; tries < 5; tries++) {
+    const before = (await node.tip()).hash;
+    infos = await Promise.all(accounts.map((a) => node.addressInfo(a)));
+    if ((await node.tip()).hash === before) break;
+  }
   let allNonNegative = true;
-  for (const a of accounts) {
-    const i = await node.addressInfo(a);
+  accounts.forEach((a, k) => {
+    const i = infos[k];
     const parts = [`spendable ${formatCoins(i.spendable)}`];
+    if (i.spending > 0n) parts.push(`being spent ${formatCoins(i.spending)}`);
     if (i.immature > 0n) parts.push(`immature ${formatCoins(i.immature)}`);
     if (i.pending > 0n) parts.push(`arriving ${formatCoins(i.pending)}`);
     if (i.balance < 0n || i.spendable < 0n) allNonNegative = false;
     n.say(`${label}: account ${a}  ${coins(i.balance).padStart(22)} confirmed  (${parts.join(", ")})`);
-  }
+  });
   return allNonNegative;
 }
