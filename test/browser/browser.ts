@@ -1,0 +1,53 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { REPO } from "../helpers/node-process.js";
+
+export const WEB = join(REPO, "packages/node/web");
+export const SHOTS = join(REPO, "docs/screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    t = Math.max(t, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The node serves packages/node/web/dist: rebuild it when the page's sources are newer, so tests see the current page. */
+export function ensurePageBuilt(): void {
+  const index = join(WEB, "dist/index.html");
+  const sources = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  const r = spawnSync(process.execPath, [join(REPO, "node_modules/vite/bin/vite.js"), "build", WEB, "--logLevel", "warn"], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`building the page failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** Screenshots for docs/ are taken only on request (UTXOLAB_SCREENSHOTS=1), so a test run leaves the tree alone. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.UTXOLAB_SCREENSHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
