@@ -1,10 +1,10 @@
 import type { Block } from "./block.js";
-import { bytesToHex } from "./bytes.js";
+import { bytesToHex, equalBytes } from "./bytes.js";
 import { genesisBlock } from "./genesis.js";
 import type { NetworkParams } from "./params.js";
 import { subsidyAt } from "./params.js";
 import { txid } from "./transaction.js";
-import type { UtxoEntry } from "./utxo.js";
+import type { Coin, CoinView, UtxoEntry } from "./utxo.js";
 
 /** Genesis allocation plus every subsidy up to `height`: what the supply may never exceed. */
 export function expectedMaxSupply(height: number, params: NetworkParams): bigint {
@@ -24,6 +24,14 @@ export interface LedgerReport {
   problems: string[];
 }
 
+/** A UTXO set that can be looked up, so the comparison needs no copy of it. */
+export type LiveUtxos = CoinView & { entries(): Iterable<UtxoEntry> };
+
+const isCoinView = (x: unknown): x is LiveUtxos => typeof (x as CoinView).getCoin === "function";
+
+const sameCoin = (a: Coin, b: Coin) =>
+  a.value === b.value && a.height === b.height && a.coinbase === b.coinbase && equalBytes(a.pubkey, b.pubkey);
+
 const coinKey = (e: UtxoEntry) =>
   `${e.txid}:${e.vout}:${e.coin.value}:${bytesToHex(e.coin.pubkey)}:${e.coin.height}:${e.coin.coinbase ? 1 : 0}`;
 
@@ -33,7 +41,7 @@ const coinKey = (e: UtxoEntry) =>
  */
 export async function verifyLedger(
   blocks: AsyncIterable<{ height: number; block: Block }> | Iterable<{ height: number; block: Block }>,
-  live: Iterable<UtxoEntry>,
+  live: Iterable<UtxoEntry> | LiveUtxos,
   params: NetworkParams,
 ): Promise<LedgerReport> {
   const rebuilt = new Map<string, UtxoEntry>();
@@ -59,16 +67,29 @@ export async function verifyLedger(
   }
   let supply = 0n;
   let negative = 0;
-  const liveKeys = new Set<string>();
   let liveCount = 0;
-  for (const e of live) {
-    liveCount++;
-    if (e.coin.value < 0n) negative++;
-    supply += e.coin.value;
-    liveKeys.add(coinKey(e));
-  }
   let mismatched = 0;
-  for (const e of rebuilt.values()) if (!liveKeys.has(coinKey(e))) mismatched++;
+  if (isCoinView(live)) {
+    // Compare through lookups: no second copy of a large set in memory.
+    for (const e of live.entries()) {
+      liveCount++;
+      if (e.coin.value < 0n) negative++;
+      supply += e.coin.value;
+    }
+    for (const e of rebuilt.values()) {
+      const c = live.getCoin(e.txid, e.vout);
+      if (!c || !sameCoin(c, e.coin)) mismatched++;
+    }
+  } else {
+    const liveKeys = new Set<string>();
+    for (const e of live) {
+      liveCount++;
+      if (e.coin.value < 0n) negative++;
+      supply += e.coin.value;
+      liveKeys.add(coinKey(e));
+    }
+    for (const e of rebuilt.values()) if (!liveKeys.has(coinKey(e))) mismatched++;
+  }
   if (mismatched > 0 || rebuilt.size !== liveCount) {
     problems.push(`live UTXO set (${liveCount} coins) differs from the replay (${rebuilt.size} coins, ${mismatched} not found live)`);
   }

@@ -330,7 +330,7 @@ export function methods(node: UtxoNode): MethodTable {
             yield { height: h, block: b };
           }
         })();
-        const r = await verifyLedger(blocks, chain.utxos.entries(), params);
+        const r = await verifyLedger(blocks, chain.utxos, params);
         return {
           height: r.height,
           utxos: r.utxos,

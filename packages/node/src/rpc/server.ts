@@ -32,6 +32,9 @@ export class RpcServer {
       });
     });
     this.server.requestTimeout = 120_000;
+    // Clients (the wallet, scripts) may pause for seconds between calls; a short idle
+    // timeout makes them race the server's close of the socket they are about to reuse.
+    this.server.keepAliveTimeout = 30_000;
   }
 
   addHandler(h: HttpHandler): void {

@@ -1,0 +1,180 @@
+// Node benchmarks against a real `utxolab node` process:
+// 1. sendrawtransaction throughput over RPC beside the raw BIP340 verification rate
+//    (each transaction has one signature; target: RPC >= 80% of the raw rate);
+// 2. the node's resident memory after building a chain with 100,000 unspent outputs on
+//    LevelDB, and again after a restart that loads them (target: under 250 MB).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  bytesToHex,
+  DEVNET,
+  devnetAccounts,
+  encodeAddress,
+  encodeTx,
+  genesisBlock,
+  sighash,
+  signTx,
+  txid,
+  verifySchnorr,
+} from "../../packages/core/dist/index.js";
+
+const CLI = new URL("../../packages/cli/bin/utxolab.js", import.meta.url).pathname;
+const accounts = devnetAccounts();
+const addr = (i) => encodeAddress(accounts[i].pubkey, DEVNET.hrp);
+const gTxid = txid(genesisBlock(DEVNET).txs[0]);
+
+function startNode(args) {
+  const token = "bench-token";
+  const proc = spawn(process.execPath, [CLI, "node", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", token, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const onData = (d) => {
+      out += d;
+      const m = /rpc (http:\/\/\S+)\/rpc/.exec(out);
+      if (m && out.includes("chain at height")) {
+        proc.stdout.off("data", onData);
+        proc.stdout.on("data", (d) => process.env.BENCH_VERBOSE && process.stdout.write(d));
+        resolve({
+          proc,
+          url: m[1],
+          async rpc(method, ...params) {
+            const r = await fetch(`${m[1]}/rpc`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+            });
+            const j = await r.json();
+            if (j.error) throw new Error(`${method}: ${j.error.message} ${j.error.data ?? ""}`);
+            return j.result;
+          },
+          rss() {
+            const s = readFileSync(`/proc/${proc.pid}/status`, "utf8");
+            return Number(/VmRSS:\s+(\d+) kB/.exec(s)[1]) / 1024;
+          },
+          stop() {
+            proc.kill("SIGTERM");
+            return new Promise((r) => proc.on("exit", r));
+          },
+        });
+      }
+    };
+    proc.stdout.on("data", onData);
+    proc.stderr.on("data", (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    proc.on("exit", (c) => reject(new Error(`node exited ${c}: ${out}`)));
+  });
+}
+
+/** One signed payment from `coins` (owned by account `from`) to `outputs`. */
+function pay(coins, from, outputs) {
+  const unsigned = {
+    version: 1,
+    inputs: coins.map((c) => ({ prevTxid: c.txid, vout: c.vout, witness: new Uint8Array(64) })),
+    outputs: outputs.map(([pubkey, value]) => ({ value, pubkey })),
+    locktime: 0,
+  };
+  const spent = coins.map((c) => ({ value: c.value, pubkey: accounts[from].pubkey }));
+  const tx = signTx(
+    unsigned,
+    spent,
+    coins.map(() => accounts[from].sk),
+  );
+  return { tx, spent, hex: bytesToHex(encodeTx(tx)), txid: txid(tx) };
+}
+
+async function rpcThroughput() {
+  const N = 400;
+  const node = await startNode(["--memory"]);
+  try {
+    // fan out: each of 10 genesis coins into 40 outputs, confirmed in one block
+    const perAccount = N / 10;
+    const leaves = [];
+    for (let i = 0; i < 10; i++) {
+      const outs = Array.from({ length: perAccount }, () => [accounts[i].pubkey, 1_000_000_000n]);
+      const fanout = pay([{ txid: gTxid, vout: i, value: 100_000_000_000n }], i, [
+        ...outs,
+        [accounts[i].pubkey, 100_000_000_000n - BigInt(perAccount) * 1_000_000_000n - 10_000n],
+      ]);
+      await node.rpc("sendrawtransaction", fanout.hex);
+      for (let k = 0; k < perAccount; k++) leaves.push({ coin: { txid: fanout.txid, vout: k, value: 1_000_000_000n }, from: i });
+    }
+    await node.rpc("generatetoaddress", 1, addr(9));
+    const txs = leaves.map(({ coin, from }) => pay([coin], from, [[accounts[(from + 1) % 10].pubkey, coin.value - 1_000n]]));
+    // signing blocked this loop for seconds: let the HTTP client drop sockets the server closed meanwhile
+    await new Promise((r) => setTimeout(r, 50));
+
+    // raw: the verification each of these transactions needs, nothing else
+    let t = performance.now();
+    for (const p of txs) {
+      if (!verifySchnorr(p.tx.inputs[0].witness, sighash(p.tx, p.spent, 0), p.spent[0].pubkey)) throw new Error("bad signature");
+    }
+    const raw = N / ((performance.now() - t) / 1000);
+
+    // over RPC: decode, every policy and consensus rule, the pool, the event log; 4 requests in flight
+    t = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < txs.length) await node.rpc("sendrawtransaction", txs[next++].hex);
+      }),
+    );
+    const rpc = N / ((performance.now() - t) / 1000);
+    const pool = await node.rpc("getrawmempool");
+    if (pool.length !== N) throw new Error(`pool holds ${pool.length}, expected ${N}`);
+    console.log(`raw BIP340 verifications/s (this process):     ${raw.toFixed(0)}`);
+    console.log(`sendrawtransaction tx/s over RPC (1 sig each):  ${rpc.toFixed(0)}  (${N} txs, 4 in flight)`);
+    console.log(
+      `ratio RPC / raw:                                ${(rpc / raw).toFixed(2)}  (target >= 0.80: ${rpc / raw >= 0.8 ? "met" : "missed"})`,
+    );
+  } finally {
+    await node.stop();
+  }
+}
+
+async function memoryWith100kUtxos() {
+  const dir = mkdtempSync(join(tmpdir(), "utxolab-bench-mem-"));
+  try {
+    let node = await startNode(["--datadir", dir]);
+    // 50 transactions of 2,000 outputs each, chained through their change, mined every 10
+    const OUTS = 2000;
+    let coin = { txid: gTxid, vout: 0, value: 100_000_000_000n };
+    let t = performance.now();
+    for (let k = 0; k < 50; k++) {
+      const outs = Array.from({ length: OUTS }, () => [accounts[1 + (k % 8)].pubkey, 600n]);
+      const fee = 100_000n;
+      const change = coin.value - BigInt(OUTS) * 600n - fee;
+      const p = pay([coin], 0, [...outs, [accounts[0].pubkey, change]]);
+      await node.rpc("sendrawtransaction", p.hex);
+      coin = { txid: p.txid, vout: OUTS, value: change };
+      if (k % 10 === 9) await node.rpc("generatetoaddress", 1, addr(9));
+    }
+    const built = (performance.now() - t) / 1000;
+    const rssBuilt = node.rss();
+    const v = await node.rpc("verifyledger");
+    const rssVerified = node.rss();
+    await node.stop();
+    t = performance.now();
+    node = await startNode(["--datadir", dir]);
+    const startSecs = (performance.now() - t) / 1000;
+    const rssLoaded = node.rss();
+    await node.stop();
+    console.log(`chain with ${v.utxos} unspent outputs on LevelDB built in ${built.toFixed(1)} s (verifyledger ok: ${v.ok})`);
+    console.log(
+      `node resident memory after building:  ${rssBuilt.toFixed(0)} MB (after a verifyledger replay: ${rssVerified.toFixed(0)} MB)`,
+    );
+    console.log(
+      `node resident memory after a restart: ${rssLoaded.toFixed(0)} MB (start incl. loading the UTXO set: ${startSecs.toFixed(1)} s)  (target < 250 MB: ${Math.max(rssBuilt, rssLoaded) < 250 ? "met" : "missed"})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await rpcThroughput();
+await memoryWith100kUtxos();
