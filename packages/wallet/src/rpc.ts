@@ -23,8 +23,14 @@ export class NodeUnreachableError extends Error {
   constructor(
     readonly url: string,
     cause?: unknown,
+    timeoutMs?: number,
   ) {
-    super(`cannot reach the node at ${url}: is \`utxolab node\` running? pass --rpc URL`, { cause });
+    super(
+      timeoutMs === undefined
+        ? `cannot reach the node at ${url}: is \`utxolab node\` running? pass --rpc URL`
+        : `the node at ${url} did not answer within ${timeoutMs / 1000} s: is it overloaded or stuck? check its log, or pass --rpc URL`,
+      { cause },
+    );
     this.name = "NodeUnreachableError";
   }
 }
@@ -99,7 +105,7 @@ export class RpcClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new NodeUnreachableError(this.endpoint, e);
+      throw new NodeUnreachableError(this.endpoint, e, timedOut(e) ? this.timeoutMs : undefined);
     }
     if (res.status === 401) {
       await res.body?.cancel();
@@ -109,7 +115,7 @@ export class RpcClient {
     try {
       text = await res.text();
     } catch (e) {
-      throw new NodeUnreachableError(this.endpoint, e);
+      throw new NodeUnreachableError(this.endpoint, e, timedOut(e) ? this.timeoutMs : undefined);
     }
     let body: unknown;
     try {
@@ -128,6 +134,8 @@ export class RpcClient {
     return b.result as T;
   }
 }
+
+const timedOut = (e: unknown): boolean => e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
 
 export const COOKIE_FILE = "rpc.cookie";
 
