@@ -52,7 +52,12 @@ export class Peer {
   lastBlockProgressAt = 0;
   /** its last `headers` was full: ask again from this hash */
   moreHeadersFrom?: Hash;
-  headersRequested = false;
+  /** when our last getheaders went out (0: answered); an answer overdue by 30 s no longer blocks asking again */
+  headersRequestedAt = 0;
+
+  get headersPending(): boolean {
+    return this.headersRequestedAt > 0 && Date.now() - this.headersRequestedAt < 30_000;
+  }
   readonly txAwaiting = new Set<Hash>();
 
   /** getdata/getheaders are answered one at a time, in order */

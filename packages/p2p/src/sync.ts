@@ -56,11 +56,11 @@ export class BlockSync {
   requestHeaders(peer: Peer, from?: Hash, stop?: Hash): void {
     const ours = this.env.host.locator();
     const locator = (from ? [from, ...ours] : ours).slice(0, MAX_LOCATOR);
-    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator })) peer.headersRequested = true;
+    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator })) peer.headersRequestedAt = Date.now();
   }
 
   onHeaders(peer: Peer, headers: BlockHeader[]): void {
-    peer.headersRequested = false;
+    peer.headersRequestedAt = 0;
     if (headers.length === 0) {
       peer.moreHeadersFrom = undefined;
       return;
@@ -128,7 +128,7 @@ export class BlockSync {
       }
       peer.send({ type: "getdata", blocks: want });
     }
-    if (peer.queue.length < LOW_WATER && peer.moreHeadersFrom && !peer.headersRequested) {
+    if (peer.queue.length < LOW_WATER && peer.moreHeadersFrom && !peer.headersPending) {
       this.requestHeaders(peer, peer.moreHeadersFrom);
     }
   }
@@ -203,7 +203,7 @@ export class BlockSync {
     peer.queue = [];
     peer.queued.clear();
     if (!hadWork) return;
-    for (const p of this.env.readyPeers()) if (p !== peer && !p.headersRequested) this.requestHeaders(p);
+    for (const p of this.env.readyPeers()) if (p !== peer && !p.headersPending) this.requestHeaders(p);
   }
 }
 
