@@ -34,6 +34,28 @@ describe("sync", () => {
     expect(nl.peers()[0].sent.getdata).toBeGreaterThanOrEqual(500 / 16);
   });
 
+  it("finishes a sync from the remaining peer when one leaves halfway", async () => {
+    net = new Net();
+    const a = await TestHost.create("a");
+    await a.mine(300);
+    const b = await TestHost.create("b");
+    for (let h = 1; h <= 300; h++) await b.chain.submitBlock((await a.chain.getBlock(a.chain.atHeight(h)!.hash))!);
+    const na = await net.node(a);
+    const nb = await net.node(b);
+    const late = await TestHost.create("late");
+    let dropped = false;
+    late.onSubmitBlock = () => {
+      if (!dropped && late.submittedBlocks >= 60) {
+        dropped = true;
+        nl.removePeer(na.url);
+      }
+    };
+    const nl = await net.node(late, { peers: [na.url, nb.url] });
+    await until(() => late.chain.height === 300, "late node at height 300", 25_000);
+    expect(dropped).toBe(true);
+    expect(nl.peers().map((p) => p.url)).toEqual([nb.url]);
+  });
+
   it("two nodes that mined apart converge on the heavier chain when they meet", async () => {
     net = new Net();
     const a = await TestHost.create("a");
