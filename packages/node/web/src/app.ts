@@ -19,8 +19,25 @@ export class AppState {
   lastReorg: Reorg | undefined;
   /** blocks that left the best chain in a reorganization seen by this page */
   readonly leftBest = new Set<string>();
-  /** blocks that joined the best chain in that reorganization */
-  readonly joinedBest = new Set<string>();
+  /** blocks that joined the best chain in the last reorganization */
+  joinedBest = new Set<string>();
+  /** blocks connected since a disconnection: the new branch, until the reorg event closes it */
+  private connecting: string[] | undefined;
+
+  /** Follows the node's order of events in a switch: disconnections, connections, then the reorg itself. */
+  track(e: NodeEvent, at: number): void {
+    if (e.type === "block-disconnected") {
+      this.leftBest.add(e.hash);
+      this.connecting ??= [];
+    } else if (e.type === "block") {
+      this.leftBest.delete(e.hash);
+      this.connecting?.push(e.hash);
+    } else if (e.type === "reorg") {
+      this.lastReorg = { ...e, at };
+      this.joinedBest = new Set(this.connecting ?? []);
+      this.connecting = undefined;
+    }
+  }
 
   setInfo(info: Info): void {
     const first = !this.info;

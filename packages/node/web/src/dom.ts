@@ -66,10 +66,13 @@ export const link = (href: string, text: Child, attrs: Record<string, Attr> = {}
 
 /** A refusal as the node says it: the stable code, then the numbers. */
 export function reasonLine(reason: string, detail?: string): HTMLElement {
+  // the node counts in units; a newcomer reads coins
+  const sums = detail ? /^in ([0-9]+) < out ([0-9]+)$/.exec(detail) : null;
   return h(
     "span",
     { class: "reason-line" },
     h("code", { class: "reason" }, reason),
     detail ? h("span", { class: "detail" }, `: ${detail}`) : null,
+    sums ? h("span", { class: "muted" }, ` (units: ${coins(sums[1])} coins in, ${coins(sums[2])} coins out)`) : null,
   );
 }

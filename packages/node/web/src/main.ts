@@ -20,7 +20,11 @@ const status = h("span", { class: "live connecting", "data-testid": "live" }, "c
 const summary = h("div", { class: "summary" });
 const nav = h("nav", null);
 const main = h("main", { id: "main" });
-const feed = h("ol", { class: "feed", "data-testid": "feed" });
+const feed = h(
+  "ol",
+  { class: "feed", "data-testid": "feed" },
+  h("li", { class: "ev quiet" }, "Blocks, payments and refusals appear here as they happen."),
+);
 const search = h("input", { type: "search", placeholder: "height, hash, txid or address", "aria-label": "search", class: "search" });
 
 const TABS: [string, string][] = [
@@ -30,6 +34,8 @@ const TABS: [string, string][] = [
   ["#/refused", "Refused"],
   ["#/try", "Try to break it"],
 ];
+
+const layout = h("div", { class: "layout" }, main, h("aside", null, h("h2", null, "Live"), feed));
 
 let view: View | undefined;
 let route = "";
@@ -134,6 +140,8 @@ async function navigate(): Promise<void> {
   route = hash;
   renderNav();
   view = viewFor(hash);
+  // the panel shows the node's answers itself and needs the width for them
+  layout.classList.toggle("wide", hash.startsWith("#/try"));
   replace(main, view.el);
   await refresh();
   main.dataset.ready = "true";
@@ -195,19 +203,10 @@ function feedLine(m: LiveMessage): HTMLElement | null {
 }
 
 function onLive(m: LiveMessage): void {
-  const e = m.event;
-  if (e.type === "reorg") {
-    state.lastReorg = { ...e, at: m.time };
-    state.joinedBest.clear();
-  }
-  if (e.type === "block-disconnected") state.leftBest.add(e.hash);
-  if (e.type === "block") {
-    state.leftBest.delete(e.hash);
-    // blocks connected right after a disconnection are the new branch of the reorganization
-    if (state.leftBest.size > 0) state.joinedBest.add(e.hash);
-  }
+  state.track(m.event, m.time);
   const line = feedLine(m);
   if (line) {
+    feed.querySelector(".quiet")?.remove();
     feed.prepend(line);
     while (feed.children.length > FEED_LINES) feed.lastElementChild?.remove();
   }
@@ -245,7 +244,7 @@ replace(
     summary,
   ),
   nav,
-  h("div", { class: "layout" }, main, h("aside", null, h("h2", null, "Live"), feed)),
+  layout,
 );
 
 window.addEventListener("hashchange", () => void navigate());

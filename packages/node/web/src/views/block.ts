@@ -26,7 +26,12 @@ export function blockView(id: string, offset: number): View {
       ["transactions", b.txCount],
       ["size", `${b.size.toLocaleString()} bytes`],
       ["fees", b.fees === null ? "unknown (the node never connected this block)" : `${coins(b.fees)} coins`],
-      ["reward claimed", b.reward !== undefined ? `${coins(b.reward)} coins (subsidy ${coins(b.subsidy)} + fees at most)` : "?"],
+      [
+        "reward claimed",
+        b.reward !== undefined
+          ? `${coins(b.reward)} coins (a miner may claim at most the subsidy of ${coins(b.subsidy)} plus the fees)`
+          : "?",
+      ],
       ["merkle root", h("span", { class: "mono wrap" }, b.merkleRoot)],
       ["bits / nonce", `0x${b.bits.toString(16)} / ${b.nonce}`],
     ];

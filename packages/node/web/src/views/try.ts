@@ -164,7 +164,11 @@ export function tryView(state: AppState): View {
         null,
         totalIn >= totalOut
           ? `Fee: ${coins(totalIn - totalOut)} coins (${txSize(b.tx)} bytes). `
-          : h("strong", { class: "bad-text" }, `It pays out ${coins(totalOut - totalIn)} coins more than it spends. `),
+          : h(
+              "strong",
+              { class: "bad-text" },
+              `It pays out ${coins(totalOut - totalIn)} ${totalOut - totalIn === COIN ? "coin" : "coins"} more than it spends. `,
+            ),
         `Signed in this browser with account ${b.signer}'s public devnet key.`,
       ),
       h("details", null, h("summary", null, "the signed bytes (hex)"), h("p", { class: "mono wrap small" }, bytesToHex(encodeTx(b.tx)))),
@@ -285,7 +289,7 @@ export function tryView(state: AppState): View {
     const built = sign([c], [{ pubkey: to.pubkey, value: c.value + COIN }]);
     return [
       await submit({
-        title: `Overspend: a ${coins(c.value)}-coin coin pays ${coins(c.value + COIN)} coins`,
+        title: `Overspend: an output worth ${coins(c.value)} coins pays out ${coins(c.value + COIN)}`,
         built,
         note: "The signature is perfect and the coin is real: only the arithmetic is wrong. The node adds up the inputs and the outputs and refuses any transaction that pays out more than it spends.",
       }),
@@ -401,11 +405,11 @@ export function tryView(state: AppState): View {
       h(
         "div",
         { class: "try-form" },
-        h("label", null, "From ", fromSel),
+        h("div", { class: "pair" }, h("label", null, "From ", fromSel), h("label", null, "To ", toSel)),
+        toAddr,
         balance,
-        h("label", null, "To ", toSel, toAddr),
-        h("label", null, "Amount (coins) ", amount),
-        h("label", null, "Fee (coins) ", fee, h("span", { class: "muted" }, " empty: 2 units per byte")),
+        h("div", { class: "pair" }, h("label", null, "Amount ", amount), h("label", null, "Fee ", fee)),
+        h("span", { class: "muted hint" }, "Amounts in coins (up to 8 decimals). An empty fee pays 2 units per byte."),
         h("label", { class: "check" }, skip, " skip this page's checks and hand-build it anyway"),
         button("Sign and send", "try-send", pay, "primary"),
         h(
