@@ -230,7 +230,7 @@ function emit(ctx: Ctx, json: unknown, lines: () => string[]): void {
 // ---- passphrase ----
 
 async function passphraseFor(ctx: Ctx, purpose: "unlock" | "new", w?: Wallet): Promise<string> {
-  const given = optionValue(ctx.args, "passphrase") ?? ctx.io.env.UTXOLAB_WALLET_PASSPHRASE;
+  const given = givenPassphrase(ctx);
   if (given !== undefined) {
     if (purpose === "new" && given === "") {
       throw new UsageError("the passphrase is empty; choose one, or pass --insecure-devnet to store the secret unencrypted (devnet only)");
@@ -255,9 +255,20 @@ async function passphraseFor(ctx: Ctx, purpose: "unlock" | "new", w?: Wallet): P
   throw new UsageError(`wallet "${ctx.name}" is encrypted: pass --passphrase P or set UTXOLAB_WALLET_PASSPHRASE`);
 }
 
+const givenPassphrase = (ctx: Ctx) => optionValue(ctx.args, "passphrase") ?? ctx.io.env.UTXOLAB_WALLET_PASSPHRASE;
+
+/** The wallet's secret; a person typing at the prompt gets three tries. */
 async function unlockedPayload(ctx: Ctx, w: Wallet) {
   if (!w.encrypted) return w.secretPayload(null);
-  return w.secretPayload(await passphraseFor(ctx, "unlock", w));
+  const tries = givenPassphrase(ctx) === undefined ? 3 : 1;
+  for (let i = 1; ; i++) {
+    try {
+      return w.secretPayload(await passphraseFor(ctx, "unlock", w));
+    } catch (e) {
+      if (!(e instanceof WrongPassphraseError) || i >= tries) throw e;
+      ctx.io.err("wrong passphrase; try again");
+    }
+  }
 }
 
 // ---- opening wallets ----
@@ -830,7 +841,7 @@ async function cmdSign(ctx: Ctx): Promise<number> {
   const lines = [
     ...u.tx.outputs.map((o) => {
       const pk = bytesToHex(o.pubkey);
-      return `  ${w.isMine(pk) ? "change to " : "pay       "} ${coins(o.value)} to ${w.address(pk)}`;
+      return `  ${(w.isMine(pk) ? "change" : "pay").padEnd(11)} ${coins(o.value)} to ${w.address(pk)}`;
     }),
     `  fee         ${coins(fee)} (${size} bytes, ${(Number(fee) / size).toFixed(2)} units/byte)`,
   ];
