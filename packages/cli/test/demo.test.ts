@@ -136,7 +136,7 @@ describe("utxolab demo against two real nodes", () => {
     const r = await demoInDir("reorg-race");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const [onNode0, onNode1] = acceptedTxids(r.stdout);
-    expect(r.stdout).toContain("the chain with more work (node1's side");
+    expect(r.stdout).toContain("node1's side had more work, and its blocks are now the best chain on both nodes.");
     expect(r.stdout).toMatch(/node1: height \d+, supply [\d.]+ coins .*negative: 0, ok/);
     const t0 = (await n0.rpc("getblockchaininfo")).bestBlockHash;
     expect((await n1.rpc("getblockchaininfo")).bestBlockHash).toBe(t0);
