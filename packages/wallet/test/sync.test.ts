@@ -1,0 +1,146 @@
+import {
+  type Amount,
+  type Block,
+  blockHash,
+  buildBlock,
+  bytesToHex,
+  DEVNET,
+  encodeBlock,
+  encodeTx,
+  genesisBlock,
+  genesisHash,
+  hexToBytes,
+  type Transaction,
+  txid,
+} from "@utxolab/core";
+import { describe, expect, it } from "vitest";
+import type { RpcClient } from "../src/rpc.js";
+import { RpcError } from "../src/rpc.js";
+import { balanceOf, syncWallet } from "../src/sync.js";
+import type { Wallet } from "../src/wallet.js";
+import { newWallet } from "./fixtures.js";
+
+/** A node reduced to the calls the wallet makes, over a chain the test replaces at will. */
+class StubNode {
+  chain: Block[] = [genesisBlock(DEVNET)];
+  pool: Transaction[] = [];
+  calls = 0;
+  /** runs before each getblock: lets a test move the chain in the middle of a scan */
+  onGetBlock?: () => void;
+
+  extend(from: number, n: number, pay: Uint8Array, tag: number): Block[] {
+    const blocks = this.chain.slice(0, from + 1);
+    for (let i = 0; i < n; i++) {
+      const prev = blocks[blocks.length - 1];
+      blocks.push(
+        buildBlock(
+          {
+            prevHash: blockHash(prev.header),
+            height: blocks.length,
+            time: prev.header.time + 1,
+            coinbaseOutputs: [{ value: (1_000n + BigInt(tag)) as Amount, pubkey: pay }],
+          },
+          DEVNET,
+        ),
+      );
+    }
+    return blocks;
+  }
+
+  readonly client = {
+    call: async (method: string, params: unknown[] = []): Promise<unknown> => {
+      this.calls++;
+      const tip = this.chain.length - 1;
+      switch (method) {
+        case "getblockchaininfo":
+          return { network: "devnet", genesisHash: genesisHash(DEVNET), height: tip, bestBlockHash: blockHash(this.chain[tip].header) };
+        case "getblockhash": {
+          const h = params[0] as number;
+          if (h > tip) throw new RpcError(-8, `block height ${h} is out of range`);
+          return blockHash(this.chain[h].header);
+        }
+        case "getblock": {
+          this.onGetBlock?.();
+          const b = [...this.chain].find((x) => blockHash(x.header) === params[0]);
+          if (!b) throw new RpcError(-5, "unknown block");
+          return bytesToHex(encodeBlock(b));
+        }
+        case "getrawmempool":
+          return this.pool.map(txid);
+        case "getrawtransaction":
+          return bytesToHex(encodeTx(this.pool.find((t) => txid(t) === params[0])!));
+        default:
+          throw new RpcError(-32601, `unknown method ${method}`);
+      }
+    },
+  } as unknown as RpcClient;
+}
+
+const receiveKey = (w: Wallet, i = 0) => hexToBytes(w.keys.find((k) => k.chain === 0 && k.index === i)!.pubkey);
+
+describe("syncing with a node", () => {
+  it("scans new blocks, then follows a reorganization and a node that restarted from genesis", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    node.chain = node.extend(0, 5, receiveKey(w), 0);
+    let view = await syncWallet(w, node.client);
+    expect(view.tipHeight).toBe(5);
+    expect(w.coins.size).toBe(5);
+    expect(balanceOf(w, view)).toMatchObject({ spendable: 0n, immature: 5_000n });
+
+    // A heavier branch from height 2 pays someone else: blocks 3..5 and their coins leave.
+    node.chain = node.extend(2, 4, new Uint8Array(32).fill(1), 1);
+    view = await syncWallet(w, node.client);
+    expect(view.tipHeight).toBe(6);
+    expect([...w.coins.values()].map((c) => c.height).sort()).toEqual([1, 2]);
+    expect(w.history.map((t) => t.height)).toEqual([1, 2]);
+
+    // The node starts over (a --memory node restarted): only genesis remains.
+    node.chain = [genesisBlock(DEVNET)];
+    view = await syncWallet(w, node.client);
+    expect(view.tipHeight).toBe(0);
+    expect(w.coins.size).toBe(0);
+    expect(w.history).toEqual([]);
+  });
+
+  it("starts over when the chain moves in the middle of a scan", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    node.chain = node.extend(0, 40, receiveKey(w), 0);
+    let moved = false;
+    let served = 0;
+    node.onGetBlock = () => {
+      if (++served === 10 && !moved) {
+        moved = true;
+        node.chain = node.extend(5, 40, receiveKey(w, 1), 2);
+      }
+    };
+    const view = await syncWallet(w, node.client);
+    expect(moved).toBe(true);
+    expect(view.tipHeight).toBe(45);
+    const heights = [...w.coins.values()].map((c) => c.height).sort((a, b) => a - b);
+    expect(heights).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+    // Coins from height 6 on pay the branch's key.
+    expect([...w.coins.values()].filter((c) => c.height > 5).every((c) => c.pubkey === bytesToHex(receiveKey(w, 1)))).toBe(true);
+  });
+
+  it("is cheap once synced: one chain query, one hash check and the pool", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    node.chain = node.extend(0, 3, receiveKey(w), 0);
+    await syncWallet(w, node.client);
+    node.calls = 0;
+    await syncWallet(w, node.client);
+    expect(node.calls).toBe(3);
+  });
+
+  it("refuses a node on another network", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    const stub = {
+      call: async () => ({ network: "other", genesisHash: "11".repeat(32), height: 0, bestBlockHash: "11".repeat(32) }),
+    } as unknown as RpcClient;
+    await expect(syncWallet(w, stub)).rejects.toThrow(/the node is on another network/);
+    expect(node.calls).toBe(0);
+  });
+});
