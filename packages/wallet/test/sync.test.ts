@@ -17,7 +17,7 @@ import { describe, expect, it } from "vitest";
 import type { RpcClient } from "../src/rpc.js";
 import { RpcError } from "../src/rpc.js";
 import { balanceOf, syncWallet } from "../src/sync.js";
-import type { Wallet } from "../src/wallet.js";
+import { RECENT_BLOCKS, type Wallet } from "../src/wallet.js";
 import { newWallet } from "./fixtures.js";
 
 /** A node reduced to the calls the wallet makes, over a chain the test replaces at will. */
@@ -101,6 +101,20 @@ describe("syncing with a node", () => {
     expect(view.tipHeight).toBe(0);
     expect(w.coins.size).toBe(0);
     expect(w.history).toEqual([]);
+  });
+
+  it("rescans from genesis after a reorganization deeper than the remembered block hashes", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    node.chain = node.extend(0, RECENT_BLOCKS + 10, receiveKey(w), 0);
+    await syncWallet(w, node.client);
+    expect(w.data.sync.recent).toHaveLength(RECENT_BLOCKS);
+    node.chain = node.extend(1, RECENT_BLOCKS + 11, receiveKey(w, 1), 3);
+    const view = await syncWallet(w, node.client);
+    expect(view.tipHeight).toBe(RECENT_BLOCKS + 12);
+    const coins = [...w.coins.values()];
+    expect(coins).toHaveLength(RECENT_BLOCKS + 12);
+    expect(coins.filter((c) => c.pubkey === bytesToHex(receiveKey(w, 0))).map((c) => c.height)).toEqual([1]);
   });
 
   it("starts over when the chain moves in the middle of a scan", async () => {
