@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { REPO } from "../helpers/node-process.js";
@@ -34,15 +34,42 @@ function newest(dir: string): number {
   return t;
 }
 
-/** The node serves packages/node/web/dist: rebuild it when the page's sources are newer, so tests see the current page. */
-export function ensurePageBuilt(): void {
+const stale = (): boolean => {
   const index = join(WEB, "dist/index.html");
   const sources = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const r = spawnSync(process.execPath, [join(REPO, "node_modules/vite/bin/vite.js"), "build", WEB, "--logLevel", "warn"], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`building the page failed:\n${r.stdout}\n${r.stderr}`);
+  return !existsSync(index) || statSync(index).mtimeMs < sources;
+};
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The node serves packages/node/web/dist: rebuild it when the page's sources are newer, so tests
+ * see the current page. Test files run in parallel, so one builds while the others wait on a lock.
+ */
+export function ensurePageBuilt(): void {
+  const lock = join(WEB, ".build-lock");
+  for (;;) {
+    if (!stale()) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      // another test file is building; a lock left by a killed run is taken over after a minute
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true });
+      sleep(100);
+      continue;
+    }
+    try {
+      if (!stale()) return;
+      const r = spawnSync(process.execPath, [join(REPO, "node_modules/vite/bin/vite.js"), "build", WEB, "--logLevel", "warn"], {
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`building the page failed:\n${r.stdout}\n${r.stderr}`);
+      return;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
 }
 
 /** Screenshots for docs/ are taken only on request (UTXOLAB_SCREENSHOTS=1), so a test run leaves the tree alone. */

@@ -13,7 +13,7 @@ import {
   subsidyAt,
 } from "../../packages/core/src/index.js";
 import { NodeProcess } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
+import { accounts, address, GENESIS_VALUE } from "../helpers/txs.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 let node: NodeProcess;
