@@ -683,6 +683,11 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     const a = parseCoins(amountArg, "AMOUNT");
     if (!a.ok) throw new UsageError(a.error);
     if (a.value === 0n) throw new UsageError("AMOUNT is 0; give an amount in coins, e.g. 1.5, or max");
+    if (a.value < DUST_LIMIT) {
+      throw new UsageError(
+        `AMOUNT ${amountArg} is ${a.value} units, below the ${DUST_LIMIT}-unit dust limit the pool refuses; send at least ${formatCoins(DUST_LIMIT)}`,
+      );
+    }
     amount = a.value;
   }
   const rate = parseFeeRate(ctx);

@@ -99,6 +99,7 @@ describe("utxolab wallet without a node", () => {
       [GOOD, "lots", /AMOUNT: "lots" is not a number of coins/],
       [GOOD, "1e3", /AMOUNT: "1e3" uses an exponent/],
       [GOOD, "0", /AMOUNT is 0/],
+      [GOOD, "0.00000545", /AMOUNT 0.00000545 is 545 units, below the 546-unit dust limit/],
     ];
     for (const [addr, amount, re] of cases) {
       const r = await wallet(dir, ["send", addr, amount, "--rpc", closedUrl]);
