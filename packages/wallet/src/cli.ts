@@ -556,12 +556,8 @@ async function cmdHistory(ctx: Ctx): Promise<number> {
     const out: HistoryRow[] = [];
     for (const r of view.dropped) {
       const d = parseSigned(r.hex, "a sent transaction");
-      const spent = d.inputs.map(
-        (i) =>
-          w.history.flatMap((t) => t.spent).find((c) => c.txid === i.prevTxid && c.vout === i.vout) ??
-          w.coins.get(outpointKey(i.prevTxid, i.vout)),
-      );
-      const known = spent.filter((c): c is CoinRecord => c !== undefined);
+      // A dropped transaction's coins are all still the wallet's (see readMempool).
+      const known = d.inputs.map((i) => w.coins.get(outpointKey(i.prevTxid, i.vout))).filter((c): c is CoinRecord => c !== undefined);
       const outputs = d.outputs.map((o) => ({ value: o.value, pubkey: bytesToHex(o.pubkey), mine: w.isMine(bytesToHex(o.pubkey)) }));
       out.push({ ...historyRow(w, r.txid, known, d.inputs.length, outputs, false), status: "dropped", confirmations: 0, time: r.time });
     }

@@ -10,6 +10,7 @@ import {
   genesisBlock,
   genesisHash,
   hexToBytes,
+  signTx,
   type Transaction,
   txid,
 } from "@utxolab/core";
@@ -136,6 +137,57 @@ describe("syncing with a node", () => {
     expect(heights).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
     // Coins from height 6 on pay the branch's key.
     expect([...w.coins.values()].filter((c) => c.height > 5).every((c) => c.pubkey === bytesToHex(receiveKey(w, 1)))).toBe(true);
+  });
+
+  it("tells waiting, dropped and replaced transactions apart", async () => {
+    const node = new StubNode();
+    const w = newWallet();
+    node.chain = node.extend(0, DEVNET.coinbaseMaturity + 1, receiveKey(w), 0);
+    await syncWallet(w, node.client);
+    const coin = [...w.coins.values()].find((c) => c.height === 1)!;
+    const spend = (to: number) =>
+      signTx(
+        {
+          version: 1,
+          inputs: [{ prevTxid: coin.txid, vout: coin.vout, witness: new Uint8Array(0) }],
+          outputs: [{ value: 600n as Amount, pubkey: new Uint8Array(32).fill(to) }],
+          locktime: 0,
+        },
+        [{ value: coin.value, pubkey: hexToBytes(coin.pubkey) }],
+        w.signingKeys(w.secretPayload(null), [coin.pubkey]),
+      );
+    const mine = spend(1);
+    w.recordSent(txid(mine), bytesToHex(encodeTx(mine)));
+    node.pool = [mine];
+    let view = await syncWallet(w, node.client);
+    expect(view.pending.map((p) => [p.txid, p.sent, p.spends.length])).toEqual([[txid(mine), true, 1]]);
+    expect(balanceOf(w, view)).toMatchObject({ pendingOut: coin.value, pendingIn: 0n });
+
+    // The node forgot it (restarted without its pool): dropped, and its coin is spendable again.
+    node.pool = [];
+    view = await syncWallet(w, node.client);
+    expect(view.dropped.map((d) => d.txid)).toEqual([txid(mine)]);
+    expect(balanceOf(w, view).pendingOut).toBe(0n);
+
+    // Another spend of the coin confirms: the dropped one can never confirm and is forgotten.
+    const other = spend(2);
+    const tip = node.chain[node.chain.length - 1];
+    node.chain.push(
+      buildBlock(
+        {
+          prevHash: blockHash(tip.header),
+          height: node.chain.length,
+          time: tip.header.time + 1,
+          coinbaseOutputs: [{ value: 1n as Amount, pubkey: new Uint8Array(32).fill(3) }],
+          txs: [other],
+        },
+        DEVNET,
+      ),
+    );
+    view = await syncWallet(w, node.client);
+    expect(view.dropped).toEqual([]);
+    expect(w.data.sent).toEqual([]);
+    expect(w.history.at(-1)?.txid).toBe(txid(other));
   });
 
   it("is cheap once synced: one chain query, one hash check and the pool", async () => {
