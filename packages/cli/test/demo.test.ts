@@ -14,6 +14,8 @@ let n1: NodeProcess;
 
 /** Runs a demo against node0 by URL and token, as a workshop leader would with --rpc. */
 const demo = (name: string) => runCli(["demo", name, "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
+/** Runs a demo against one node's datadir (its node.json), as with `utxolab node --datadir DIR`. */
+const demoInDatadir = (name: string) => runCli(["demo", name, "--datadir", join(dir, "node0"), "--rpc-token", TOKEN]);
 /** Runs a demo against the devnet-like dir (node0/node.json, node1/node.json written by the nodes). */
 const demoInDir = (name: string) => runCli(["demo", name, "--dir", dir, "--rpc-token", TOKEN]);
 
@@ -84,7 +86,7 @@ describe("utxolab demo against two real nodes", () => {
   });
 
   it("negative-amount: refused by amount parsing, and as bytes a huge u64 refused with bad-txns-vout-toolarge", async () => {
-    const r = await demo("negative-amount");
+    const r = await demoInDatadir("negative-amount");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('amount: "-5" is negative; you cannot send less than nothing');
     expect(r.stdout).toContain("00 9b 32 e2 ff ff ff ff");

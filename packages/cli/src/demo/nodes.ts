@@ -177,7 +177,7 @@ function nodeFromDatadir(name: string, datadir: string, token: string | undefine
   const j = readNodeJson(datadir);
   if (!j) return undefined;
   let t = token;
-  if (typeof j.cookie === "string") {
+  if (!t && typeof j.cookie === "string") {
     try {
       t = readFileSync(j.cookie, "utf8").trim();
     } catch {
@@ -195,7 +195,7 @@ function nodeFromDatadir(name: string, datadir: string, token: string | undefine
  * and, when `wanted` is 2, node1 of the devnet dir.
  */
 export function connectNodes(opts: ConnectOptions, wanted: 1 | 2): DemoNode[] {
-  if (opts.token && opts.datadir) throw new UsageError("give either --datadir or --rpc-token, not both");
+  if (opts.rpc && opts.token && opts.datadir) throw new UsageError("give either --datadir or --rpc-token with --rpc, not both");
   const dir = resolve(opts.dir ?? ".devnet");
   let first: DemoNode | undefined;
   if (opts.rpc) {
