@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Amount, bytesToHex, DEVNET, devnetAccounts, encodeAddress, encodeTx, type Hash, type Transaction } from "@utxolab/core";
-import { RpcClient, RpcError, readCookie } from "@utxolab/wallet";
+import { NodeUnreachableError, RpcClient, RpcError, readCookie } from "@utxolab/wallet";
 import { UsageError } from "../args.js";
 import { DemoAbort } from "./narrator.js";
 
@@ -83,11 +83,16 @@ export class DemoNode {
    */
   async sendTogether(txs: Transaction[]): Promise<SendResult[]> {
     const body = txs.map((tx, id) => ({ jsonrpc: "2.0", id, method: "sendrawtransaction", params: [bytesToHex(encodeTx(tx))] }));
-    const res = await fetch(this.rpc.endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
-      body: JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(this.rpc.endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new NodeUnreachableError(this.rpc.endpoint, e);
+    }
     const answers = (await res.json().catch(() => undefined)) as
       | { id: number; result?: Hash; error?: { code: number; message: string; data?: unknown } }[]
       | undefined;
