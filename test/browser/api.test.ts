@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { type Amount, blockHash, buildBlock, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
 import { NodeProcess } from "../helpers/node-process.js";
-import { address, GENESIS_VALUE, genesisCoin, genesisTxid, pay } from "../helpers/txs.js";
+import { accounts, address, GENESIS_VALUE, genesisCoin, genesisTxid, pay } from "../helpers/txs.js";
 import { ensurePageBuilt } from "./browser.js";
 
 let node: NodeProcess;
@@ -110,6 +111,36 @@ describe("the page's public API", () => {
     expect(feed.body[1]).toMatchObject({ kind: "tx", id: over.txid, reason: "bad-txns-in-belowout", source: "web" });
     const reasons = await get("/api/reasons");
     expect(reasons.body.map((x: { reason: string }) => x.reason)).toContain("bad-txns-premature-spend-of-coinbase");
+  });
+
+  it("lists a refused block with its reason and numbers", async () => {
+    const info = await node.rpc("getblockchaininfo");
+    const tpl = await node.rpc("getblocktemplate");
+    const greedy = buildBlock(
+      {
+        prevHash: info.bestBlockHash,
+        height: info.height + 1,
+        time: tpl.time,
+        coinbaseOutputs: [{ value: (subsidyAt(info.height + 1, DEVNET) + 1n) as Amount, pubkey: accounts[8].pubkey }],
+        txs: [],
+      },
+      DEVNET,
+    );
+    expect(await node.rpc("submitblock", bytesToHex(encodeBlock(greedy)))).toBe("bad-cb-amount");
+    const [latest] = (await get("/api/refusals")).body;
+    expect(latest).toMatchObject({ kind: "block", id: blockHash(greedy.header), reason: "bad-cb-amount", source: "rpc" });
+    expect(latest.detail).toContain("5000000001");
+    expect(latest.plain).toContain("Miners cannot print money");
+    // the newest page of the chain shows it above the tip, marked invalid
+    const page = await get("/api/blocks?limit=3");
+    expect(page.body.side).toMatchObject([
+      { height: info.height + 1, hash: blockHash(greedy.header), status: "invalid", invalidReason: "bad-cb-amount", active: false },
+    ]);
+    expect((await get(`/api/blocks?from=${info.height - 1}&limit=3`)).body.side).toEqual([]);
+    const block = await get(`/api/block/${blockHash(greedy.header)}`);
+    expect(block.body).toMatchObject({ status: "invalid", invalidReason: "bad-cb-amount", active: false, confirmations: 0 });
+    expect(block.body.invalidDetail).toBe("coinbase claims 5000000001 > subsidy 5000000000 + fees 0");
+    expect(block.body.invalidPlain).toContain("Miners cannot print money");
   });
 
   it("answers bad input with 400/404/405 and a message, never a crash", async () => {

@@ -189,6 +189,26 @@ describe("the workshop page", () => {
     await card(info.height, false).waitFor();
     expect(await card(info.height, false).getAttribute("data-hash")).toBe(info.bestBlockHash);
     expect(await card(info.height).getAttribute("data-hash")).toBe(blockHash(b1.header));
+  });
+
+  it("shows a refused block above the tip, marked invalid with its reason", async () => {
+    const info = await node.rpc("getblockchaininfo");
+    const tpl = await node.rpc("getblocktemplate");
+    const greedy = buildBlock(
+      {
+        prevHash: info.bestBlockHash,
+        height: info.height + 1,
+        time: tpl.time,
+        coinbaseOutputs: [{ value: (subsidyAt(info.height + 1, DEVNET) * 2n) as Amount, pubkey: accounts[8].pubkey }],
+        txs: [],
+      },
+      DEVNET,
+    );
+    expect(await node.rpc("submitblock", blockHex(greedy))).toBe("bad-cb-amount");
+    const refused = card(info.height + 1, false);
+    await refused.waitFor();
+    expect(await refused.textContent()).toContain("bad-cb-amount");
+    await eventually(() => page.getByTestId("feed").textContent()).toContain("block refused (rpc): bad-cb-amount");
     await screenshot(page, "reorg");
   });
 

@@ -14,6 +14,7 @@ import {
 import { feeRateText } from "../events.js";
 import type { UtxoNode } from "../node.js";
 import { HttpError } from "./http.js";
+import { explain } from "./reasons.js";
 
 export interface BlockCard {
   height: number;
@@ -25,7 +26,9 @@ export interface BlockCard {
   /** units; null when the node never connected the block (no undo data to price its inputs) */
   fees: bigint | null;
   status: string;
+  /** the stable SPEC reason, and its numbers apart */
   invalidReason?: string;
+  invalidDetail?: string;
   /** on the best chain */
   active: boolean;
 }
@@ -48,6 +51,9 @@ export interface InputView {
 /** Fees never change for a block; remembering them keeps a page of cards to one map lookup each. */
 const FEE_CACHE_SIZE = 20_000;
 const MAX_HEX_BYTES = 10_000;
+/** heights above the tip shown on the newest page, and side blocks per page: anyone may submit branches */
+const SIDE_ABOVE_TIP = 10;
+const SIDE_PER_PAGE = 100;
 
 /** Read-only views of the node's chain, pool and index, shaped for the page. */
 export class Views {
@@ -89,31 +95,37 @@ export class Views {
       size: e.size,
       fees: await this.feesOf(e),
       status: e.status,
-      ...(e.invalidReason ? { invalidReason: e.invalidReason } : {}),
+      ...(e.invalidReason ? splitReason(e.invalidReason) : {}),
       active: this.node.chain.isActive(e),
     };
   }
 
   /**
    * A page of the best chain from height `top` down, with every block of another branch at
-   * those heights beside it: forks stay visible after a reorganization.
+   * those heights beside it: forks stay visible after a reorganization. The newest page also
+   * shows branches that reach above the tip (an invalid block on top of it, most often).
    */
   async chainPage(top: number, limit: number) {
     const chain = this.node.chain;
     const from = Math.min(top, chain.height);
     const to = Math.max(0, from - limit + 1);
+    const above = top >= chain.height ? from + SIDE_ABOVE_TIP : from;
     const best: BlockCard[] = [];
     for (let h = from; h >= to; h--) {
       const e = chain.atHeight(h);
       if (e) best.push(await this.card(e));
     }
-    const side: BlockCard[] = [];
+    const found: BlockIndexEntry[] = [];
     for (const e of chain.index.values()) {
-      if (e.height < to || e.height > from || chain.isActive(e)) continue;
-      side.push(await this.card(e));
+      if (e.height < to || e.height > above || chain.isActive(e)) continue;
+      found.push(e);
     }
+    // the oldest side blocks first: a fork's start is what explains it
+    found.sort((a, b) => a.height - b.height || a.seq - b.seq);
+    const side: BlockCard[] = [];
+    for (const e of found.slice(0, SIDE_PER_PAGE)) side.push(await this.card(e));
     side.sort((a, b) => b.height - a.height || a.hash.localeCompare(b.hash));
-    return { tip: chain.height, from, to, best, side };
+    return { tip: chain.height, from, to, best, side, sideOmitted: Math.max(0, found.length - SIDE_PER_PAGE) };
   }
 
   entryById(id: string): BlockIndexEntry {
@@ -143,6 +155,7 @@ export class Views {
       chainWork: e.chainWork,
       confirmations: card.active ? chain.height - e.height + 1 : 0,
       subsidy: subsidyAt(e.height, this.node.params),
+      ...(card.invalidReason ? { invalidPlain: explain(card.invalidReason) } : {}),
       ...(next ? { nextHash: next.hash } : {}),
     };
     const block = e.hasData ? await chain.getBlock(e.hash) : undefined;
@@ -283,4 +296,10 @@ export class Views {
       }));
     return { count: all.length, bytes: this.node.mempool.bytes, totalFees, offset, txs: page };
   }
+}
+
+/** The chain state keeps "reason: detail" as one string; the page shows the two apart. */
+function splitReason(text: string): { invalidReason: string; invalidDetail?: string } {
+  const i = text.indexOf(": ");
+  return i < 0 ? { invalidReason: text } : { invalidReason: text.slice(0, i), invalidDetail: text.slice(i + 2) };
 }

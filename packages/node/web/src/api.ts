@@ -26,6 +26,7 @@ export interface BlockCard {
   fees: Units | null;
   status: "stored" | "valid" | "invalid";
   invalidReason?: string;
+  invalidDetail?: string;
   active: boolean;
 }
 
@@ -35,6 +36,8 @@ export interface ChainPage {
   to: number;
   best: BlockCard[];
   side: BlockCard[];
+  /** side blocks beyond the page's limit */
+  sideOmitted: number;
 }
 
 export interface BlockTx {
@@ -54,6 +57,7 @@ export interface BlockView extends BlockCard {
   chainWork: string;
   confirmations: number;
   subsidy: Units;
+  invalidPlain?: string;
   nextHash?: string;
   reward?: Units;
   txs: BlockTx[];

@@ -1,6 +1,6 @@
 import { api } from "../api.js";
 import type { View } from "../app.js";
-import { clock, coins, h, link, replace, short } from "../dom.js";
+import { clock, coins, h, link, reasonLine, replace, short } from "../dom.js";
 
 const TX_PAGE = 50;
 
@@ -39,6 +39,14 @@ export function blockView(id: string, offset: number): View {
     replace(
       el,
       h("div", { class: "view-head" }, h("h2", null, `Block #${b.height}`), where),
+      b.invalidReason
+        ? h(
+            "div",
+            { class: "refusal" },
+            h("div", { class: "refusal-code" }, "Refused: ", reasonLine(b.invalidReason, b.invalidDetail)),
+            b.invalidPlain ? h("div", { class: "plain" }, b.invalidPlain) : null,
+          )
+        : null,
       h(
         "dl",
         { class: "facts" },

@@ -32,7 +32,7 @@ function card(state: AppState, c: BlockCard, parentOnBest: boolean): HTMLElement
       { class: "card-facts" },
       h("span", null, clock(c.time)),
       h("span", null, `${c.txCount} tx`),
-      h("span", null, c.fees === null ? "fees ?" : `fees ${coins(c.fees)}`),
+      h("span", null, c.fees === null ? "fees —" : `fees ${coins(c.fees)}`),
     ),
     c.active
       ? null
@@ -40,7 +40,7 @@ function card(state: AppState, c: BlockCard, parentOnBest: boolean): HTMLElement
           "div",
           { class: "card-status" },
           statusText(c),
-          c.invalidReason ? h("code", { class: "reason" }, c.invalidReason) : null,
+          c.invalidReason ? [" ", h("code", { class: "reason", title: c.invalidDetail ?? "" }, c.invalidReason)] : null,
           parentOnBest ? h("span", { class: "muted" }, ` · forks off #${c.height - 1}`) : null,
         ),
   );
@@ -104,8 +104,22 @@ export function chainView(state: AppState, from: number | undefined): View {
     const bestAt = new Map(page.best.map((c) => [c.height, c]));
     const sideAt = new Map<number, BlockCard[]>();
     for (const s of page.side) sideAt.set(s.height, [...(sideAt.get(s.height) ?? []), s]);
+    const aboveTip = [...sideAt.keys()].filter((height) => height > page!.from).sort((a, b) => b - a);
     replace(
       rows,
+      aboveTip.map((height) =>
+        h(
+          "div",
+          { class: "row forked" },
+          h(
+            "div",
+            { class: "card placeholder" },
+            h("span", { class: "height" }, `#${height}`),
+            h("div", { class: "muted" }, "no block of the best chain here"),
+          ),
+          (sideAt.get(height) ?? []).map((s) => card(state, s, bestAt.get(s.height - 1)?.hash === s.prevHash)),
+        ),
+      ),
       page.best.map((c) => {
         const side = sideAt.get(c.height) ?? [];
         return h(
@@ -115,6 +129,9 @@ export function chainView(state: AppState, from: number | undefined): View {
           side.map((s) => card(state, s, bestAt.get(s.height - 1)?.hash === s.prevHash)),
         );
       }),
+      page.sideOmitted > 0
+        ? h("p", { class: "muted" }, `${page.sideOmitted} more side-branch blocks at these heights are not shown.`)
+        : null,
       page.to > 0
         ? null
         : h(
