@@ -175,13 +175,16 @@ export class Views {
       if (i < offset) continue;
       let valueOut = 0n;
       for (const o of tx.outputs) valueOut += o.value;
+      const id = txid(tx);
+      // without undo data (a block a reorganization took off), a transaction back in the pool still knows its fee
+      const fee = valueIn !== undefined ? valueIn - valueOut : cb ? undefined : this.node.mempool.get(id)?.fee;
       txs.push({
-        txid: txid(tx),
+        txid: id,
         coinbase: cb,
         inputs: tx.inputs.length,
         outputs: tx.outputs.length,
         valueOut,
-        ...(valueIn !== undefined ? { fee: valueIn - valueOut } : {}),
+        ...(fee !== undefined ? { fee } : {}),
       });
     }
     const reward = block.txs[0] ? block.txs[0].outputs.reduce((s, o) => s + o.value, 0n) : 0n;
