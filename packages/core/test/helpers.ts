@@ -4,7 +4,6 @@ import {
   buildBlock,
   bytesToHex,
   ChainState,
-  type Coin,
   DEVNET,
   devnetAccounts,
   encodeCoin,
@@ -42,7 +41,8 @@ export function keyFor(pubkey: Uint8Array): SecretKey {
   return sk;
 }
 
-export const AUX = new Uint8Array(32);
+/** Fixed BIP340 aux randomness: the same test builds the same signatures every run. */
+const AUX = new Uint8Array(32);
 
 export async function openChain(now: () => number = () => NOW, backend = new MemoryChainBackend()) {
   const chain = await ChainState.open(DEVNET, backend, { now });
@@ -118,16 +118,6 @@ export function nextBlock(parent: { hash: Hash; height: number; time: number }, 
   return block;
 }
 
-/** What `nextBlock` needs from a chain entry. */
-export const at = (e: { hash: Hash; height: number; header: { time: number } }) => ({
-  hash: e.hash,
-  height: e.height,
-  time: e.header.time,
-});
-
-/** Same, for a block not (yet) in any chain, at a known height. */
-export const ofBlock = (b: Block, height: number, hash: Hash) => ({ hash, height, time: b.header.time });
-
 /**
  * The UTXO set as one string: every coin encoded, sorted by outpoint. Two sets are
  * equal exactly when these strings are.
@@ -157,5 +147,3 @@ export async function activeBlocks(chain: ChainState): Promise<{ height: number;
   }
   return out;
 }
-
-export type { Coin };
