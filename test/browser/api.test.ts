@@ -109,6 +109,14 @@ describe("the page's public API", () => {
       totalFees: "1000",
       txs: [{ txid: p.txid, fee: "1000", feeRate: "5.23", parents: [], children: [] }],
     });
+    // a child spending the waiting payment's output: the pool shows who waits for whom
+    const child = pay([{ txid: p.txid, vout: 0, value: 1_000_000_000n, from: 5 }], [[6, 1_000_000_000n - 1000n]]);
+    expect((await post(JSON.stringify({ hex: child.hex }))).status).toBe(200);
+    const both = (await get("/api/mempool")).body.txs;
+    expect(both.find((t: { txid: string }) => t.txid === p.txid)).toMatchObject({ parents: [], children: [child.txid], descendants: 2 });
+    expect(both.find((t: { txid: string }) => t.txid === child.txid)).toMatchObject({ parents: [p.txid], children: [], ancestors: 2 });
+    expect((await get(`/api/tx/${child.txid}`)).body.status).toMatchObject({ in: "pool", parents: [p.txid], children: [] });
+    expect((await get(`/api/tx/${p.txid}`)).body.outputs[0].spent).toEqual({ txid: child.txid, in: "pool" });
     const genesis = await get(`/api/tx/${genesisTxid}`);
     expect(genesis.body.outputs[2].spent).toEqual({ txid: p.txid, in: "pool" });
     expect(genesis.body.outputs[3].spent).toBeNull();
@@ -121,13 +129,14 @@ describe("the page's public API", () => {
     });
     expect(tx.body.inputs[0]).toMatchObject({ prevTxid: genesisTxid, vout: 2, value: GENESIS_VALUE.toString(), address: address(2) });
     expect((await get(`/api/tx/${genesisTxid}`)).body.outputs[2].spent).toEqual({ txid: p.txid, in: "chain", height: 31 });
+    expect((await get(`/api/tx/${p.txid}`)).body.outputs[0].spent).toEqual({ txid: child.txid, in: "chain", height: 31 });
     const block = await get("/api/block/31");
     expect(block.body).toMatchObject({
       hash,
-      fees: "1000",
-      txCount: 2,
+      fees: "2000",
+      txCount: 3,
       confirmations: 1,
-      txs: [{ coinbase: true }, { txid: p.txid, fee: "1000" }],
+      txs: [{ coinbase: true }, { txid: p.txid, fee: "1000" }, { txid: child.txid, fee: "1000" }],
     });
   });
 
@@ -138,8 +147,8 @@ describe("the page's public API", () => {
     expect(web.body.devnetAccount).toBe(5);
     const accounts = await get("/api/accounts");
     expect(accounts.body).toHaveLength(10);
-    // account 9 mined blocks 1..31; at spend height 32 the rewards of 23..31 are immature, and 31's includes the 1000-unit fee
-    expect(accounts.body[9]).toMatchObject({ index: 9, address: address(9), immature: (9n * 50n * 100_000_000n + 1000n).toString() });
+    // account 9 mined blocks 1..31; at spend height 32 the rewards of 23..31 are immature, and 31's includes 2000 units of fees
+    expect(accounts.body[9]).toMatchObject({ index: 9, address: address(9), immature: (9n * 50n * 100_000_000n + 2000n).toString() });
   });
 
   it("refuses a rule break with 422, its reason, numbers and plain words, and lists it", async () => {
