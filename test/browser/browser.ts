@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { REPO } from "../helpers/node-process.js";
@@ -47,7 +48,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * see the current page. Test files run in parallel, so one builds while the others wait on a lock.
  */
 export function ensurePageBuilt(): void {
-  const lock = join(WEB, ".build-lock");
+  const lock = join(tmpdir(), "utxolab-web-build.lock");
   for (;;) {
     if (!stale()) return;
     try {

@@ -8,7 +8,5 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
-    // the signing code (noble secp256k1) is a large part of the bundle and is needed on the first screen's panel anyway
-    chunkSizeWarningLimit: 400,
   },
 });
