@@ -85,7 +85,8 @@ export class Views {
     return fees;
   }
 
-  async card(e: BlockIndexEntry): Promise<BlockCard> {
+  /** `active` is read by the caller before any await, so one page describes one moment of the chain. */
+  async card(e: BlockIndexEntry, active = this.node.chain.isActive(e)): Promise<BlockCard> {
     return {
       height: e.height,
       hash: e.hash,
@@ -96,7 +97,7 @@ export class Views {
       fees: await this.feesOf(e),
       status: e.status,
       ...(e.invalidReason ? splitReason(e.invalidReason) : {}),
-      active: this.node.chain.isActive(e),
+      active,
     };
   }
 
@@ -110,10 +111,11 @@ export class Views {
     const from = Math.min(top, chain.height);
     const to = Math.max(0, from - limit + 1);
     const above = top >= chain.height ? from + SIDE_ABOVE_TIP : from;
-    const best: BlockCard[] = [];
+    // every entry is chosen before the first await: a block connecting meanwhile cannot mix two chains in one page
+    const bestEntries: BlockIndexEntry[] = [];
     for (let h = from; h >= to; h--) {
       const e = chain.atHeight(h);
-      if (e) best.push(await this.card(e));
+      if (e) bestEntries.push(e);
     }
     const found: BlockIndexEntry[] = [];
     for (const e of chain.index.values()) {
@@ -122,10 +124,13 @@ export class Views {
     }
     // the oldest side blocks first: a fork's start is what explains it
     found.sort((a, b) => a.height - b.height || a.seq - b.seq);
+    const tip = chain.height;
+    const best: BlockCard[] = [];
+    for (const e of bestEntries) best.push(await this.card(e, true));
     const side: BlockCard[] = [];
-    for (const e of found.slice(0, SIDE_PER_PAGE)) side.push(await this.card(e));
+    for (const e of found.slice(0, SIDE_PER_PAGE)) side.push(await this.card(e, false));
     side.sort((a, b) => b.height - a.height || a.hash.localeCompare(b.hash));
-    return { tip: chain.height, from, to, best, side, sideOmitted: Math.max(0, found.length - SIDE_PER_PAGE) };
+    return { tip, from, to, best, side, sideOmitted: Math.max(0, found.length - SIDE_PER_PAGE) };
   }
 
   entryById(id: string): BlockIndexEntry {
