@@ -63,7 +63,9 @@ function renderNav(): void {
     nav,
     TABS.filter(([href]) => href !== "#/try" || state.info?.devnet).map(([href, text]) => {
       const active =
-        href === "#/" ? current === "#/" || current.startsWith("#/chain") || current.startsWith("#/block") : current.startsWith(href);
+        href === "#/"
+          ? current === "#/" || current.startsWith("#/chain") || current.startsWith("#/block")
+          : current.startsWith(href) || (href === "#/accounts" && current.startsWith("#/address"));
       return link(href, text, { class: active ? "tab active" : "tab", "data-testid": `tab-${href.slice(2) || "chain"}` });
     }),
     search,
@@ -73,19 +75,27 @@ function renderNav(): void {
 function viewFor(hash: string): View {
   const [, name = "", arg = "", extra = ""] = hash.replace(/^#/, "").split("/");
   const num = (s: string) => (/^[0-9]{1,10}$/.test(s) ? Number(s) : 0);
+  // a hand-typed hash may hold a broken %-escape: pass it on as typed and let the node say what is wrong
+  const text = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
   switch (name) {
     case "chain":
       return chainView(state, /^[0-9]{1,10}$/.test(arg) ? Number(arg) : undefined);
     case "block":
-      return blockView(decodeURIComponent(arg), num(extra));
+      return blockView(text(arg), num(extra));
     case "tx":
-      return txView(state, decodeURIComponent(arg));
+      return txView(state, text(arg));
     case "pool":
       return poolView(num(arg));
     case "accounts":
       return accountsView(state);
     case "address":
-      return addressView(state, decodeURIComponent(arg));
+      return addressView(state, text(arg));
     case "refused":
       return refusalsView();
     case "try":
