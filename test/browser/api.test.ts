@@ -1,6 +1,10 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Amount, blockHash, buildBlock, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
+import { UtxoNode } from "../../packages/node/src/index.js";
+import { attachWeb } from "../../packages/node/src/web/index.js";
 import { NodeProcess } from "../helpers/node-process.js";
 import { accounts, address, GENESIS_VALUE, genesisCoin, genesisTxid, pay } from "../helpers/txs.js";
 import { ensurePageBuilt } from "./browser.js";
@@ -269,3 +273,20 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
   expect(check()).toBe(true);
 }
+
+describe("the web layer inside a node", () => {
+  it("is off with web: false, and says how to build the page when it is missing", async () => {
+    const quiet = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined });
+    try {
+      expect((await fetch(`${quiet.rpc.url}/api/info`)).status).toBe(404);
+      expect((await fetch(`${quiet.rpc.url}/`)).status).toBe(404);
+      attachWeb(quiet, { pageDir: join(tmpdir(), "utxolab-no-such-page") });
+      const page = await fetch(`${quiet.rpc.url}/`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain("pnpm run build:web");
+      expect((await fetch(`${quiet.rpc.url}/api/info`)).status).toBe(200);
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
