@@ -441,5 +441,14 @@ export function tryView(state: AppState): View {
     ),
   );
 
+  if (!state.info?.devnet) {
+    // only devnet has public keys to sign with
+    replace(
+      el,
+      h("h2", null, "Try to break it"),
+      h("p", { class: "lead" }, "This panel works on devnet only, where the account keys are public. This node runs another network."),
+    );
+    return { el, update: async () => undefined };
+  }
   return { el, update: refreshBalance };
 }
