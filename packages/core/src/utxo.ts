@@ -39,7 +39,8 @@ export interface UtxoSet extends CoinView {
 /** In-memory UTXO set with an index by paying key, for balances. */
 export class MemoryUtxoSet implements UtxoSet {
   private readonly coins = new Map<string, UtxoEntry>();
-  private readonly byKey = new Map<string, Set<string>>();
+  /** per paying key: one shared copy of the key, and the outpoints it owns */
+  private readonly byKey = new Map<string, { pubkey: Uint8Array; outpoints: Set<string> }>();
   private sum = 0n;
 
   getCoin(txid: Hash, vout: number): Coin | undefined {
@@ -50,15 +51,17 @@ export class MemoryUtxoSet implements UtxoSet {
     const k = outpointKey(txid, vout);
     const old = this.coins.get(k);
     if (old) this.removeKey(k, old);
-    this.coins.set(k, { txid, vout, coin });
-    this.sum += coin.value;
     const pk = bytesToHex(coin.pubkey);
-    let set = this.byKey.get(pk);
-    if (!set) {
-      set = new Set();
-      this.byKey.set(pk, set);
+    let owner = this.byKey.get(pk);
+    if (!owner) {
+      owner = { pubkey: coin.pubkey, outpoints: new Set() };
+      this.byKey.set(pk, owner);
     }
-    set.add(k);
+    owner.outpoints.add(k);
+    // Coins paying one key share one copy of it: a busy address holds thousands of coins.
+    const stored = coin.pubkey === owner.pubkey ? coin : { ...coin, pubkey: owner.pubkey };
+    this.coins.set(k, { txid, vout, coin: stored });
+    this.sum += coin.value;
   }
 
   remove(txid: Hash, vout: number): Coin | undefined {
@@ -73,10 +76,10 @@ export class MemoryUtxoSet implements UtxoSet {
     this.coins.delete(k);
     this.sum -= e.coin.value;
     const pk = bytesToHex(e.coin.pubkey);
-    const set = this.byKey.get(pk);
-    if (set) {
-      set.delete(k);
-      if (set.size === 0) this.byKey.delete(pk);
+    const owner = this.byKey.get(pk);
+    if (owner) {
+      owner.outpoints.delete(k);
+      if (owner.outpoints.size === 0) this.byKey.delete(pk);
     }
   }
 
@@ -93,9 +96,9 @@ export class MemoryUtxoSet implements UtxoSet {
   }
 
   coinsOf(pubkeyHex: string): UtxoEntry[] {
-    const set = this.byKey.get(pubkeyHex);
-    if (!set) return [];
-    return [...set].map((k) => this.coins.get(k) as UtxoEntry);
+    const owner = this.byKey.get(pubkeyHex);
+    if (!owner) return [];
+    return [...owner.outpoints].map((k) => this.coins.get(k) as UtxoEntry);
   }
 }
 

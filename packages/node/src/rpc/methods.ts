@@ -311,6 +311,20 @@ export function methods(node: UtxoNode): MethodTable {
       return null;
     },
 
+    getmemoryinfo: (p) => {
+      new Params("getmemoryinfo", p, 0);
+      const m = process.memoryUsage();
+      const mb = (x: number) => Math.round(x / 1048576);
+      return {
+        rssMB: mb(m.rss),
+        heapUsedMB: mb(m.heapUsed),
+        heapTotalMB: mb(m.heapTotal),
+        externalMB: mb(m.external),
+        arrayBuffersMB: mb(m.arrayBuffers),
+        utxos: chain.utxos.size,
+      };
+    },
+
     setnetworkactive: (p) => {
       const on = new Params("setnetworkactive", p, 1).bool(0, "state");
       node.peers.setNetworkActive(on);
