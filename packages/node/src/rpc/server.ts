@@ -19,6 +19,8 @@ export class RpcServer {
   private readonly server: Server;
   private readonly table: MethodTable;
   private readonly handlers: HttpHandler[] = [];
+  /** run before the server closes: upgraded connections (WebSockets) are not HTTP and would hold it open */
+  private readonly closeHooks: (() => void)[] = [];
   url = "";
   readonly maxBytes: number;
 
@@ -41,6 +43,10 @@ export class RpcServer {
     this.handlers.push(h);
   }
 
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
   get httpServer(): Server {
     return this.server;
   }
@@ -58,6 +64,13 @@ export class RpcServer {
   }
 
   close(): Promise<void> {
+    for (const h of this.closeHooks.splice(0)) {
+      try {
+        h();
+      } catch {
+        // closing must go on whatever a hook does
+      }
+    }
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -47,9 +47,5 @@ export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
     if (server.listenerCount("upgrade") === 1) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
   });
   // WebSockets are no longer HTTP connections, so the server's close would wait for them forever
-  const close = node.rpc.close.bind(node.rpc);
-  node.rpc.close = () => {
-    live.close();
-    return close();
-  };
+  node.rpc.onClose(() => live.close());
 }
