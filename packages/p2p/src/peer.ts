@@ -47,6 +47,8 @@ export class Peer {
   readonly headerSet = new BoundedSet<Hash>(KNOWN_HEADERS);
   /** requested from it and not yet processed */
   readonly inFlight = new Set<Hash>();
+  /** blocks it sent unasked that wait for the host */
+  unsolicited = 0;
   /** requested from it and not yet received */
   readonly awaiting = new Set<Hash>();
   lastBlockProgressAt = 0;

@@ -139,11 +139,15 @@ export class BlockSync {
     const requested = this.inFlight.get(hash) === peer;
     if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = Date.now();
     if (!requested && (this.pending.has(hash) || this.env.host.hasBlock(hash))) return;
+    // Blocks nobody asked for wait in the same queue: bounded per peer like requested ones.
+    if (!requested && peer.unsolicited >= this.env.maxBlocksInFlight) return;
+    if (!requested) peer.unsolicited++;
     this.pending.add(hash);
     const job = async (): Promise<void> => {
       try {
         await this.process(peer, hash, block, raw);
       } finally {
+        if (!requested) peer.unsolicited--;
         this.pending.delete(hash);
         peer.inFlight.delete(hash);
         if (this.inFlight.get(hash) === peer) this.inFlight.delete(hash);
