@@ -5,9 +5,7 @@ import { join, resolve } from "node:path";
 import {
   type Block,
   ChainState,
-  DEVNET,
   decodeAddress,
-  formatReject,
   genesisHash,
   type NetworkParams,
   networkByName,

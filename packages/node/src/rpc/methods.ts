@@ -40,7 +40,7 @@ export function methods(node: UtxoNode): MethodTable {
 
   const entryOf = (hash: Hash): BlockIndexEntry => {
     const e = chain.getEntry(hash);
-    if (!e || !e.hasData) throw new RpcError(RPC.NOT_FOUND, `block not found: ${hash}`);
+    if (!e?.hasData) throw new RpcError(RPC.NOT_FOUND, `block not found: ${hash}`);
     return e;
   };
 
