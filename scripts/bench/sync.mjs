@@ -12,7 +12,9 @@
 // they are signed in parallel worker threads, and the chain is cached in the OS temp
 // directory so later runs skip the signing.
 //
-// Usage: node scripts/bench/sync.mjs [--blocks 1000] [--txs 100] [--no-cache]
+// Usage: node scripts/bench/sync.mjs [--blocks 1000] [--txs 100] [--use N] [--network-first] [--no-cache]
+// --use N measures only the first N blocks of the (cached) chain; --network-first swaps
+// the order of the two measurements, to see how much of the ratio is order (JIT, load).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -263,7 +265,8 @@ if (isMainThread) {
   console.log(`sync benchmark: ${BLOCKS} blocks x ${TXS} transactions (1 input, 1 output, 1 signature each)`);
   const t0 = performance.now();
   const built = await loadOrBuild(BLOCKS, TXS, useCache);
-  const raws = built.raws;
+  const USE = Math.min(arg("use", BLOCKS), BLOCKS);
+  const raws = built.raws.slice(0, USE);
   const bytes = raws.reduce((s, r) => s + r.length, 0);
   if (built.cached) console.log(`chain: loaded from ${built.cached}`);
   else {
@@ -275,45 +278,54 @@ if (isMainThread) {
 
   // warm-up (JIT, curve tables), so whichever side runs first is not penalised
   const warm = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
-  for (const raw of raws.slice(0, Math.min(20, BLOCKS))) await warm.submitBlock(decodeBlock(raw).block);
+  for (const raw of raws.slice(0, Math.min(20, raws.length))) await warm.submitBlock(decodeBlock(raw).block);
 
-  // local: decode and connect on a fresh chain state
-  const local = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
-  const l0 = performance.now();
-  for (const raw of raws) {
-    const d = decodeBlock(raw);
-    const r = await local.submitBlock(d.block);
-    if (!r.ok) throw new Error(`local connect failed at height ${local.height + 1}: ${r.reason} ${r.detail ?? ""}`);
+  /** Decodes and connects every block on a fresh chain state. */
+  async function measureLocal() {
+    const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
+    const t = performance.now();
+    for (const raw of raws) {
+      const r = await chain.submitBlock(decodeBlock(raw).block);
+      if (!r.ok) throw new Error(`local connect failed at height ${chain.height + 1}: ${r.reason} ${r.detail ?? ""}`);
+    }
+    const secs = (performance.now() - t) / 1000;
+    console.log(
+      `local:   ${raws.length} blocks in ${secs.toFixed(2)} s = ${(raws.length / secs).toFixed(1)} blocks/s (${((raws.length * TXS) / secs).toFixed(0)} tx/s)`,
+    );
+    return { rate: raws.length / secs, tip: chain.tip.hash };
   }
-  const localSecs = (performance.now() - l0) / 1000;
-  const localRate = BLOCKS / localSecs;
-  console.log(
-    `local:   ${BLOCKS} blocks in ${localSecs.toFixed(2)} s = ${localRate.toFixed(1)} blocks/s (${((BLOCKS * TXS) / localSecs).toFixed(0)} tx/s)`,
-  );
 
-  // network: a fresh node syncs from the serving worker over loopback
-  const server = new Worker(new URL(import.meta.url), { workerData: { role: "serve", raws } });
-  const { url } = await new Promise((resolve) => server.once("message", resolve));
-  const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
-  const node = new P2PNode(syncingHost(chain), { params: DEVNET, port: 0 });
-  await node.start();
-  const n0 = performance.now();
-  node.addPeer(url);
-  await new Promise((resolve) => {
-    const check = () => (chain.height >= BLOCKS ? resolve() : setTimeout(check, 5));
-    check();
-  });
-  const netSecs = (performance.now() - n0) / 1000;
-  const netRate = BLOCKS / netSecs;
-  const [peer] = node.peers();
-  console.log(
-    `network: ${BLOCKS} blocks in ${netSecs.toFixed(2)} s = ${netRate.toFixed(1)} blocks/s (${((BLOCKS * TXS) / netSecs).toFixed(0)} tx/s); ${peer?.received.headers ?? 0} headers messages, ${peer?.sent.getdata ?? 0} getdata, ${peer?.received.block ?? 0} blocks`,
-  );
-  if (chain.tip.hash !== local.tip.hash) throw new Error("the synced tip differs from the local one");
-  const ratio = netRate / localRate;
+  /** A fresh node syncs from the serving worker over loopback. */
+  async function measureNetwork() {
+    const server = new Worker(new URL(import.meta.url), { workerData: { role: "serve", raws } });
+    const { url } = await new Promise((resolve) => server.once("message", resolve));
+    const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);
+    const node = new P2PNode(syncingHost(chain), { params: DEVNET, port: 0 });
+    await node.start();
+    const t = performance.now();
+    node.addPeer(url);
+    await new Promise((resolve) => {
+      const check = () => (chain.height >= raws.length ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    const secs = (performance.now() - t) / 1000;
+    const [peer] = node.peers();
+    console.log(
+      `network: ${raws.length} blocks in ${secs.toFixed(2)} s = ${(raws.length / secs).toFixed(1)} blocks/s (${((raws.length * TXS) / secs).toFixed(0)} tx/s); ${peer?.received.headers ?? 0} headers messages, ${peer?.sent.getdata ?? 0} getdata, ${peer?.received.block ?? 0} blocks`,
+    );
+    await node.close();
+    server.postMessage("close");
+    await new Promise((resolve) => server.once("message", resolve));
+    await server.terminate();
+    return { rate: raws.length / secs, tip: chain.tip.hash };
+  }
+
+  const networkFirst = process.argv.includes("--network-first");
+  console.log(`order: ${networkFirst ? "network, then local" : "local, then network"}`);
+  const net = networkFirst ? await measureNetwork() : undefined;
+  const loc = await measureLocal();
+  const network = net ?? (await measureNetwork());
+  if (network.tip !== loc.tip) throw new Error("the synced tip differs from the local one");
+  const ratio = network.rate / loc.rate;
   console.log(`ratio network/local: ${ratio.toFixed(3)} (target >= 0.8) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`);
-  await node.close();
-  server.postMessage("close");
-  await new Promise((resolve) => server.once("message", resolve));
-  await server.terminate();
 }
