@@ -274,7 +274,9 @@ if (isMainThread) {
       `chain: built in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${(BLOCKS - 1) * TXS} signatures in ${built.signSecs.toFixed(1)} s on ${built.workers} worker threads${useCache ? `; cached in ${built.file}` : ""}`,
     );
   }
-  console.log(`chain (measured part): ${raws.length} blocks, ${(bytes / 1e6).toFixed(2)} MB, ${Math.round(bytes / raws.length)} bytes per block`);
+  console.log(
+    `chain (measured part): ${raws.length} blocks, ${(bytes / 1e6).toFixed(2)} MB, ${Math.round(bytes / raws.length)} bytes per block`,
+  );
 
   // warm-up (JIT, curve tables), so whichever side runs first is not penalised
   const warm = await ChainState.open(DEVNET, new MemoryChainBackend(), chainOpts);

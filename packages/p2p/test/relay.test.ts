@@ -88,7 +88,7 @@ describe("transaction relay", () => {
     await honest.handshake("ws://127.0.0.1:2001");
     // spends a coin that does not exist: missing inputs can be a race, not punished
     const ghost = genesisSpend(5);
-    const orphanLike = { ...ghost, inputs: [{ ...ghost.inputs[0], prevTxid: "ab".repeat(32) as (typeof ghost.inputs)[0]["prevTxid"] }] };
+    const orphanLike = { ...ghost, inputs: [{ ...ghost.inputs[0], prevTxid: "ab".repeat(32) as Hash }] };
     honest.send({ type: "tx", tx: bytesToHex(encodeTx(orphanLike)) });
     await until(() => (n.peers()[0]?.received.tx ?? 0) === 1, "tx received");
     expect(n.peers()[0].banScore).toBe(0);
