@@ -1,6 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Amount, buildBlock, bytesToHex, DEVNET, encodeBlock, genesisHash, subsidyAt } from "../packages/core/src/index.js";
+import {
+  type Amount,
+  blockHash,
+  buildBlock,
+  bytesToHex,
+  DEVNET,
+  encodeBlock,
+  encodeHeader,
+  genesisHash,
+  makeCoinbase,
+  merkleRoot,
+  solveHeader,
+  subsidyAt,
+  txid,
+} from "../packages/core/src/index.js";
 import { maxMessageBytes } from "../packages/p2p/src/messages.js";
 import { NodeProcess } from "./helpers/node-process.js";
 import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "./helpers/txs.js";
@@ -203,5 +217,32 @@ describe("misbehaving peers", () => {
     );
     await n2.rpc("sendrawtransaction", p.hex);
     await until("relay still works", async () => (await n0.rpc<string[]>("getrawmempool")).includes(p.txid));
+    // a block refused before it was stored (wrong coinbase height): a peer announcing it is not asked for it
+    const wrongHeight = buildBlock(
+      {
+        prevHash: info.bestBlockHash,
+        height: info.height + 1,
+        time: tpl.time,
+        coinbaseOutputs: [{ value: subsidyAt(info.height + 1, DEVNET) as Amount, pubkey: accounts[0].pubkey }],
+      },
+      DEVNET,
+    );
+    const mislabelled = { ...wrongHeight, txs: [makeCoinbase(info.height + 2, wrongHeight.txs[0].outputs)] };
+    mislabelled.header = solveHeader({ ...wrongHeight.header, merkleRoot: merkleRoot(mislabelled.txs.map(txid)) }, DEVNET);
+    expect(await n0.rpc("submitblock", bytesToHex(encodeBlock(mislabelled)))).toBe("bad-cb-height");
+    const other = await connect();
+    const requested: string[] = [];
+    other.on("message", (d) => {
+      const m = JSON.parse(String(d));
+      if (m.type === "getdata") requested.push(...(m.blocks ?? []));
+      // answer a headers-first request with the block's header, as a peer that has it would
+      if (m.type === "getheaders") other.send(JSON.stringify({ type: "headers", headers: [bytesToHex(encodeHeader(mislabelled.header))] }));
+    });
+    await handshake(other, "ws://127.0.0.1:2");
+    const badHash = blockHash(mislabelled.header);
+    other.send(JSON.stringify({ type: "inv", blocks: [badHash] }));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(requested).not.toContain(badHash);
+    other.close();
   });
 });

@@ -42,7 +42,8 @@ function hostFor(node: UtxoNode): P2PHost {
       }
       return out;
     },
-    hasBlock: (hash: Hash) => chain.getEntry(hash)?.hasData === true,
+    // a block found invalid counts as held too: fetching it again would only be refused again
+    hasBlock: (hash: Hash) => chain.getEntry(hash) !== undefined,
     getBlock: async (hash: Hash) => {
       const e = chain.getEntry(hash);
       if (!e?.hasData) return undefined;
