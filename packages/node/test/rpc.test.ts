@@ -143,6 +143,13 @@ describe("chain methods", () => {
     expect((await node.rpcError("getaddressinfo", "lab1qqqq")).code).toBe(-8);
   });
 
+  it("reports its memory", async () => {
+    const m = await node.rpc("getmemoryinfo");
+    expect(m.utxos).toBe(22);
+    expect(m.rssMB).toBeGreaterThan(10);
+    expect(m.heapUsedMB).toBeLessThanOrEqual(m.heapTotalMB);
+  });
+
   it("verifies the ledger", async () => {
     const v = await node.rpc("verifyledger");
     expect(v).toMatchObject({ height: 12, utxos: 22, negative: 0, ok: true });
