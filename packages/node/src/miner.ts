@@ -21,6 +21,8 @@ export class Miner {
   private timer: NodeJS.Timeout | undefined;
   private pendingAuto = false;
   private stopped = false;
+  /** Blocks are built and submitted one at a time: a block built while another is being connected would sit on a stale tip. */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly node: UtxoNode) {}
 
@@ -53,9 +55,10 @@ export class Miner {
     return { header: solved, txs };
   }
 
-  async mineOne(pubkey: Uint8Array): Promise<SubmitResult> {
-    const block = await this.buildBlock(pubkey);
-    return this.node.submitBlock(block, "miner");
+  mineOne(pubkey: Uint8Array): Promise<SubmitResult> {
+    const run = this.lock.then(async () => this.node.submitBlock(await this.buildBlock(pubkey), "miner"));
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   /** Mines `n` blocks in a row; stops at the first refusal (which means a bug, and is reported). */

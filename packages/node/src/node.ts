@@ -117,36 +117,43 @@ export class UtxoNode {
       node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir);
     } catch (e) {
       await store.close().catch(() => undefined);
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       throw e;
     }
-    const log = config.log ?? ((l: string) => console.log(l));
-    node.events.on((e) => log(formatEvent(e)));
-    node.wire();
-    await node.index.rebuild(node.chain);
-    node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
-    node.rpc = new RpcServer(node);
-    if (config.web !== false) (await import("./web/index.js")).attachWeb(node);
-    await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
-    if (!config.rpcToken) {
-      node.cookiePath = join(datadir, "rpc.cookie");
-      writeFileSync(node.cookiePath, node.rpcToken, { mode: 0o600 });
-      chmodSync(node.cookiePath, 0o600);
+    try {
+      const log = config.log ?? ((l: string) => console.log(l));
+      node.events.on((e) => log(formatEvent(e)));
+      node.wire();
+      await node.index.rebuild(node.chain);
+      node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
+      node.rpc = new RpcServer(node);
+      if (config.web !== false) (await import("./web/index.js")).attachWeb(node);
+      await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
+      if (!config.rpcToken) {
+        node.cookiePath = join(datadir, "rpc.cookie");
+        writeFileSync(node.cookiePath, node.rpcToken, { mode: 0o600 });
+        chmodSync(node.cookiePath, 0o600);
+      }
+      node.peers = await createPeerLayer(node, {
+        port: config.p2pPort ?? DEFAULT_P2P_PORT,
+        bind: config.p2pBind ?? "127.0.0.1",
+        peers: config.peers ?? [],
+      });
+      writeFileSync(
+        join(datadir, "node.json"),
+        `${JSON.stringify({ pid: process.pid, rpcUrl: node.rpc.url, p2pUrl: node.peers.url, webUrl: node.rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
+      );
+      if (mineTo) {
+        if (config.automine) node.miner.enableAutomine(mineTo);
+        if (config.mineIntervalMs) node.miner.startInterval(config.mineIntervalMs, mineTo);
+      }
+      node.expiryTimer = setInterval(() => node.mempool.expire(Math.floor(node.now())), 60_000);
+      node.expiryTimer.unref();
+    } catch (e) {
+      // a port in use or a bad peer URL: release the store, the RPC port and the cookie so a retry can start
+      await node.stop().catch(() => undefined);
+      throw e;
     }
-    node.peers = await createPeerLayer(node, {
-      port: config.p2pPort ?? DEFAULT_P2P_PORT,
-      bind: config.p2pBind ?? "127.0.0.1",
-      peers: config.peers ?? [],
-    });
-    writeFileSync(
-      join(datadir, "node.json"),
-      `${JSON.stringify({ pid: process.pid, rpcUrl: node.rpc.url, p2pUrl: node.peers.url, webUrl: node.rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
-    );
-    if (mineTo) {
-      if (config.automine) node.miner.enableAutomine(mineTo);
-      if (config.mineIntervalMs) node.miner.startInterval(config.mineIntervalMs, mineTo);
-    }
-    node.expiryTimer = setInterval(() => node.mempool.expire(Math.floor(node.now())), 60_000);
-    node.expiryTimer.unref();
     return node;
   }
 

@@ -83,7 +83,13 @@ function hostFor(node: UtxoNode): P2PHost {
 
 export async function createPeerLayer(node: UtxoNode, opts: { port: number; bind: string; peers: string[] }): Promise<PeerLayer> {
   const p2p = new P2PNode(hostFor(node), { port: opts.port, bind: opts.bind, peers: opts.peers, params: node.params });
-  await p2p.start();
+  try {
+    await p2p.start();
+  } catch (e) {
+    // listening may have succeeded before a bad peer URL was met: nothing may stay open
+    await p2p.close();
+    throw e;
+  }
   return {
     get url() {
       return p2p.url;

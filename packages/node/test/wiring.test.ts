@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { address } from "../../../test/helpers/txs.js";
+import { UtxoNode } from "../src/index.js";
+
+const quiet = { rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined } as const;
+const cleanup: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+async function call(node: UtxoNode, method: string, params: unknown[] = []) {
+  const res = await fetch(`${node.rpc.url}/rpc`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${node.rpcToken}` },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return (await res.json()) as { result?: any; error?: { code: number; message: string } };
+}
+
+describe("node wiring", () => {
+  it("concurrent generatetoaddress calls all extend the best chain", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "utxolab-wiring-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const node = await UtxoNode.start({ datadir: dir, ...quiet });
+    cleanup.push(() => node.stop());
+    const calls = await Promise.all([1, 2, 3, 4].map(() => call(node, "generatetoaddress", [2, address(1)])));
+    const hashes = calls.flatMap((c) => c.result as string[]);
+    expect(hashes).toHaveLength(8);
+    expect(node.chain.height).toBe(8);
+    for (const h of hashes) expect(node.chain.isActive(node.chain.getEntry(h)!)).toBe(true);
+  });
+
+  it("a node that cannot listen for peers releases its datadir and RPC port", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "utxolab-wiring-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    cleanup.push(() => new Promise<void>((r) => blocker.close(() => r())));
+    const busy = (blocker.address() as { port: number }).port;
+    await expect(UtxoNode.start({ datadir: dir, ...quiet, p2pPort: busy })).rejects.toThrow(/cannot listen for peers/);
+    const node = await UtxoNode.start({ datadir: dir, ...quiet });
+    cleanup.push(() => node.stop());
+    expect(node.chain.height).toBe(0);
+  });
+
+  it("a node given a bad peer URL stops listening instead of leaving its ports open", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "utxolab-wiring-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise<void>((r) => blocker.close(() => r()));
+    await expect(UtxoNode.start({ datadir: dir, ...quiet, p2pPort: port, peers: ["localhost:1"] })).rejects.toThrow(/ws:\/\/HOST:PORT/);
+    const node = await UtxoNode.start({ datadir: dir, ...quiet, p2pPort: port });
+    cleanup.push(() => node.stop());
+    expect(node.peers.p2p.port).toBe(port);
+  });
+});
