@@ -30,7 +30,7 @@ export interface SyncEnv {
 export class BlockSync {
   private readonly inFlight = new Map<Hash, Peer>();
   /** received and waiting for (or in) the host's submitBlock */
-  private readonly pending = new Set<Hash>();
+  private readonly pending = new Map<Hash, Peer>();
   readonly orphans: OrphanPool;
   private queue: Promise<void> = Promise.resolve();
 
@@ -138,11 +138,22 @@ export class BlockSync {
     peer.knownInv.add(hash);
     const requested = this.inFlight.get(hash) === peer;
     if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = Date.now();
-    if (!requested && (this.pending.has(hash) || this.env.host.hasBlock(hash))) return;
+    const waiting = this.pending.get(hash);
+    // One copy waiting for the host is enough: resent copies must not pile up.
+    if (waiting === peer) return;
+    if (waiting || (!requested && this.env.host.hasBlock(hash))) {
+      // another peer's copy is on its way through the host: this peer's request is answered
+      if (requested) {
+        peer.inFlight.delete(hash);
+        this.inFlight.delete(hash);
+        this.fill(peer);
+      }
+      return;
+    }
     // Blocks nobody asked for wait in the same queue: bounded per peer like requested ones.
     if (!requested && peer.unsolicited >= this.env.maxBlocksInFlight) return;
     if (!requested) peer.unsolicited++;
-    this.pending.add(hash);
+    this.pending.set(hash, peer);
     const job = async (): Promise<void> => {
       try {
         await this.process(peer, hash, block, raw);

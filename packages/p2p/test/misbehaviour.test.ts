@@ -171,4 +171,25 @@ describe("misbehaviour", () => {
     }
     await stillServes(host, friend);
   });
+
+  it("a requested block sent over and over is queued and checked once", async () => {
+    net = new Net();
+    const host = await TestHost.create("victim");
+    const node = await net.node(host);
+    const source = await TestHost.create("source");
+    const [h] = await source.mine(1, "resent");
+    const raw = bytesToHex((await source.getBlock(h)) as Uint8Array);
+    const r = await net.raw(node.url);
+    await r.handshake("ws://127.0.0.1:4601");
+    await until(() => r.has("getheaders"), "the node asks for headers");
+    r.send({ type: "headers", headers: [bytesToHex(encodeHeader(source.chain.tip.header))] });
+    await until(() => r.of("getdata").some((m) => m.blocks?.includes(h)), "the node asks for the block");
+    for (let i = 0; i < 50; i++) r.send({ type: "block", block: raw });
+    // answered in order: once the pong is back, every copy has been received
+    r.send({ type: "ping", nonce: "00".repeat(8), height: 1 });
+    await until(() => r.has("pong"), "pong");
+    await node.idle();
+    expect(host.tip).toBe(h);
+    expect(host.submittedBlocks).toBe(1);
+  });
 });
