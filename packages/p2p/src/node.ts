@@ -672,6 +672,9 @@ export class P2PNode {
         }
         peer.knownInv.add(h);
         peer.send(txMessage(raw));
+        // one getdata may name a big transaction a thousand times: answers wait for the peer to read
+        await this.drained(peer);
+        if (!peer.open) return;
       }
       const missingBlocks: Hash[] = [];
       for (const h of blocks) {

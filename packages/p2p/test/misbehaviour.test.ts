@@ -1,9 +1,9 @@
 import { connect } from "node:net";
-import { bytesToHex, DEVNET, encodeBlock, encodeHeader } from "@utxolab/core";
+import { bytesToHex, DEVNET, encodeBlock, encodeHeader, txid } from "@utxolab/core";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { maxMessageBytes } from "../src/index.js";
-import { hasPeer, Net, nextBlock, type RawPeer, TestHost, until } from "./helpers.js";
+import { genesisSpend, hasPeer, Net, nextBlock, type RawPeer, TestHost, until } from "./helpers.js";
 
 let net: Net;
 afterEach(async () => {
@@ -191,5 +191,25 @@ describe("misbehaviour", () => {
     await node.idle();
     expect(host.tip).toBe(h);
     expect(host.submittedBlocks).toBe(1);
+  });
+
+  it("a getdata naming one big transaction a thousand times waits for the peer to read", async () => {
+    net = new Net();
+    const host = await TestHost.create("victim");
+    const node = await net.node(host);
+    const tx = genesisSpend(1);
+    const id = txid(tx);
+    host.pool.set(id, { tx, raw: new Uint8Array(50_000) }); // 100 kB of hex per answer
+    const r = await net.raw(node.url);
+    await r.handshake("ws://127.0.0.1:4602");
+    await until(() => node.peers().length === 1, "ready");
+    r.ws.pause();
+    r.send({ type: "getdata", txs: Array(1000).fill(id) });
+    const sent = () => node.peers()[0]?.sent.tx ?? 0;
+    await until(() => sent() > 0, "the node starts answering");
+    // 100 MB would sit in memory for a peer that does not read; the node stops at its high-water mark
+    expect(sent()).toBeLessThan(1000);
+    r.ws.resume();
+    await until(() => r.of("tx").length === 1000, "every answer arrives once the peer reads");
   });
 });
