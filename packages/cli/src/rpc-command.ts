@@ -53,8 +53,8 @@ export async function runRpc(args: string[]): Promise<number> {
       return 1;
     }
   }
-  const client = new RpcClient({ url: opts.rpc ?? "http://127.0.0.1:18443", token });
   try {
+    const client = new RpcClient({ url: opts.rpc ?? "http://127.0.0.1:18443", token });
     const result = await client.call(method, params.map(parseParam));
     console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
     return 0;
