@@ -30,7 +30,10 @@ interface Member {
   exit: Promise<number | null>;
 }
 
-function startMember(name: string, args: string[], quiet: boolean): Promise<Member> {
+/** Every node process spawned, from the moment it is spawned: stopped on Ctrl-C even before it is ready. */
+type Spawned = Pick<Member, "proc" | "exit">;
+
+function startMember(name: string, args: string[], quiet: boolean, spawned: Spawned[]): Promise<Member> {
   // Its own process group: a terminal's Ctrl-C reaches only the devnet, which then stops
   // each node once with SIGTERM (a node takes a second signal as "exit now, unclean").
   const proc = spawn(process.execPath, [CLI, "node", ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -38,6 +41,7 @@ function startMember(name: string, args: string[], quiet: boolean): Promise<Memb
   let rpcUrl = "";
   let p2pUrl = "";
   const exit = new Promise<number | null>((r) => proc.on("exit", (c) => r(c)));
+  spawned.push({ proc, exit });
   return new Promise((resolveStart, reject) => {
     let ready = false;
     let buf = "";
@@ -102,16 +106,30 @@ export async function runDevnet(args: string[]): Promise<number> {
 
   console.log(`starting a devnet of ${n} node(s) in ${dir}${values.reset ? " (reset)" : ""}`);
   const members: Member[] = [];
+  const spawned: Spawned[] = [];
+  // signalled once only: a node takes a second signal as "exit now, unclean"
+  const running = (m: Spawned) => !m.proc.killed && m.proc.exitCode === null && m.proc.signalCode === null;
   // If the devnet itself dies, take its nodes with it.
   process.once("exit", () => {
-    for (const m of members) if (m.proc.exitCode === null) m.proc.kill("SIGTERM");
+    for (const m of spawned) if (running(m)) m.proc.kill("SIGTERM");
   });
   const stopAll = async () => {
-    for (const m of members) m.proc.kill("SIGTERM");
-    await Promise.all(members.map((m) => m.exit));
+    for (const m of spawned) if (running(m)) m.proc.kill("SIGTERM");
+    await Promise.all(spawned.map((m) => m.exit));
   };
+  // Ctrl-C before the devnet is ready: the nodes run in their own process group and
+  // would not hear it, so stop those already started before leaving.
+  let interrupted = false;
+  const stopEarly = () => {
+    interrupted = true;
+    console.log("\nstopping the devnet...");
+    stopAll().then(() => process.exit(130));
+  };
+  process.once("SIGINT", stopEarly);
+  process.once("SIGTERM", stopEarly);
   try {
     for (let i = 0; i < n; i++) {
+      if (interrupted) throw new Error("interrupted");
       const name = `node${i}`;
       const datadir = join(dir, name);
       const rpcPort = (await portFree(base + 2 * i)) ? base + 2 * i : 0;
@@ -124,10 +142,11 @@ export async function runDevnet(args: string[]): Promise<number> {
         if (interval !== undefined) a.push("--mine-interval", String(interval));
         else a.push("--automine");
       }
-      members.push(await startMember(name, a, values.quiet === true));
+      members.push(await startMember(name, a, values.quiet === true, spawned));
     }
   } catch (e) {
     await stopAll();
+    if (interrupted) return 130;
     console.error(`error: ${(e as Error).message}`);
     return 1;
   }
@@ -159,6 +178,8 @@ export async function runDevnet(args: string[]): Promise<number> {
   console.log(`try: utxolab wallet import-devnet --insecure-devnet --datadir ${members[0].datadir} --rpc ${members[0].rpcUrl}`);
   console.log("Ctrl-C stops every node; running this again resumes the same chain (--reset starts over).");
 
+  process.off("SIGINT", stopEarly);
+  process.off("SIGTERM", stopEarly);
   return new Promise<number>((resolveRun) => {
     let stopping = false;
     const shutdown = () => {
