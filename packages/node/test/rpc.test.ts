@@ -410,6 +410,9 @@ describe("peers and shutdown", () => {
     expect(await node.rpc("getpeerinfo")).toEqual([]);
     expect((await node.rpcError("addnode", "http://x")).code).toBe(-8);
     expect((await node.rpcError("addnode", "not a url")).code).toBe(-8);
+    const noPort = await node.rpcError("addnode", "ws://127.0.0.1:0");
+    expect(noPort.code).toBe(-8);
+    expect(noPort.message).toContain("ws://HOST:PORT");
   });
 
   it("stops cleanly on the stop method", async () => {

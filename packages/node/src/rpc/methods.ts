@@ -307,7 +307,12 @@ export function methods(node: UtxoNode): MethodTable {
       if (u.protocol !== "ws:" && u.protocol !== "wss:") {
         throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${url} must start with ws:// (a peer's P2P address)`);
       }
-      node.peers.addPeer(url);
+      try {
+        node.peers.addPeer(url);
+      } catch (e) {
+        // a URL the peer layer cannot dial (port 0, out of range) is the caller's mistake, not ours
+        throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${(e as Error).message}`);
+      }
       return null;
     },
 
