@@ -212,4 +212,40 @@ describe("misbehaviour", () => {
     r.ws.resume();
     await until(() => r.of("tx").length === 1000, "every answer arrives once the peer reads");
   });
+
+  it("a block requested from one peer and delivered first by another frees the request", async () => {
+    net = new Net();
+    const host = await TestHost.create("victim");
+    const node = await net.node(host);
+    const source = await TestHost.create("source");
+    const [h] = await source.mine(1, "raced");
+    const raw = bytesToHex((await source.getBlock(h)) as Uint8Array);
+    const a = await net.raw(node.url);
+    await a.handshake("ws://127.0.0.1:4603");
+    await until(() => a.has("getheaders"), "the node asks for headers");
+    a.send({ type: "headers", headers: [bytesToHex(encodeHeader(source.chain.tip.header))] });
+    await until(() => a.of("getdata").some((m) => m.blocks?.includes(h)), "the node asks a for the block");
+    const b = await net.raw(node.url);
+    await b.handshake("ws://127.0.0.1:4604");
+    await until(() => node.peers().length === 2, "both ready");
+    // b's unasked copy is still with the host when a's answer arrives
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const submit = host.submitBlock.bind(host);
+    host.submitBlock = async (block) => {
+      await gate;
+      return submit(block);
+    };
+    b.send({ type: "block", block: raw });
+    await until(() => node.blockBacklog === 1, "b's copy waits for the host");
+    a.send({ type: "block", block: raw });
+    a.send({ type: "ping", nonce: "00".repeat(8), height: 1 });
+    await until(() => a.has("pong"), "a's copy received");
+    release();
+    await node.idle();
+    expect(host.tip).toBe(h);
+    expect(node.peers().find((p) => p.listen === "ws://127.0.0.1:4603")?.blocksInFlight).toBe(0);
+  });
 });
