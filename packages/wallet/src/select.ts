@@ -135,8 +135,9 @@ export function selectCoins<C extends Valued>(coins: readonly C[], req: PaymentR
   const pool = sub ? [...coins] : coins.filter((c) => c.value > inputCost);
   const exact = changeless(pool, req);
   if (exact) {
+    // With subtractFee a many-input changeless set can leave the payee dust where fewer inputs would not.
     const p = planWithInputs(exact, req);
-    if (p.ok || p.kind === "payee-dust") return p;
+    if (p.ok) return p;
   }
   const changeFor = (total: bigint, n: number) => total - req.amount - (sub ? 0n : feeFor(n, 2, req.feeRate));
   let single: C | undefined;

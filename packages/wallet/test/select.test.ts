@@ -108,6 +108,13 @@ describe("coin selection", () => {
     expect(r.ok && r.change).toBe(300_000n - 250_000n - feeFor(1, 2, 1n));
   });
 
+  it("with --subtract-fee, a changeless pair that leaves the payee dust does not hide a coin that pays", () => {
+    // 450 + 400 fit the changeless window, but two inputs cost 252 units: the payee would get 528 (< 546).
+    // The 5,000-unit coin alone pays 780 - 191 = 589 with change.
+    const r = selectCoins(coinsOf([450n, 400n, 5_000n]), { amount: 780n as Amount, feeRate: 1n, subtractFee: true });
+    expect(r).toMatchObject({ ok: true, payee: 780n - feeFor(1, 2, 1n), change: 5_000n - 780n });
+  });
+
   it("reports what is available and what is required when short", () => {
     const r = selectCoins(coinsOf([1_000n, 2_000n]), { amount: 5_000n as Amount, feeRate: 1n });
     expect(r).toMatchObject({ ok: false, kind: "insufficient", available: 3_000n, required: 5_000n + feeFor(2, 1, 1n) });
