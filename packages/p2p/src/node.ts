@@ -843,7 +843,9 @@ export class P2PNode {
       if (p.ws.readyState === p.ws.CONNECTING) p.ws.terminate();
       else this.disconnect(p, "node shutting down");
     }
-    await Promise.race([closedAll, new Promise((r) => setTimeout(r, 1_000))]);
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([closedAll, new Promise((r) => (grace = setTimeout(r, 1_000)))]);
+    clearTimeout(grace);
     for (const p of all) if (p.ws.readyState !== p.ws.CLOSED) p.ws.terminate();
     this.wss?.close();
     const server = this.server;
