@@ -99,6 +99,10 @@ export class UtxoNode {
     if ((config.automine || config.mineIntervalMs) && !mineTo) {
       throw new ConfigError("--automine and --mine-interval need --mine-to ADDRESS (who gets the block rewards)");
     }
+    if (config.rpcToken === "") {
+      // every call would be refused with 401: an unset shell variable, most likely
+      throw new ConfigError("--rpc-token is empty: give a token, or leave the option out to use <datadir>/rpc.cookie");
+    }
     let tempDir: string | undefined;
     let datadir: string;
     if (config.datadir) datadir = resolve(config.datadir);

@@ -60,4 +60,8 @@ describe("node wiring", () => {
     cleanup.push(() => node.stop());
     expect(node.peers.p2p.port).toBe(port);
   });
+
+  it("refuses an empty --rpc-token instead of running a node no one can call", async () => {
+    await expect(UtxoNode.start({ memory: true, ...quiet, rpcToken: "" })).rejects.toThrow(/--rpc-token is empty/);
+  });
 });
