@@ -189,7 +189,14 @@ export class P2PNode {
       wss.handleUpgrade(req, socket, head, (ws) => this.onInbound(ws, req));
     });
     await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(new Error(`cannot listen for peers on ${this.opts.bind}:${this.opts.port}: ${e.message}`));
+      // code and port kept: the command line turns EADDRINUSE into advice on --p2p-port
+      const onError = (e: NodeJS.ErrnoException) =>
+        reject(
+          Object.assign(new Error(`cannot listen for peers on ${this.opts.bind}:${this.opts.port}: ${e.message}`), {
+            code: e.code,
+            port: this.opts.port,
+          }),
+        );
       server.once("error", onError);
       server.listen(this.opts.port, this.opts.bind, () => {
         server.off("error", onError);
