@@ -480,7 +480,7 @@ async function cmdUtxos(ctx: Ctx): Promise<number> {
             ? "spendable"
             : `immature: spendable once the tip reaches height ${c.height + DEVNET.coinbaseMaturity - 1}`,
       }))
-      .sort((a, b) => b.confirmations - a.confirmations || (a.txid < b.txid ? -1 : 1) || a.vout - b.vout);
+      .sort((a, b) => b.confirmations - a.confirmations || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
     for (const p of view.pending) {
       for (const r of p.receives) {
         if (view.spentByPending.has(outpointKey(p.txid, r.vout))) continue;

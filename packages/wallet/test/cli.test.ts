@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { bytesToHex, DEVNET, encodeAddress, hexToBytes } from "@utxolab/core";
+import { blockHash, bytesToHex, DEVNET, encodeAddress, encodeBlock, genesisBlock, genesisHash, hexToBytes } from "@utxolab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWalletCommand } from "../src/cli.js";
 import { accountXpub, RECEIVE, XpubDeriver } from "../src/hd.js";
@@ -179,5 +179,49 @@ describe("utxolab wallet without a node", () => {
     const help = await wallet(dir, ["help"]);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/usage: utxolab wallet COMMAND/);
+  });
+});
+
+describe("utxolab wallet utxos", () => {
+  it("lists outputs of one transaction by output number, whatever order the wallet file keeps them in", async () => {
+    const genesis = genesisBlock(DEVNET);
+    const gHash = blockHash(genesis.header);
+    // a node holding only genesis, answering the calls a sync makes
+    const stub = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        const { id, method } = JSON.parse(body) as { id: number; method: string };
+        const results: Record<string, unknown> = {
+          getblockchaininfo: { network: "devnet", genesisHash: genesisHash(DEVNET), height: 0, bestBlockHash: gHash },
+          getblockhash: gHash,
+          getblock: bytesToHex(encodeBlock(genesis)),
+          getrawmempool: [],
+        };
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ jsonrpc: "2.0", id, result: results[method] ?? null }));
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+      const dir = tempDir();
+      expect((await wallet(dir, ["import-devnet", "--insecure-devnet", "--rpc", closedUrl])).code).toBe(0);
+      expect((await wallet(dir, ["balance", "--rpc", url, "--rpc-token", "t"])).code).toBe(0);
+      // coins put back after a reorganization land at the end of the file's list
+      const file = join(dir, "wallets", "default.json");
+      const data = JSON.parse(readFileSync(file, "utf8"));
+      expect(data.coins).toHaveLength(10);
+      data.coins.reverse();
+      writeFileSync(file, JSON.stringify(data));
+      const r = await wallet(dir, ["utxos", "--json", "--rpc", url, "--rpc-token", "t"]);
+      expect(r.code).toBe(0);
+      const listed = (JSON.parse(r.out).utxos as { vout: number }[]).map((u) => u.vout);
+      expect(listed).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await new Promise((r) => stub.close(r));
+    }
   });
 });
