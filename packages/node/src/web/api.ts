@@ -82,6 +82,9 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
         utxoCount: info.utxos.length,
         utxos: info.utxos.slice(-limit).reverse(),
         spendableUtxos: spendable.slice(0, limit),
+        // outputs of waiting payments are bounded the same way: a busy pool may pay one account thousands
+        pendingCount: info.pendingUtxos.length,
+        pendingUtxos: info.pendingUtxos.slice(0, limit),
         devnetAccount: devnet ? devnetAccounts().findIndex((acc) => encodeAddress(acc.pubkey, hrp) === address) : -1,
       };
     },

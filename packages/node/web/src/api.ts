@@ -135,6 +135,8 @@ export interface AddressView extends Totals {
   utxos: Utxo[];
   spendableUtxos: Utxo[];
   pendingUtxos: { txid: string; vout: number; value: Units }[];
+  /** all outputs of waiting payments, of which pendingUtxos lists the first `limit` */
+  pendingCount: number;
   devnetAccount: number;
 }
 

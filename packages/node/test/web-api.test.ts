@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { UtxoNode } from "../src/index.js";
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+describe("the page's public API", () => {
+  it("/api/address bounds the waiting outputs it lists by ?limit, as it does the confirmed ones, and counts them all", async () => {
+    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined });
+    cleanup.push(() => node.stop());
+    // three waiting payments, each with four outputs to account 5
+    for (const from of [0, 1, 2]) {
+      const outs: [number, bigint][] = [1, 2, 3, 4].map(() => [5, 1_000_000n]);
+      const p = pay([genesisCoin(from)], [...outs, [from, GENESIS_VALUE - 4_000_000n - 10_000n]]);
+      expect(node.submitTx(p.tx, "test").ok).toBe(true);
+    }
+    const res = await fetch(`${node.rpc.url}/api/address/${address(5)}?limit=5`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { pending: string; pendingUtxos: unknown[]; pendingCount: number };
+    expect(body.pending).toBe("12000000");
+    expect(body.pendingUtxos).toHaveLength(5);
+    expect(body.pendingCount).toBe(12);
+  });
+});
