@@ -87,7 +87,8 @@ export async function runNode(args: string[]): Promise<number> {
       console.log("stopped cleanly (rpc stop)");
       resolve(0);
     };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    // `on`, not `once`: a second signal must reach `shutdown`, which exits at once
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
   });
 }

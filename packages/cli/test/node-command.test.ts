@@ -1,6 +1,7 @@
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../../test/helpers/node-process.js";
+import { CLI, runCli } from "../../../test/helpers/node-process.js";
 
 describe("utxolab node", () => {
   it("says which option to change when the peer port is taken", async () => {
@@ -15,5 +16,36 @@ describe("utxolab node", () => {
     } finally {
       await new Promise<void>((r) => busy.close(() => r()));
     }
+  });
+});
+
+describe("utxolab node signals", () => {
+  it("a second signal while stopping exits at once and says so", async () => {
+    const p = spawn(process.execPath, [CLI, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "t"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const exit = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
+    const waitFor = async (re: RegExp) => {
+      while (!re.test(out)) await new Promise((r) => setTimeout(r, 10));
+      return re.exec(out) as RegExpExecArray;
+    };
+    const port = Number((await waitFor(/p2p ws:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    await waitFor(/chain at height/);
+    // a peer that never answers the closing handshake keeps the stop busy for its grace period
+    const sock = connect(port, "127.0.0.1");
+    sock.on("error", () => {});
+    sock.write(
+      "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await new Promise<void>((r) => sock.once("data", () => r()));
+    p.kill("SIGTERM");
+    await waitFor(/SIGTERM: stopping/);
+    p.kill("SIGTERM");
+    expect(await exit).toBe(1);
+    expect(out).toContain("second signal: exiting without waiting");
+    sock.destroy();
   });
 });
