@@ -13,7 +13,7 @@ import {
   subsidyAt,
 } from "../../packages/core/src/index.js";
 import { NodeProcess } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE } from "../helpers/txs.js";
+import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 let node: NodeProcess;
@@ -217,6 +217,29 @@ describe("the workshop page", () => {
     await page.getByTestId("block-view").waitFor();
     await eventually(() => page.getByTestId("block-view").textContent()).toContain("side branch");
     await screenshot(page, "block");
+  });
+
+  it("says so when the only coin an attack could use is too small to pay its fee", async () => {
+    // account 6 gives its genesis coin to account 5 (mined), then gets 1,000 units back in a waiting payment
+    const all = pay([genesisCoin(6)], [[5, GENESIS_VALUE - 1000n]]);
+    await node.rpc("sendrawtransaction", all.hex);
+    await node.rpc("generatetoaddress", 1, address(9));
+    const tiny = pay(
+      [{ txid: all.txid, vout: 0, value: GENESIS_VALUE - 1000n, from: 5 }],
+      [
+        [6, 1000n],
+        [5, GENESIS_VALUE - 3000n],
+      ],
+    );
+    await node.rpc("sendrawtransaction", tiny.hex);
+    await page.getByTestId("tab-try").click();
+    await page.getByTestId("try-from").selectOption("6");
+    const result = page.getByTestId("try-result");
+    for (const attack of ["try-forge", "try-doublespend"]) {
+      await page.getByTestId(attack).click();
+      await eventually(() => result.textContent()).toContain("too small");
+      expect(await result.textContent()).not.toContain("unexpected error");
+    }
   });
 
   it("loaded everything from the node itself and threw nothing", () => {

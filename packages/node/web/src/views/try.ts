@@ -36,6 +36,18 @@ interface Step {
   note?: Child;
 }
 
+/** The attacks pay the coin back less this fee (the double spend's second payment less 3,000). */
+const ATTACK_FEE = 2000n;
+
+/** A coin too small to pay an attack's fee and keep an output the pool accepts: said as a refusal, not a crash. */
+function tooSmall(title: string, c: Spendable, fee: bigint): Step | undefined {
+  if (c.value - fee >= DUST) return undefined;
+  return {
+    title,
+    local: `coin ${short(c.txid, 8)}:${c.vout} of account ${c.owner} holds ${coins(c.value)} coins, too small to pay this attack's fee of ${coins(fee)} and keep an output the pool accepts; pick an account with a bigger coin`,
+  };
+}
+
 /** Bytes of a payment with n inputs and m outputs: every input carries one 64-byte signature. */
 const sizeOf = (inputs: number, outputs: number) => BigInt(10 + 101 * inputs + 40 * outputs);
 
@@ -300,7 +312,9 @@ export function tryView(state: AppState): View {
     const owner = from();
     const again = [...spentHere].reverse().find((c) => c.owner === owner);
     if (again) {
-      const built = sign([again], [{ pubkey: keys[(owner + 2) % 10].pubkey, value: again.value - 2000n }]);
+      const small = tooSmall("Double spend", again, ATTACK_FEE);
+      if (small) return [small];
+      const built = sign([again], [{ pubkey: keys[(owner + 2) % 10].pubkey, value: again.value - ATTACK_FEE }]);
       return [
         await submit({
           title: `Double spend: coin ${short(again.txid, 8)}:${again.vout} again`,
@@ -312,13 +326,15 @@ export function tryView(state: AppState): View {
     const { coins: pool } = await spendable(owner);
     const c = pool[0];
     if (!c) return [{ title: "Double spend", local: `account ${owner} has no spendable coin` }];
+    const small = tooSmall("Double spend", c, ATTACK_FEE + 1000n);
+    if (small) return [small];
     const first = await submit({
       title: `1. Pay with coin ${short(c.txid, 8)}:${c.vout} (${coins(c.value)} coins)`,
-      built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - 2000n }]),
+      built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - ATTACK_FEE }]),
     });
     const second = await submit({
       title: "2. Pay someone else with the same coin",
-      built: sign([c], [{ pubkey: keys[(owner + 2) % 10].pubkey, value: c.value - 3000n }]),
+      built: sign([c], [{ pubkey: keys[(owner + 2) % 10].pubkey, value: c.value - ATTACK_FEE - 1000n }]),
       note: "Each coin can be spent once. The first payment the node sees wins; the second is a double spend and is refused.",
     });
     return [first, second];
@@ -332,10 +348,12 @@ export function tryView(state: AppState): View {
     const { coins: pool } = await spendable(owner);
     const c = pool[0];
     if (!c) return [{ title: "Forge", local: `account ${owner} has no spendable coin` }];
+    const small = tooSmall("Forge", c, ATTACK_FEE);
+    if (small) return [small];
     return [
       await submit({
         title: `Forge: account ${thief} signs for account ${owner}'s coin`,
-        built: sign([c], [{ pubkey: to.pubkey, value: c.value - 2000n }], thief),
+        built: sign([c], [{ pubkey: to.pubkey, value: c.value - ATTACK_FEE }], thief),
         note: `The coin says which key may spend it (account ${owner}'s). A signature by any other key does not verify.`,
       }),
     ];
@@ -353,10 +371,12 @@ export function tryView(state: AppState): View {
         },
       ];
     }
+    const small = tooSmall("Spend a mining reward too early", c, ATTACK_FEE);
+    if (small) return [small];
     return [
       await submit({
         title: `Spend a ${coins(c.value)}-coin mining reward too early`,
-        built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - 2000n }]),
+        built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - ATTACK_FEE }]),
         note: "New coins from mining must wait 10 blocks: if their block is replaced in a reorganization, the coins vanish, and so would everything paid with them.",
       }),
     ];
