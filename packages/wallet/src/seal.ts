@@ -71,7 +71,8 @@ export function checkSealParams(p: unknown, file: string): SealParams {
   if (o.kdf !== "scrypt") throw bad(`names an unknown kdf ${JSON.stringify(o.kdf)}`);
   if (o.cipher !== "xchacha20poly1305") throw bad(`names an unknown cipher ${JSON.stringify(o.cipher)}`);
   const n = o.n;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 2 || n > 2 ** 22 || (n & (n - 1)) !== 0) throw bad("has a bad scrypt N");
+  // with r = 8, N = 2^20 already takes the 1 GiB the KDF allows at most
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 2 || n > 2 ** 20 || (n & (n - 1)) !== 0) throw bad("has a bad scrypt N");
   if (o.r !== 8 || o.p !== 1) throw bad("has unexpected scrypt r/p");
   if (!isHex(o.salt, 16)) throw bad("has a bad salt");
   if (!isHex(o.nonce, 24)) throw bad("has a bad nonce");

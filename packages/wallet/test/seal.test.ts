@@ -34,6 +34,8 @@ describe("sealed secrets", () => {
   it("refuses a damaged header before deriving anything", () => {
     const s = seal(utf8("secret"), "right", N);
     expect(() => unseal({ ...s, params: { ...s.params, n: 1000 } }, "right", "f")).toThrow(/bad scrypt N/);
+    // an N whose scrypt would need more memory than the KDF allows (1 GiB) is damage too, said before deriving
+    expect(() => unseal({ ...s, params: { ...s.params, n: 2 ** 21 } }, "right", "f")).toThrow(SealDamagedError);
     expect(() => unseal({ ...s, params: { ...s.params, salt: "zz" } }, "right", "f")).toThrow(/bad salt/);
     expect(() => unseal({ ...s, params: { ...s.params, cipher: "rot13" } as never }, "right", "f")).toThrow(/unknown cipher/);
     expect(() => unseal({ ...s, ciphertext: "nothex" }, "right", "f")).toThrow(SealDamagedError);
