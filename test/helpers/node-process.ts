@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,8 @@ export interface NodeOptions {
   datadir?: string;
   memory?: boolean;
   token?: string;
+  /** no --rpc-token: the node writes <datadir>/rpc.cookie, which this helper then reads */
+  cookie?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -38,7 +40,7 @@ export class NodeProcess {
 
   private constructor(
     readonly proc: ChildProcess,
-    readonly token: string,
+    public token: string,
     readonly datadir: string,
     private readonly ownsDir: boolean,
   ) {
@@ -72,7 +74,8 @@ export class NodeProcess {
     const ownsDir = !opts.datadir;
     const datadir = opts.datadir ?? mkdtempSync(join(tmpdir(), "utxolab-test-"));
     const token = opts.token ?? `test-token-${Math.random().toString(36).slice(2)}`;
-    const args = [CLI, "node", "--datadir", datadir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", token];
+    const args = [CLI, "node", "--datadir", datadir, "--rpc-port", "0", "--p2p-port", "0"];
+    if (!opts.cookie) args.push("--rpc-token", token);
     if (opts.memory !== false) args.push("--memory");
     args.push(...(opts.args ?? []));
     const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
@@ -85,6 +88,7 @@ export class NodeProcess {
     n.rpcUrl = (await Promise.race([rpc, failed]))[1];
     n.p2pUrl = (await Promise.race([p2p, failed]))[1];
     await Promise.race([n.waitFor(/^chain at height/), failed]);
+    if (opts.cookie) n.token = readFileSync(join(datadir, "rpc.cookie"), "utf8").trim();
     return n;
   }
 

@@ -1,9 +1,20 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultDatadir } from "@utxolab/node";
 import { NodeUnreachableError, RpcClient, RpcError, readCookie } from "@utxolab/wallet";
 import { UsageError } from "./args.js";
 
 export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir DIR | --rpc-token T]";
+
+/** The RPC URL a node running on `datadir` wrote to its node.json, so `--datadir` alone finds it. */
+export function runningNodeUrl(datadir: string): string | undefined {
+  try {
+    const info = JSON.parse(readFileSync(join(datadir, "node.json"), "utf8")) as { rpcUrl?: unknown };
+    return typeof info.rpcUrl === "string" && /^https?:\/\//.test(info.rpcUrl) ? info.rpcUrl : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Each PARAM is JSON where it parses (5, true, ["ab"]), else a string. */
 export function parseParam(s: string): unknown {
@@ -54,7 +65,7 @@ export async function runRpc(args: string[]): Promise<number> {
     }
   }
   try {
-    const client = new RpcClient({ url: opts.rpc ?? "http://127.0.0.1:18443", token });
+    const client = new RpcClient({ url: opts.rpc ?? runningNodeUrl(datadir) ?? "http://127.0.0.1:18443", token });
     const result = await client.call(method, params.map(parseParam));
     console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
     return 0;
