@@ -3,6 +3,7 @@ import { type Block, type BlockHeader, blockHash, blockSize, readHeader, writeHe
 import { DecodeError, Reader, Writer } from "./encoding.js";
 import { genesisBlock } from "./genesis.js";
 import type { Hash } from "./hash.js";
+import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
 import { checkProofOfWork, workOfBits } from "./pow.js";
 import { SigCache } from "./sigcache.js";
@@ -299,8 +300,9 @@ export class ChainState {
       entry.hasData = false;
       entry.status = "invalid";
       entry.invalidReason = formatReject(r);
-      this.index.set(hash, entry);
+      // Known only once stored: a child must never be saved on a parent the backend lacks.
       await this.backend.saveEntries([entry]);
+      this.index.set(hash, entry);
       for (const l of this.listeners) l.blockInvalid?.(entry, entry.invalidReason);
       return { ...r, hash, remembered: true };
     };
@@ -313,13 +315,20 @@ export class ChainState {
     const limit = this.now() + this.params.maxFutureDrift;
     if (h.time > limit) return fail(reject("time-too-new", `time ${h.time} > node clock + 2h = ${limit}`));
     const body = checkBlockBody(block, this.params);
-    if (!body.ok) return fail(body);
+    if (!body.ok) {
+      // The size rule comes before the merkle check; a body that does not match the header
+      // (a peer's empty or padded copy) must not condemn the block the header names.
+      if (body.reason === "bad-blk-length" && merkleRoot(block.txs.map(txid)) !== h.merkleRoot) {
+        return { ...body, hash, remembered: false };
+      }
+      return fail(body);
+    }
     const cbh = checkCoinbaseHeight(block, parent.height + 1);
     if (!cbh.ok) return fail(cbh);
 
     const entry = this.newEntry(block, parent);
-    this.index.set(hash, entry);
     await this.backend.saveBlock(entry, block);
+    this.index.set(hash, entry);
     this.recent.set(hash, block);
     try {
       await this.activateBestChain();
