@@ -185,6 +185,8 @@ export class UtxoNode {
         this.events.emit({ type: "block-disconnected", height: entry.height, hash: entry.hash });
       },
       reorganized: (r) => {
+        // A switch that failed back onto the same tip is no reorganization to report (the pool still hears of it).
+        if (r.from === r.to) return;
         this.events.emit({
           type: "reorg",
           from: { hash: r.from.hash, height: r.from.height },
