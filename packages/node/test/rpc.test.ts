@@ -405,6 +405,26 @@ describe("blocks through submitblock", () => {
   });
 });
 
+describe("a failed switch of branch", () => {
+  it("returns to the tip it had and reports no reorganization", async () => {
+    const start = await node.rpc("getblockchaininfo");
+    const [tipX] = await node.rpc<string[]>("generatetoaddress", 1, address(9));
+    // an equal-work side block, then a heavier child that breaks a rule only found when connecting
+    const y1 = await makeBlock({ prev: start.bestBlockHash, height: start.height + 1 });
+    expect(await node.rpc("submitblock", blockHex(y1))).toBeNull();
+    const ghost = pay([{ txid: "ef".repeat(32) as Hash, vout: 0, value: 1_000_000n, from: 1 }], [[2, 900_000n]]).tx;
+    const y2 = await makeBlock({ prev: blockHash(y1.header), height: start.height + 2, txs: [ghost] });
+    const before = node.output.length;
+    expect(await node.rpc("submitblock", blockHex(y2))).toBe("bad-txns-inputs-missingorspent");
+    const info = await node.rpc("getblockchaininfo");
+    expect(info.bestBlockHash).toBe(tipX);
+    expect((await node.rpc("verifyledger")).ok).toBe(true);
+    const lines = node.output.slice(before).join("\n");
+    expect(lines).toContain("block rejected from rpc");
+    expect(lines).not.toContain("reorganization");
+  });
+});
+
 describe("peers and shutdown", () => {
   it("lists no peers and validates addnode", async () => {
     expect(await node.rpc("getpeerinfo")).toEqual([]);
