@@ -7,15 +7,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { DEVNET, devnetAccounts, encodeAddress } from "../../packages/core/dist/index.js";
+import { CHROMIUM, launchChromium } from "../chromium.mjs";
 
 const BLOCKS = Number(process.env.BENCH_WEB_BLOCKS ?? 10_000);
 const RUNS = 7;
 const BUDGET_MS = 1000;
 const CLI = new URL("../../packages/cli/bin/utxolab.js", import.meta.url).pathname;
 const PAGE = new URL("../../packages/node/web/dist/index.html", import.meta.url).pathname;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 if (!existsSync(PAGE)) {
   console.error("the page is not built: run `pnpm run build:web` first");
@@ -125,19 +124,7 @@ try {
   for (let left = BLOCKS; left > 0; left -= Math.min(left, 10_000)) await rpc("generatetoaddress", Math.min(left, 10_000), miner);
   const height = (await rpc("getblockchaininfo")).height;
   console.log(`chain of ${height} blocks mined in ${((performance.now() - t) / 1000).toFixed(1)} s (LevelDB datadir)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   await measure("the node that mined the chain (block fees known from its events)", height);
   await stopNode();
   t = performance.now();
