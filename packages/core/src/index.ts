@@ -1,6 +1,7 @@
 export * from "./address.js";
 export * from "./amount.js";
 export * from "./block.js";
+export * from "./boundedset.js";
 export * from "./builder.js";
 export * from "./bytes.js";
 export * from "./chain.js";

@@ -1,7 +1,7 @@
 import type { Hash } from "@utxolab/core";
+import { BoundedSet } from "@utxolab/core";
 import type WebSocket from "ws";
 import { peerKey, portOfUrl } from "./bans.js";
-import { BoundedSet } from "./known.js";
 import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
 
 /** How many hashes a peer is remembered to know: enough for a full inv and then some. */

@@ -1,5 +1,6 @@
+import { BoundedSet } from "@utxolab/core";
 import { describe, expect, it } from "vitest";
-import { BanList, BoundedSet, normalizeAddress, peerKey, portOfUrl } from "../src/index.js";
+import { BanList, normalizeAddress, peerKey, portOfUrl } from "../src/index.js";
 
 describe("ban identities", () => {
   it("pair the seen address with the listening port", () => {

@@ -1,4 +1,4 @@
-/** A set that forgets its oldest members beyond `capacity`: per-peer memory of what it already knows. */
+/** A set that forgets its oldest members beyond `capacity` (a peer's known inventory, the signature cache). */
 export class BoundedSet<T> {
   private readonly items = new Set<T>();
 
