@@ -1,5 +1,4 @@
-import type { Hash } from "@utxolab/core";
-import { BoundedSet } from "@utxolab/core";
+import { BoundedSet, type Hash } from "@utxolab/core";
 import type WebSocket from "ws";
 import { peerKey, portOfUrl } from "./bans.js";
 import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
