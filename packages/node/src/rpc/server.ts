@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { HttpError, readBody, toJson } from "../http.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { type MethodTable, methods } from "./methods.js";
@@ -11,8 +12,6 @@ export function maxRequestBytes(maxBlockSize: number): number {
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
-
-const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
 
 /** JSON-RPC 2.0 over HTTP POST /rpc with a bearer token; other paths go to the web handlers. */
 export class RpcServer {
@@ -78,7 +77,7 @@ export class RpcServer {
   }
 
   private reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = json(body);
+    const text = toJson(body);
     res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
     res.end(text);
   }
@@ -115,26 +114,18 @@ export class RpcServer {
       });
       return;
     }
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > this.maxBytes) {
-      this.reply(res, 413, { error: `request of ${declared} bytes is over the ${this.maxBytes}-byte limit` }, { connection: "close" });
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.maxBytes);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      this.reply(res, e.status, { error: e.message }, e.headers);
       req.destroy();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-      size += (c as Buffer).length;
-      if (size > this.maxBytes) {
-        this.reply(res, 413, { error: `request is over the ${this.maxBytes}-byte limit` }, { connection: "close" });
-        req.destroy();
-        return;
-      }
-      chunks.push(c as Buffer);
-    }
     let body: unknown;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      body = JSON.parse(raw.toString("utf8"));
     } catch {
       this.reply(res, 200, { jsonrpc: "2.0", id: null, error: { code: RPC.PARSE, message: "parse error: the body is not valid JSON" } });
       return;
