@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadVectors, VECTORS_DIR } from "./load.js";
+import { BUNDLED_VECTORS_DIR, loadVectors, VECTORS_DIR } from "./load.js";
 
 // The loader is what lets `UTXOLAB_VECTORS=<dir> pnpm test:vectors` check another set of vectors:
 // a file that is missing or empty must fail the run, never pass it on nothing.
 describe("vector loader", () => {
-  it("reads from UTXOLAB_VECTORS when set, else the shared vectors", () => {
-    expect(VECTORS_DIR).toMatch(process.env.UTXOLAB_VECTORS ? /./ : /shared[/\\]vectors$/);
+  it("reads from UTXOLAB_VECTORS when set, else the repo's own copy in test/vectors", () => {
+    expect(VECTORS_DIR).toBe(process.env.UTXOLAB_VECTORS ? resolve(process.env.UTXOLAB_VECTORS) : BUNDLED_VECTORS_DIR);
+    expect(BUNDLED_VECTORS_DIR).toMatch(/test[/\\]vectors$/);
     expect(loadVectors("genesis.json").cases.length).toBeGreaterThan(0);
   });
 
