@@ -16,3 +16,12 @@ export function intOption(v: string | undefined, name: string, min: number, max:
   }
   return Number(v);
 }
+
+/**
+ * `pnpm devnet -- --base-port 41000` (the npm habit) hands us a literal `--` before the flags.
+ * No command takes a positional that starts with `--`, so a `--` right after the command is dropped.
+ */
+export function commandArgs(argv: readonly string[]): { cmd: string | undefined; rest: string[] } {
+  const [cmd, ...rest] = argv;
+  return { cmd, rest: rest[0] === "--" ? rest.slice(1) : rest };
+}

@@ -74,6 +74,16 @@ function startMember(name: string, args: string[], quiet: boolean, spawned: Spaw
   });
 }
 
+/** The ports a devnet of n nodes from `base` needs that something else already holds. */
+export async function takenPorts(base: number, n: number): Promise<{ port: number; what: string }[]> {
+  const taken: { port: number; what: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!(await portFree(base + 2 * i))) taken.push({ port: base + 2 * i, what: `node${i} RPC and web page` });
+    if (!(await portFree(base + 2 * i + 1))) taken.push({ port: base + 2 * i + 1, what: `node${i} peers` });
+  }
+  return taken;
+}
+
 export async function runDevnet(args: string[]): Promise<number> {
   const { values } = withUsage(DEVNET_USAGE, () =>
     parseArgs({
@@ -101,6 +111,17 @@ export async function runDevnet(args: string[]): Promise<number> {
   const accounts = devnetAccounts().map((a) => encodeAddress(a.pubkey, DEVNET.hrp));
   const mineTo = values["mine-to"] ?? accounts[9];
   const dir = resolve(values.dir ?? ".devnet");
+  // Checked before --reset touches anything. Never move to other ports silently: a devnet on other ports looks like the old one
+  // (same accounts, same page) while the URLs people copied point elsewhere.
+  const taken = await takenPorts(base, n);
+  if (taken.length > 0) {
+    console.error(
+      `error: ${taken.map((t) => `port ${t.port} (${t.what})`).join(", ")} ${taken.length === 1 ? "is" : "are"} already in use on 127.0.0.1. ` +
+        `Another devnet or node is probably running: stop it, or start this one on other ports with --base-port N ` +
+        `(node i uses N+2i for RPC and the page, N+2i+1 for peers).`,
+    );
+    return 1;
+  }
   if (values.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
@@ -132,8 +153,8 @@ export async function runDevnet(args: string[]): Promise<number> {
       if (interrupted) throw new Error("interrupted");
       const name = `node${i}`;
       const datadir = join(dir, name);
-      const rpcPort = (await portFree(base + 2 * i)) ? base + 2 * i : 0;
-      const p2pPort = (await portFree(base + 2 * i + 1)) ? base + 2 * i + 1 : 0;
+      const rpcPort = base + 2 * i;
+      const p2pPort = base + 2 * i + 1;
       const a = ["--datadir", datadir, "--rpc-port", String(rpcPort), "--p2p-port", String(p2pPort)];
       for (const m of members) a.push("--peer", m.p2pUrl);
       // One miner keeps the devnet moving; the others follow over P2P.

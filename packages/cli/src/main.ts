@@ -1,5 +1,5 @@
 import { runWalletCommand } from "@utxolab/wallet";
-import { UsageError } from "./args.js";
+import { commandArgs, UsageError } from "./args.js";
 import { DEMO_USAGE, runDemo } from "./demo/command.js";
 import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
@@ -17,7 +17,7 @@ const HELP = `utxolab: a teaching UTXO blockchain node
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const { cmd, rest } = commandArgs(argv);
   switch (cmd) {
     case "node":
       return runNode(rest);

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -53,5 +54,28 @@ describe("utxolab devnet", () => {
     await until("node0 to stop", () => !alive(pid), 20_000);
     // a clean stop removes the cookie; an orphan killed later by a broken stdout pipe leaves it
     expect(existsSync(join(dir, "node0", "rpc.cookie"))).toBe(false);
+  });
+
+  it("refuses a taken base port, naming the port and --base-port, and moves nowhere (flags after `--` as npm users type them)", async () => {
+    // hold an ephemeral port, then ask for a devnet whose node0 RPC port is that one
+    const held: Server = createServer();
+    await new Promise<void>((r) => held.listen(0, "127.0.0.1", r));
+    const port = (held.address() as { port: number }).port;
+    try {
+      const proc = spawn(process.execPath, [CLI, "devnet", "--", "--dir", join(dir, "taken"), "--nodes", "1", "--base-port", String(port)], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      proc.stdout.on("data", (d) => (out += d));
+      proc.stderr.on("data", (d) => (out += d));
+      const code = await new Promise<number | null>((r) => proc.on("exit", r));
+      expect(code).toBe(1);
+      expect(out).toContain(`port ${port} (node0 RPC and web page)`);
+      expect(out).toContain("--base-port N");
+      expect(out).not.toContain("devnet ready");
+      expect(existsSync(join(dir, "taken", "node0"))).toBe(false);
+    } finally {
+      await new Promise((r) => held.close(r));
+    }
   });
 });

@@ -24,6 +24,14 @@ export function decodeAddress(address: unknown, hrp: string): AddressDecode {
   }
   const sep = lower.lastIndexOf("1");
   if (sep < 1) return { ok: false, error: `address ${address} has no "1" separator after the prefix "${hrp}"` };
+  // bech32 splits at the LAST "1". An address of this network with a data character mistyped
+  // as "1" would then look like a long prefix of "another network": it is a typo, say so.
+  if (lower.startsWith(`${hrp}1`) && sep !== hrp.length) {
+    return {
+      ok: false,
+      error: `address ${address} has a bad checksum: a character is mistyped ("1" appears only once, right after "${hrp}")`,
+    };
+  }
   const prefix = lower.slice(0, sep);
   if (prefix !== hrp) {
     return {
