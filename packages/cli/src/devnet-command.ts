@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
+import { COIN, DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
 import { RpcClient } from "@utxolab/wallet";
 import { intOption, UsageError, withUsage } from "./args.js";
 
@@ -192,7 +192,7 @@ export async function runDevnet(args: string[]): Promise<number> {
   for (const [i, a] of accounts.entries()) {
     const ai = await rpc.call<{ spendable: string; immature: string; balance: string }>("getaddressinfo", [a]);
     console.log(
-      `  ${i}  ${a}  ${formatCoins(BigInt(ai.balance)).padStart(14)} coins${ai.immature !== "0" ? ` (${formatCoins(BigInt(ai.immature))} immature)` : ""}`,
+      `  ${i}  ${a}  ${formatCoins(BigInt(ai.balance)).padStart(14)} ${BigInt(ai.balance) === COIN ? "coin" : "coins"}${ai.immature !== "0" ? ` (${formatCoins(BigInt(ai.immature))} immature)` : ""}`,
     );
   }
   console.log("");

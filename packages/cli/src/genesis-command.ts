@@ -1,4 +1,4 @@
-import { blockHash, DEVNET, encodeAddress, formatCoins, genesisBlock, txid } from "@utxolab/core";
+import { blockHash, coinsText, DEVNET, encodeAddress, genesisBlock, txid } from "@utxolab/core";
 
 /** Prints the devnet genesis block and the ten public devnet accounts. */
 export function runGenesis(): number {
@@ -11,7 +11,7 @@ export function runGenesis(): number {
   console.log("");
   console.log("devnet accounts (public keys, for local use only; `utxolab wallet import-devnet` imports them):");
   g.txs[0].outputs.forEach((o, i) => {
-    console.log(`  account ${i}  ${encodeAddress(o.pubkey, DEVNET.hrp)}  ${formatCoins(o.value)} coins`);
+    console.log(`  account ${i}  ${encodeAddress(o.pubkey, DEVNET.hrp)}  ${coinsText(o.value)}`);
   });
   return 0;
 }

@@ -62,9 +62,13 @@ describe("utxolab devnet", () => {
     await new Promise<void>((r) => held.listen(0, "127.0.0.1", r));
     const port = (held.address() as { port: number }).port;
     try {
-      const proc = spawn(process.execPath, [CLI, "devnet", "--", "--dir", join(dir, "taken"), "--nodes", "1", "--base-port", String(port)], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const proc = spawn(
+        process.execPath,
+        [CLI, "devnet", "--", "--dir", join(dir, "taken"), "--nodes", "1", "--base-port", String(port)],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let out = "";
       proc.stdout.on("data", (d) => (out += d));
       proc.stderr.on("data", (d) => (out += d));

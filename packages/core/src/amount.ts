@@ -68,6 +68,12 @@ export function formatCoins(units: bigint): string {
   return `${neg ? "-" : ""}${whole}${frac ? `.${frac}` : ""}`;
 }
 
+/** "1 coin", "1.5 coins", "0 coins": an amount in coins as a person reads it (English plural only for exactly 1). */
+export const coinsText = (units: bigint): string => `${formatCoins(units)} ${units === COIN ? "coin" : "coins"}`;
+
+/** "1 unit", "546 units". */
+export const unitsText = (units: bigint | number): string => `${units} ${BigInt(units) === 1n ? "unit" : "units"}`;
+
 export const sumAmounts = (vals: Iterable<bigint>): bigint => {
   let s = 0n;
   for (const v of vals) s += v;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { COIN, formatCoins, MAX_MONEY, parseCoins, parseUnits } from "../src/index.js";
+import { COIN, coinsText, formatCoins, MAX_MONEY, parseCoins, parseUnits, unitsText } from "../src/index.js";
 
 const refused = (r: { ok: boolean; error?: string }) => (r.ok ? "accepted" : r.error);
 
@@ -152,5 +152,18 @@ describe("formatCoins", () => {
   it("keeps the sign of a negative difference (display of a net change), which parseCoins refuses back", () => {
     expect(formatCoins(-150_000_000n)).toBe("-1.5");
     expect(parseCoins(formatCoins(-1n)).ok).toBe(false);
+  });
+});
+
+describe("amounts in words", () => {
+  it("says coin and unit in the singular only for exactly one", () => {
+    expect(coinsText(COIN)).toBe("1 coin");
+    expect(coinsText(COIN + 1n)).toBe("1.00000001 coins");
+    expect(coinsText(0n)).toBe("0 coins");
+    expect(coinsText(COIN / 2n)).toBe("0.5 coins");
+    expect(unitsText(1n)).toBe("1 unit");
+    expect(unitsText(1)).toBe("1 unit");
+    expect(unitsText(546n)).toBe("546 units");
+    expect(unitsText(0n)).toBe("0 units");
   });
 });

@@ -16,6 +16,7 @@ import {
   type Transaction,
   txid,
   txSize,
+  unitsText,
 } from "@utxolab/core";
 import type { MempoolEntry, MempoolListener, PoolEntry, RemovalReason } from "./entry.js";
 import { compareRate } from "./feerate.js";
@@ -298,7 +299,7 @@ export class Mempool implements CoinView {
       if (v < o.dustLimit) {
         return fail(
           "dust",
-          `output ${i} pays ${v} units < dust limit ${o.dustLimit}; pay at least ${o.dustLimit} units or leave it to the fee`,
+          `output ${i} pays ${unitsText(v)} < dust limit ${o.dustLimit}; pay at least ${unitsText(o.dustLimit)} or leave it to the fee`,
           false,
         );
       }
@@ -323,7 +324,7 @@ export class Mempool implements CoinView {
       if (checked.fee < required) {
         return fail(
           "min-relay-fee-not-met",
-          `fee ${checked.fee} < ${required} units (${o.minRelayFeeRate} per byte × ${size} bytes); add at least ${required - checked.fee} units of fee`,
+          `fee ${checked.fee} < ${unitsText(required)} (${o.minRelayFeeRate} per byte × ${size} bytes); add at least ${unitsText(required - checked.fee)} of fee`,
           false,
         );
       }

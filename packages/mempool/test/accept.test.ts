@@ -221,7 +221,7 @@ describe("every refusal reason", () => {
     const low = payWithFee([genesisCoin(1)], [{ value: COIN, to: 2 }], { exact: BigInt(size) - 1n }, 1);
     const r = refused(pool.accept(low));
     expect(r).toMatchObject({ reason: "min-relay-fee-not-met", consensus: false });
-    expect(r.detail).toBe(`fee ${size - 1} < ${size} units (1 per byte × ${size} bytes); add at least 1 units of fee`);
+    expect(r.detail).toBe(`fee ${size - 1} < ${size} units (1 per byte × ${size} bytes); add at least 1 unit of fee`);
   });
 
   it("min-relay-fee-not-met honours a configured rate", async () => {

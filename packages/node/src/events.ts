@@ -1,4 +1,4 @@
-import { formatCoins } from "@utxolab/core";
+import { coinsText, unitsText } from "@utxolab/core";
 
 /** What the node reports: one of these per block, transaction, reorganization or peer change. */
 export type NodeEvent =
@@ -32,13 +32,13 @@ export function feeRateText(fee: bigint, size: number): string {
 export function formatEvent(e: NodeEvent): string {
   switch (e.type) {
     case "block":
-      return `block connected: height ${e.height} ${e.hash} (${e.txs} tx, fees ${formatCoins(e.fees)} coins)`;
+      return `block connected: height ${e.height} ${e.hash} (${e.txs} tx, fees ${coinsText(e.fees)})`;
     case "block-disconnected":
       return `block disconnected: height ${e.height} ${e.hash}`;
     case "block-rejected":
       return `block rejected from ${e.source}: ${short(e.hash)} ${e.reason}${e.detail ? `: ${e.detail}` : ""}`;
     case "tx":
-      return `tx accepted from ${e.source}: ${e.txid} fee ${e.fee} units (${feeRateText(e.fee, e.size)} units/byte, ${e.size} bytes)`;
+      return `tx accepted from ${e.source}: ${e.txid} fee ${unitsText(e.fee)} (${feeRateText(e.fee, e.size)} units/byte, ${e.size} bytes)`;
     case "tx-rejected":
       return `tx rejected from ${e.source}: ${e.txid} ${e.reason}${e.detail ? `: ${e.detail}` : ""}`;
     case "tx-removed":

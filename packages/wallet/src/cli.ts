@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import {
   type Amount,
   bytesToHex,
+  coinsText,
   DEVNET,
   devnetAccounts,
   encodeAddress,
@@ -80,7 +81,7 @@ interface Ctx {
   rpc(): Promise<RpcClient>;
 }
 
-const coins = (v: bigint) => `${formatCoins(v)} coins`;
+const coins = coinsText;
 const units = (v: bigint) => v.toString();
 
 /**

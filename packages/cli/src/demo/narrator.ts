@@ -1,4 +1,4 @@
-import { formatCoins } from "@utxolab/core";
+import { coinsText, unitsText } from "@utxolab/core";
 
 /** Stops a demo whose setup failed: what went wrong and what to do. */
 export class DemoAbort extends Error {}
@@ -56,6 +56,6 @@ export class Narrator {
   }
 }
 
-export const coins = (units: bigint): string => `${formatCoins(units)} ${units === 100_000_000n ? "coin" : "coins"}`;
+export const coins = coinsText;
 /** "150000000 units (1.5 coins)": the node speaks units, people read coins. */
-export const unitsAndCoins = (units: bigint): string => `${units} units (${formatCoins(units)} coins)`;
+export const unitsAndCoins = (units: bigint): string => `${unitsText(units)} (${coinsText(units)})`;
