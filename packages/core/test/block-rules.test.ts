@@ -246,7 +246,7 @@ describe("best chain", () => {
   });
 });
 
-describe("reorganization into a branch with an invalid block", () => {
+describe("reorganization into a branch with an invalid block (SPEC v1.1: a lighter branch is checked against the contextual rules only when it would become the best)", () => {
   /**
    * Main branch a1..aN; side branch b1.. where `bad` (1-based) overspends. The bad block
    * is stored while its branch is lighter and found invalid only when the branch

@@ -7,7 +7,7 @@ import { GENESIS_PARENT, genesisCoin, NOW, nextBlock, openChain, out, spend } fr
  * match the header's merkle root says nothing about the block the header names, so the
  * refusal must not be remembered, whichever size rule the wrong body breaks first.
  */
-describe("a real header with a body too short or too long", () => {
+describe("a real header with a body too short or too long (SPEC v1.1: bad-blk-length with a non-matching merkle root is not remembered)", () => {
   it("no transactions: bad-blk-length, not remembered, and the real block is accepted after", async () => {
     const { chain } = await openChain();
     const real = nextBlock(GENESIS_PARENT);

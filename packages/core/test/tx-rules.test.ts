@@ -254,6 +254,25 @@ describe("contextual rules in table order", () => {
   });
 });
 
+describe("SPEC v1.1: each rule is checked over the whole transaction before the next rule", () => {
+  const input = (n: number, witness = new Uint8Array(64)) => ({ prevTxid: fakeTxid(n), vout: 0, witness });
+  it("a later input that is missing beats an earlier input that is premature", () => {
+    const young = coinAt(1, 100n, { height: 5, coinbase: true });
+    const missing = coinAt(2, 100n);
+    expect(reason(checkTxInputs(spend([young, missing], [out(1)]), setOf(young), 6, DEVNET))).toBe("bad-txns-inputs-missingorspent");
+  });
+
+  it("a later input's duplicate beats an earlier input's short witness", () => {
+    const tx = raw([input(7, new Uint8Array(3)), input(1), input(1)], [out(1n)]);
+    expect(reason(checkTransaction(tx, DEVNET))).toBe("bad-txns-inputs-duplicate");
+  });
+
+  it("a second output above MAX_MONEY beats a short witness on the first input", () => {
+    const tx = raw([input(1, new Uint8Array(3))], [out(1n), out(MAX_MONEY + 1n)]);
+    expect(reason(checkTransaction(tx, DEVNET))).toBe("bad-txns-vout-toolarge");
+  });
+});
+
 describe("signatures", () => {
   const a = coinAt(1, 1000n, { account: 1 });
   const b = coinAt(2, 1000n, { account: 2 });

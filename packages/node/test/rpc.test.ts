@@ -425,6 +425,24 @@ describe("a failed switch of branch", () => {
   });
 });
 
+describe("SPEC v1.1: a block on a lighter branch", () => {
+  it("is stored and answered null even when it would fail a contextual rule; that rule decides once the branch would be the best", async () => {
+    const start = await node.rpc("getblockchaininfo");
+    const parent = await node.rpc<string>("getblockhash", start.height - 1);
+    const ghost = pay([{ txid: "ab".repeat(32) as Hash, vout: 0, value: 1_000_000n, from: 1 }], [[2, 900_000n]]).tx;
+    // same height as the tip: equal work, so it is not connected and its missing input is not looked at yet
+    const side = await makeBlock({ prev: parent, height: start.height, txs: [ghost] });
+    expect(await node.rpc("submitblock", blockHex(side))).toBeNull();
+    expect((await node.rpc("getblockchaininfo")).bestBlockHash).toBe(start.bestBlockHash);
+    // a child makes the branch heavier: now the missing input is found, the parent marked invalid, the child with it
+    const child = await makeBlock({ prev: blockHash(side.header), height: start.height + 1 });
+    expect(await node.rpc("submitblock", blockHex(child))).toBe("bad-prevblk");
+    expect(await node.rpc("submitblock", blockHex(side))).toBe("bad-txns-inputs-missingorspent");
+    expect((await node.rpc("getblockchaininfo")).bestBlockHash).toBe(start.bestBlockHash);
+    expect((await node.rpc("verifyledger")).ok).toBe(true);
+  });
+});
+
 describe("peers and shutdown", () => {
   it("lists no peers and validates addnode", async () => {
     expect(await node.rpc("getpeerinfo")).toEqual([]);
