@@ -6,6 +6,7 @@ import type { Hash } from "./hash.js";
 import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
 import { checkProofOfWork, workOfBits } from "./pow.js";
+import { isReason, REASONS } from "./reasons.js";
 import { SigCache } from "./sigcache.js";
 import { txid } from "./transaction.js";
 import { type Coin, MemoryUtxoSet, type UtxoEntry, type UtxoSet } from "./utxo.js";
@@ -110,12 +111,11 @@ export interface ChainOptions {
 
 /** An invalid entry keeps `formatReject` text; split it back so the reason stays the stable string. */
 function storedReject(e: BlockIndexEntry): Reject {
-  const [reason, ...rest] = (e.invalidReason ?? "invalid").split(": ");
-  return reject(reason, rest.length ? rest.join(": ") : undefined);
+  const [head, ...rest] = (e.invalidReason ?? "").split(": ");
+  if (isReason(head)) return reject(head, rest.length ? rest.join(": ") : undefined);
+  // only a damaged or foreign index could hold a reason the table lacks: still invalid, said as it was
+  return reject("bad-prevblk", `remembered as invalid: ${e.invalidReason}`);
 }
-
-/** Blocks refused for these are not remembered: their header may be fine and the body or clock wrong. */
-const NOT_REMEMBERED = new Set(["high-hash", "prev-blk-not-found", "time-too-new", "bad-txnmrklroot"]);
 
 /**
  * The chain state: a tree of blocks with cumulative work, the best chain, and its
@@ -295,7 +295,7 @@ export class ChainState {
       return { ...reject("prev-blk-not-found", `parent ${h.prevHash} is unknown`), hash, remembered: false };
     }
     const fail = async (r: Reject): Promise<SubmitResult> => {
-      if (NOT_REMEMBERED.has(r.reason)) return { ...r, hash, remembered: false };
+      if (!REASONS[r.reason].remembered) return { ...r, hash, remembered: false };
       const entry = this.newEntry(block, parent);
       entry.hasData = false;
       entry.status = "invalid";

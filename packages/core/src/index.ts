@@ -13,6 +13,7 @@ export * from "./ledger.js";
 export * from "./merkle.js";
 export * from "./params.js";
 export * from "./pow.js";
+export * from "./reasons.js";
 export * from "./sigcache.js";
 export * from "./sighash.js";
 export * from "./transaction.js";

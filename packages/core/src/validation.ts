@@ -4,6 +4,7 @@ import type { Hash } from "./hash.js";
 import { verifySchnorr } from "./keys.js";
 import { merkleRoot } from "./merkle.js";
 import { type NetworkParams, subsidyAt } from "./params.js";
+import type { Reason } from "./reasons.js";
 import type { SigCache } from "./sigcache.js";
 import { sighashFromParts, sighashParts } from "./sighash.js";
 import { isCoinbase, isNullOutpoint, outpointKey, type Transaction, txid, txSize } from "./transaction.js";
@@ -11,14 +12,15 @@ import { type Coin, CoinOverlay, type CoinView } from "./utxo.js";
 
 /** A broken rule: the stable reason of SPEC §6/§7 and the numbers behind it. */
 export interface Reject {
-  ok: false;
-  reason: string;
-  detail?: string;
+  readonly ok: false;
+  readonly reason: Reason;
+  readonly detail?: string;
 }
 
 export type Check = { ok: true } | Reject;
 
-export const reject = (reason: string, detail?: string): Reject =>
+/** A refusal: only a reason of the table in reasons.ts, with the numbers behind it. */
+export const reject = (reason: Reason, detail?: string): Reject =>
   detail === undefined ? { ok: false, reason } : { ok: false, reason, detail };
 
 /** `reason: detail`, as RPC errors, logs and the web page show it. */

@@ -12,6 +12,8 @@ import {
   HEADER_SIZE,
   isCoinbase,
   outpointKey,
+  REASONS,
+  type Reason,
   type ReorgInfo,
   type Transaction,
   txid,
@@ -43,7 +45,7 @@ export interface AcceptFailure {
   ok: false;
   txid: Hash;
   /** SPEC §6/§7 reason */
-  reason: string;
+  reason: Reason;
   /** the numbers behind it and what to do */
   detail?: string;
   /** an input is neither an unspent output of the chain nor of a waiting transaction */
@@ -69,12 +71,6 @@ export interface TemplateOptions {
   /** bytes kept free for the coinbase (default 1,000) */
   coinbaseReserve?: number;
 }
-
-/**
- * §6 reasons that depend on the height or on what is unspent now: a later block may
- * make the transaction valid, so relaying it is not misbehaviour.
- */
-const MAY_PASS_LATER = new Set(["bad-txns-inputs-missingorspent", "bad-txns-premature-spend-of-coinbase", "bad-txns-nonfinal"]);
 
 /** Txids of recent blocks remembered for `txn-already-known` (about 25 full blocks). */
 const RECENT_CONFIRMED = 50_000;
@@ -257,42 +253,33 @@ export class Mempool implements CoinView {
    * and chain limits, as those were met or paid once already.
    */
   private check(tx: Transaction, id: Hash, bypassLimits: boolean): Checked | Refusal {
-    const fail = (reason: string, detail: string | undefined, consensus: boolean, extra: Partial<Refusal> = {}): Refusal => ({
+    // whoever relays what no later block can mend misbehaves: the reasons table says which
+    const fail = (reason: Reason, detail: string | undefined, extra: Partial<Refusal> = {}): Refusal => ({
       ok: false,
       txid: id,
       reason,
       ...(detail === undefined ? {} : { detail }),
-      consensus,
+      consensus: REASONS[reason].txPeerFault,
       ...extra,
     });
     const o = this.opts;
-    if (this.graph.byId.has(id))
-      return fail("txn-already-in-mempool", `transaction ${id} is already waiting in the pool; nothing to do`, false);
+    if (this.graph.byId.has(id)) return fail("txn-already-in-mempool", `transaction ${id} is already waiting in the pool; nothing to do`);
     const confirmedAt = this.confirmedHeight(id, tx);
     if (confirmedAt !== undefined) {
-      return fail(
-        "txn-already-known",
-        `transaction ${id} is already confirmed in the block at height ${confirmedAt}; nothing to do`,
-        false,
-      );
+      return fail("txn-already-known", `transaction ${id} is already confirmed in the block at height ${confirmedAt}; nothing to do`);
     }
     if (isCoinbase(tx)) {
       return fail(
         "coinbase",
         "a coinbase only enters the chain as the first transaction of the block that creates it; it is never relayed alone",
-        false,
       );
     }
     const cf = checkTransaction(tx, this.chain.params);
-    if (!cf.ok) return fail(cf.reason, cf.detail, true);
-    if (tx.version !== 1) return fail("version", `version ${tx.version} is not relayed; build the transaction with version 1`, false);
+    if (!cf.ok) return fail(cf.reason, cf.detail);
+    if (tx.version !== 1) return fail("version", `version ${tx.version} is not relayed; build the transaction with version 1`);
     const size = txSize(tx);
     if (size > o.maxTxSize) {
-      return fail(
-        "tx-size",
-        `size ${size} > max ${o.maxTxSize} bytes; split the payment into smaller transactions with fewer inputs`,
-        false,
-      );
+      return fail("tx-size", `size ${size} > max ${o.maxTxSize} bytes; split the payment into smaller transactions with fewer inputs`);
     }
     for (let i = 0; i < tx.outputs.length; i++) {
       const v = tx.outputs[i].value;
@@ -300,7 +287,6 @@ export class Mempool implements CoinView {
         return fail(
           "dust",
           `output ${i} pays ${unitsText(v)} < dust limit ${o.dustLimit}; pay at least ${unitsText(o.dustLimit)} or leave it to the fee`,
-          false,
         );
       }
     }
@@ -311,21 +297,19 @@ export class Mempool implements CoinView {
         return fail(
           "txn-mempool-conflict",
           `input ${i} spends ${inp.prevTxid}:${inp.vout}, which waiting transaction ${spender} already spends; wait for it to confirm or spend another output`,
-          false,
         );
       }
     }
     const missing = this.missingInputs(tx);
-    if (missing) return fail("bad-txns-inputs-missingorspent", missing.detail, false, { missingInputs: true, orphanOf: missing.orphanOf });
+    if (missing) return fail("bad-txns-inputs-missingorspent", missing.detail, { missingInputs: true, orphanOf: missing.orphanOf });
     const checked = checkTxInputs(tx, this, this.chain.height + 1, this.chain.params, this.chain.sigCache);
-    if (!checked.ok) return fail(checked.reason, checked.detail, !MAY_PASS_LATER.has(checked.reason));
+    if (!checked.ok) return fail(checked.reason, checked.detail);
     if (!bypassLimits) {
       const required = o.minRelayFeeRate * BigInt(size);
       if (checked.fee < required) {
         return fail(
           "min-relay-fee-not-met",
           `fee ${checked.fee} < ${unitsText(required)} (${o.minRelayFeeRate} per byte × ${size} bytes); add at least ${unitsText(required - checked.fee)} of fee`,
-          false,
         );
       }
       const ancestors = this.graph.ancestorsFrom(this.graph.parentsOf(tx));
@@ -333,7 +317,6 @@ export class Mempool implements CoinView {
         return fail(
           "too-long-mempool-chain",
           `it would have ${ancestors.size + 1} unconfirmed ancestors counting itself, max ${o.maxAncestors}; wait for a block to confirm its parents`,
-          false,
         );
       }
       for (const a of ancestors) {
@@ -341,7 +324,6 @@ export class Mempool implements CoinView {
           return fail(
             "too-long-mempool-chain",
             `waiting transaction ${a.txid} would have ${a.descendantCount + 1} unconfirmed descendants counting itself, max ${o.maxDescendants}; wait for a block to confirm it`,
-            false,
           );
         }
       }

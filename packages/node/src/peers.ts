@@ -1,5 +1,5 @@
 import { type Block, type BlockHeader, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
-import { type P2PHost, P2PNode } from "@utxolab/p2p";
+import { isPeerFaultBlockReason, isPeerFaultTxReason, type P2PHost, P2PNode } from "@utxolab/p2p";
 import type { UtxoNode } from "./node.js";
 
 export interface PeerLayer {
@@ -12,9 +12,6 @@ export interface PeerLayer {
   peerInfo(): { id: number; url: string; inbound: boolean; height: number; banScore: number }[];
   close(): Promise<void>;
 }
-
-/** Reasons for which a peer is not to blame: policy, or a block we simply cannot place yet. */
-const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
 
 /** What the peer layer may ask of the node: answers from the chain and the pool, submissions through the node. */
 function hostFor(node: UtxoNode): P2PHost {
@@ -57,7 +54,7 @@ function hostFor(node: UtxoNode): P2PHost {
         ok: false as const,
         reason: r.reason,
         detail: r.detail,
-        misbehaving: !NOT_MISBEHAVING_BLOCK.has(r.reason),
+        misbehaving: isPeerFaultBlockReason(r.reason),
         missingParent: r.reason === "prev-blk-not-found",
       };
     },
@@ -73,7 +70,7 @@ function hostFor(node: UtxoNode): P2PHost {
         ok: false as const,
         reason: r.reason,
         detail: r.detail,
-        misbehaving: r.consensus === true && !r.missingInputs,
+        misbehaving: isPeerFaultTxReason(r.reason),
         orphan: r.orphaned,
       };
     },

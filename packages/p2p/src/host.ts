@@ -1,4 +1,4 @@
-import type { Block, BlockHeader, Hash, Transaction } from "@utxolab/core";
+import { type Block, type BlockHeader, type Hash, reasonInfo, type Transaction } from "@utxolab/core";
 
 export type BlockSubmit =
   | { ok: true; active: boolean }
@@ -55,34 +55,15 @@ export interface P2PHost {
 }
 
 /**
- * Block reject reasons that are not the sender's fault: the block may be fine and
- * we lack its parent or our clock is behind, or we simply have it already.
+ * Is the peer that sent a block refused for `reason` to blame? From core's reasons table:
+ * not for a block we have, one whose parent we lack, or one only our clock finds too new.
+ * The node and the tests both map refusals through these, so they read one source.
  */
-const BLOCK_NOT_PEER_FAULT = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
-
-/** For hosts mapping ChainState's SubmitResult to `BlockSubmit.misbehaving`. */
-export const isPeerFaultBlockReason = (reason: string): boolean => !BLOCK_NOT_PEER_FAULT.has(reason);
+export const isPeerFaultBlockReason = (reason: string): boolean => reasonInfo(reason)?.blockPeerFault ?? true;
 
 /**
- * Transaction reasons that prove the sender relayed something no valid chain can
- * hold. Missing inputs, premature coinbase spends and non-final locktimes can all
- * be honest races with the chain tip, and SPEC §7 reasons are policy: not punished.
+ * Is the peer that relayed a transaction refused for `reason` to blame? Only where no valid
+ * chain could ever hold it (reasons table): missing inputs, premature coinbase spends and
+ * non-final locktimes can be honest races with the tip, and §7 policy is ours alone.
  */
-const TX_PEER_FAULT = new Set([
-  "tx-decode-failed",
-  "bad-txns-vin-empty",
-  "bad-txns-vout-empty",
-  "bad-txns-oversize",
-  "bad-txns-vout-toolarge",
-  "bad-txns-txouttotal-toolarge",
-  "bad-txns-inputs-duplicate",
-  "bad-cb-length",
-  "bad-txns-prevout-null",
-  "bad-txns-witness-size",
-  "bad-txns-inputvalues-outofrange",
-  "bad-txns-in-belowout",
-  "bad-txns-sig",
-]);
-
-/** For hosts mapping mempool rejections to `TxSubmit.misbehaving`. */
-export const isPeerFaultTxReason = (reason: string): boolean => TX_PEER_FAULT.has(reason);
+export const isPeerFaultTxReason = (reason: string): boolean => reasonInfo(reason)?.txPeerFault ?? false;

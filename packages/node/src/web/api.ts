@@ -4,7 +4,7 @@ import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
 import { HttpError, intParam, readBody, sendJson } from "./http.js";
 import type { RefusalFeed } from "./live.js";
-import { explain, REASONS } from "./reasons.js";
+import { explain, REASONS_LIST } from "./reasons.js";
 import type { Views } from "./views.js";
 
 /** A posted transaction is at most a block's worth of hex plus JSON framing; anything above is refused unread. */
@@ -100,7 +100,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
 
     refusals: () => feed.list(),
 
-    reasons: () => REASONS,
+    reasons: () => REASONS_LIST,
   };
 
   const postTx = async (req: IncomingMessage) => {

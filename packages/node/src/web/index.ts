@@ -6,7 +6,7 @@ import { PageFiles } from "./static.js";
 import { Views } from "./views.js";
 
 export { MAX_BODY_BYTES } from "./api.js";
-export { explain, REASONS, type ReasonText } from "./reasons.js";
+export { explain, REASONS_LIST, type ReasonText } from "./reasons.js";
 
 export interface WebOptions {
   /** the built page (default packages/node/web/dist) */

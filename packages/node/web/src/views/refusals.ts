@@ -4,8 +4,8 @@ import { clock, h, reasonLine, replace, short } from "../dom.js";
 
 const KIND: Record<string, string> = {
   decoding: "Unreadable bytes",
-  transaction: "Transaction, checked on its own",
-  "transaction-context": "Transaction, checked against the unspent coins",
+  tx: "Transaction, checked on its own",
+  "tx-context": "Transaction, checked against the unspent coins",
   block: "Block",
   policy: "Pool policy (this node's choice, not consensus)",
 };
