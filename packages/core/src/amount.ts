@@ -73,9 +73,3 @@ export const coinsText = (units: bigint): string => `${formatCoins(units)} ${uni
 
 /** "1 unit", "546 units". */
 export const unitsText = (units: bigint | number): string => `${units} ${BigInt(units) === 1n ? "unit" : "units"}`;
-
-export const sumAmounts = (vals: Iterable<bigint>): bigint => {
-  let s = 0n;
-  for (const v of vals) s += v;
-  return s;
-};

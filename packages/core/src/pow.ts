@@ -18,17 +18,6 @@ export function bitsToTarget(bits: number, powLimit?: bigint): TargetDecode {
   return { ok: true, target };
 }
 
-export function targetToBits(target: bigint): number {
-  let size = 0;
-  for (let t = target; t > 0n; t >>= 8n) size++;
-  let mantissa = size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)));
-  if (mantissa & 0x00800000) {
-    mantissa >>= 8;
-    size++;
-  }
-  return ((size << 24) | mantissa) >>> 0;
-}
-
 /** Work of one block: floor(2^256 / (target + 1)). */
 export const workOfTarget = (target: bigint): bigint => TWO_256 / (target + 1n);
 
