@@ -360,9 +360,58 @@ export class ChainState {
     return p;
   }
 
-  private async activateBestChain(): Promise<void> {
-    const start = this.tip;
-    const disconnected: { entry: BlockIndexEntry; block: Block }[] = [];
+  /**
+   * Marks a block and its descendants invalid by hand (Core's invalidateblock), steps the
+   * tip back off them and follows the best chain that is left. Listeners hear a reorganization.
+   */
+  invalidateBlock(hash: Hash, why = "invalidateblock"): Promise<void> {
+    return this.run(async () => {
+      const e = this.index.get(hash);
+      if (!e) throw new Error(`block not found: ${hash}`);
+      if (!e.parent) throw new Error("the genesis block cannot be invalidated");
+      const start = this.tip;
+      await this.markInvalid(e, `manually-invalidated: ${why}`);
+      const disconnected: { entry: BlockIndexEntry; block: Block }[] = [];
+      while (this.tip.status === "invalid") disconnected.push(await this.disconnectTip());
+      await this.activateBestChain(start, disconnected);
+    });
+  }
+
+  /**
+   * Clears the invalid mark of a block, its ancestors and its descendants (Core's
+   * reconsiderblock) and follows the best chain again; a block that truly breaks a rule
+   * is found invalid again when connected.
+   */
+  reconsiderBlock(hash: Hash): Promise<void> {
+    return this.run(async () => {
+      const e = this.index.get(hash);
+      if (!e) throw new Error(`block not found: ${hash}`);
+      const changed: BlockIndexEntry[] = [];
+      const clear = (x: BlockIndexEntry) => {
+        if (x.status !== "invalid") return;
+        x.status = "stored";
+        x.invalidReason = undefined;
+        changed.push(x);
+      };
+      for (let p: BlockIndexEntry | undefined = e; p; p = p.parent) clear(p);
+      for (const d of this.index.values()) {
+        if (d.status !== "invalid" || d.height <= e.height) continue;
+        for (let p = d.parent; p && p.height >= e.height; p = p.parent) {
+          if (p === e) {
+            clear(d);
+            break;
+          }
+        }
+      }
+      if (changed.length) await this.backend.saveEntries(changed);
+      await this.activateBestChain();
+    });
+  }
+
+  private async activateBestChain(
+    start: BlockIndexEntry = this.tip,
+    disconnected: { entry: BlockIndexEntry; block: Block }[] = [],
+  ): Promise<void> {
     const connected: { entry: BlockIndexEntry; block: Block }[] = [];
     for (;;) {
       const best = this.findBest();
