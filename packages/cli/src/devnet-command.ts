@@ -4,8 +4,8 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { RpcClient } from "@utxolab/client";
 import { DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
-import { RpcClient } from "@utxolab/wallet";
 import { intOption, UsageError, withUsage } from "./args.js";
 
 export const DEVNET_USAGE =

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEFAULT_RPC_URL, isRefusal, RpcClient, RpcError, readCookie, runningNodeUrl } from "@utxolab/client";
 import {
   type Amount,
   bytesToHex,
@@ -24,7 +25,6 @@ import { buildPayment, encodeSigned, encodeUnsigned, parseSigned, parseUnsigned,
 import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIZE } from "./fees.js";
 import { checkMnemonic, newMnemonic } from "./hd.js";
 import { type PromptInput, promptHidden } from "./prompt.js";
-import { DEFAULT_RPC_URL, NodeUnreachableError, RpcAuthError, RpcClient, RpcError, RpcProtocolError, readCookie } from "./rpc.js";
 import { SealDamagedError, WrongPassphraseError } from "./seal.js";
 import { type Plan, type PlanResult, planWithInputs, type SweepResult, selectCoins, sweep } from "./select.js";
 import { balanceOf, type PendingTx, spendableCoins, syncWallet, type WalletView } from "./sync.js";
@@ -97,12 +97,10 @@ export async function runWalletCommand(args: string[], io: WalletIo): Promise<nu
 }
 
 export function describeError(e: unknown): string {
-  if (e instanceof RpcError) return `the node refused: ${e.display}`;
+  if (isRefusal(e)) return `the node refused: ${e.display}`;
   if (
     e instanceof UsageError ||
-    e instanceof NodeUnreachableError ||
-    e instanceof RpcAuthError ||
-    e instanceof RpcProtocolError ||
+    e instanceof RpcError ||
     e instanceof WrongPassphraseError ||
     e instanceof SealDamagedError ||
     e instanceof WalletFileError ||
@@ -166,7 +164,7 @@ function makeCtx(io: WalletIo, args: ParsedArgs): Ctx {
     json: args.flags.has("json"),
     async rpc() {
       if (client) return client;
-      const url = optionValue(args, "rpc") ?? DEFAULT_RPC_URL;
+      const url = optionValue(args, "rpc") ?? runningNodeUrl(datadir) ?? DEFAULT_RPC_URL;
       let token = optionValue(args, "rpc-token");
       let tokenHint: string | undefined;
       if (token === undefined) {
@@ -780,8 +778,7 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     try {
       accepted = await rpc.call<unknown>("sendrawtransaction", [hex]);
     } catch (e) {
-      if (e instanceof RpcError)
-        throw new Error(`the node refused the transaction: ${e.display} (nothing was sent; the wallet is unchanged)`);
+      if (isRefusal(e)) throw new Error(`the node refused the transaction: ${e.display} (nothing was sent; the wallet is unchanged)`);
       throw e;
     }
     if (accepted !== id) ctx.io.err(`warning: the node answered txid ${JSON.stringify(accepted)}, expected ${id}`);
@@ -887,7 +884,7 @@ async function cmdBroadcast(ctx: Ctx): Promise<number> {
   try {
     await rpc.call<unknown>("sendrawtransaction", [hex]);
   } catch (e) {
-    if (e instanceof RpcError) throw new Error(`the node refused the transaction: ${e.display}`);
+    if (isRefusal(e)) throw new Error(`the node refused the transaction: ${e.display}`);
     throw e;
   }
   const id = txid(tx);

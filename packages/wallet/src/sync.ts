@@ -1,3 +1,4 @@
+import { isRefusal, type RpcClient } from "@utxolab/client";
 import {
   type Amount,
   blockHash,
@@ -10,7 +11,6 @@ import {
   type Transaction,
   txid,
 } from "@utxolab/core";
-import { type RpcClient, RpcError } from "./rpc.js";
 import type { Wallet } from "./wallet.js";
 import type { CoinRecord, SentRecord } from "./walletfile.js";
 
@@ -73,7 +73,7 @@ async function hashAt(rpc: RpcClient, height: number): Promise<Hash> {
     return h;
   } catch (e) {
     // The chain got shorter between two calls: a reorganization; start over.
-    if (e instanceof RpcError) throw new ChainMoved(e);
+    if (isRefusal(e)) throw new ChainMoved(e);
     throw e;
   }
 }
@@ -83,7 +83,7 @@ async function blockAt(rpc: RpcClient, hash: Hash) {
   try {
     hex = await rpc.call<unknown>("getblock", [hash, false]);
   } catch (e) {
-    if (e instanceof RpcError) throw new ChainMoved(e);
+    if (isRefusal(e)) throw new ChainMoved(e);
     throw e;
   }
   if (typeof hex !== "string") throw new Error(`the node answered getblock ${hash} with ${JSON.stringify(hex)}, not hex`);
@@ -160,7 +160,7 @@ async function readMempool(w: Wallet, rpc: RpcClient, view: WalletView): Promise
         try {
           return await rpc.call<unknown>("getrawtransaction", [id, false]);
         } catch (e) {
-          if (e instanceof RpcError) return undefined; // mined or evicted meanwhile
+          if (isRefusal(e)) return undefined; // mined or evicted meanwhile
           throw e;
         }
       }),

@@ -4,6 +4,7 @@ import { cp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RpcClient } from "@utxolab/client";
 import {
   type Amount,
   blockHash,
@@ -22,7 +23,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWalletCommand } from "../src/cli.js";
 import { feeFor } from "../src/fees.js";
-import { RpcClient } from "../src/rpc.js";
 import { tempDir } from "./fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
