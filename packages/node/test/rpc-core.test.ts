@@ -3,9 +3,9 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METHOD_NAMES } from "../../client/src/index.js";
 import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
-import { type UtxoNode, UtxoNode as Node } from "../src/index.js";
+import { METHOD_NAMES } from "../../client/src/index.js";
+import { UtxoNode as Node, type UtxoNode } from "../src/index.js";
 import { MAX_JSON_DEPTH } from "../src/rpc/jsonlimits.js";
 import { MAX_BATCH } from "../src/rpc/server.js";
 import { METHOD_DOCS } from "../src/rpc/table.js";
@@ -23,7 +23,12 @@ async function post(n: UtxoNode, body: unknown, opts: { path?: string; auth?: st
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  return {
+    status: res.status,
+    text,
+    body: text && res.headers.get("content-type") === "application/json" ? JSON.parse(text) : undefined,
+    headers: res.headers,
+  };
 }
 
 const v1 = (method: string, params: unknown[] = [], id: unknown = "t") => ({ jsonrpc: "1.0", id, method, params });
@@ -55,6 +60,7 @@ describe("Core's transport", () => {
     const wrongUser = await post(cookieNode, v1("getblockcount"), { auth: basic("alice", cookie) });
     expect(wrongUser.status).toBe(401);
     expect(wrongUser.headers.get("www-authenticate")).toBe('Basic realm="jsonrpc"');
+    expect(wrongUser.text).toContain("__cookie__");
     expect((await post(node, v1("getblockcount"), { auth: basic("alice", "tok") })).body.result).toBe(0);
     expect((await post(node, v1("getblockcount"), { auth: basic("alice", "tok2") })).status).toBe(401);
     expect((await post(node, v1("getblockcount"), { auth: "Bearer tok" })).status).toBe(200);
@@ -106,7 +112,14 @@ describe("Core's transport", () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: -32600, message: expect.stringContaining(`at most ${MAX_BATCH}`) });
     expect(node.chain.height).toBe(before);
-    expect((await post(node, many.slice(0, 3).map((m) => ({ ...m, method: "getblockcount", params: [] })))).body).toHaveLength(3);
+    expect(
+      (
+        await post(
+          node,
+          many.slice(0, 3).map((m) => ({ ...m, method: "getblockcount", params: [] })),
+        )
+      ).body,
+    ).toHaveLength(3);
   });
 
   it("refuses JSON nested 10,000 deep with -32700, in the body or in the id, and keeps serving", async () => {
@@ -117,7 +130,10 @@ describe("Core's transport", () => {
     const inId = await post(node, `{"jsonrpc":"2.0","method":"getblockcount","params":[],"id":${deep}}`);
     expect(inId.status).toBe(400);
     expect(inId.body.error.code).toBe(-32700);
-    const objects = await post(node, `{"jsonrpc":"2.0","method":"getblockcount","params":[${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}],"id":1}`);
+    const objects = await post(
+      node,
+      `{"jsonrpc":"2.0","method":"getblockcount","params":[${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}],"id":1}`,
+    );
     expect(objects.body.error.code).toBe(-32700);
     // shallow but not a valid id: refused, never echoed
     const objId = await post(node, { jsonrpc: "2.0", method: "getblockcount", id: { a: [1] } });
@@ -206,7 +222,13 @@ describe("Core's methods and conformance", () => {
   });
 
   it("mempool, network and mining information; fee estimate; uptime", async () => {
-    const p = pay([genesisCoin(2)], [[3, 1_000_000n], [2, GENESIS_VALUE - 1_000_000n - 1000n]]);
+    const p = pay(
+      [genesisCoin(2)],
+      [
+        [3, 1_000_000n],
+        [2, GENESIS_VALUE - 1_000_000n - 1000n],
+      ],
+    );
     await result("sendrawtransaction", p.hex);
     expect(await result("getmempoolinfo")).toMatchObject({ loaded: true, size: 1, total_fee: "1000" });
     const verbose = await result("getrawmempool", true);
@@ -243,7 +265,13 @@ describe("Core's methods and conformance", () => {
   });
 
   it("invalidateblock steps back and puts the block's transactions back in the pool; reconsiderblock returns", async () => {
-    const p = pay([genesisCoin(4)], [[5, 2_000_000n], [4, GENESIS_VALUE - 2_000_000n - 1000n]]);
+    const p = pay(
+      [genesisCoin(4)],
+      [
+        [5, 2_000_000n],
+        [4, GENESIS_VALUE - 2_000_000n - 1000n],
+      ],
+    );
     await result("sendrawtransaction", p.hex);
     const [mined] = await result("generatetoaddress", 1, address(1));
     const h: number = await result("getblockcount");

@@ -107,20 +107,16 @@ export class RpcServer {
     if (!this.authorized(req)) {
       // Refused on the headers alone: the body is never read, and the connection closes
       // so a client streaming a large upload stops paying for it (and so do we).
-      this.reply(
-        res,
-        401,
-        {
-          result: null,
-          id: null,
-          error: {
-            code: RPC.INVALID_REQUEST,
-            message:
-              "unauthorized: send Authorization: Bearer <token>, or HTTP Basic as __cookie__:<token> (the token is in <datadir>/rpc.cookie, or the node's --rpc-token)",
-          },
-        },
-        { "www-authenticate": 'Basic realm="jsonrpc"', connection: "close" },
-      );
+      // Plain text as Core (whose 401 has no JSON body): clients read the status, people the words.
+      const text =
+        "unauthorized: send Authorization: Bearer <token>, or HTTP Basic as __cookie__:<token> (the token is in <datadir>/rpc.cookie), or any user with the node's --rpc-token\n";
+      res.writeHead(401, {
+        "content-type": "text/plain; charset=utf-8",
+        "content-length": Buffer.byteLength(text),
+        "www-authenticate": 'Basic realm="jsonrpc"',
+        connection: "close",
+      });
+      res.end(text);
       res.once("finish", () => req.destroy());
       return;
     }
