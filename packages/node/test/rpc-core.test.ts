@@ -3,6 +3,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { METHOD_NAMES } from "../../client/src/index.js";
 import { UtxoNode as Node, type UtxoNode } from "../src/index.js";
@@ -146,9 +147,11 @@ describe("Core's transport", () => {
   it("refuses an unauthenticated upload with 401 on its headers and closes, without reading the body", async () => {
     const url = new URL(node.rpc.url);
     const total = 64 * 1024 * 1024;
-    const outcome = await new Promise<{ status?: number; sent: number }>((resolve) => {
+    const outcome = await new Promise<{ status?: number; sent: number; closedAfterMs: number }>((resolve) => {
       let sent = 0;
       let status: number | undefined;
+      let answeredAt = Date.now();
+      const done = () => resolve({ status, sent, closedAfterMs: Date.now() - answeredAt });
       const req = request({
         host: url.hostname,
         port: url.port,
@@ -158,10 +161,11 @@ describe("Core's transport", () => {
       });
       req.on("response", (res) => {
         status = res.statusCode;
+        answeredAt = Date.now();
         res.resume();
       });
-      req.on("error", () => resolve({ status, sent }));
-      req.on("close", () => resolve({ status, sent }));
+      req.on("error", done);
+      req.on("close", done);
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       const pump = () => {
         while (sent < total) {
@@ -178,6 +182,8 @@ describe("Core's transport", () => {
     expect(outcome.status).toBe(401);
     // The server closed the connection long before 64 MB went through (draining it would take them all).
     expect(outcome.sent).toBeLessThan(total / 2);
+    // closed at once (draining the upload instead kept this socket open for about 30 s)
+    expect(outcome.closedAfterMs).toBeLessThan(5000);
   });
 });
 
@@ -295,5 +301,67 @@ describe("Core's methods and conformance", () => {
     await result("setmocktime", 0);
     expect(Math.abs(node.now() - Date.now() / 1000)).toBeLessThan(5);
     expect((await errorOf("setmocktime", -1)).code).toBe(-8);
+  });
+});
+
+describe("subscriptions on /rpc/ws", () => {
+  const open = (query: string, headers: Record<string, string> = {}) =>
+    new Promise<{ ws?: WebSocket; status?: number; messages: any[] }>((resolve) => {
+      const messages: any[] = [];
+      const ws = new WebSocket(`${node.rpc.url.replace("http", "ws")}/rpc/ws${query}`, { headers });
+      ws.on("message", (d) => messages.push(JSON.parse(d.toString())));
+      ws.on("open", () => resolve({ ws, messages }));
+      ws.on("unexpected-response", (_req, res) => {
+        resolve({ status: res.statusCode, messages });
+        res.resume();
+      });
+      ws.on("error", () => undefined);
+    });
+  const next = async (messages: any[], pred: (m: any) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const m = messages.find(pred);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no such message in ${JSON.stringify(messages)}`);
+  };
+
+  it("needs the RPC token and known topics", async () => {
+    expect((await open("?topics=blocks")).status).toBe(401);
+    expect((await open("?topics=blocks&token=wrong")).status).toBe(401);
+    expect((await open("?topics=nope&token=tok")).status).toBe(400);
+    const h = await open("", { authorization: "Bearer tok" });
+    expect(h.ws).toBeDefined();
+    h.ws?.close();
+  });
+
+  it("pushes new blocks with reorg notices, accepted transactions and refusals to subscribers of each topic", async () => {
+    const all = await open("?topics=blocks,txs,refusals&token=tok");
+    const txsOnly = await open("?token=tok");
+    txsOnly.ws?.send(JSON.stringify({ op: "subscribe", topics: ["txs"] }));
+    await next(txsOnly.messages, (m) => m.type === "subscribed");
+    const [hash] = await result("generatetoaddress", 1, address(1));
+    expect((await next(all.messages, (m) => m.event?.type === "block")).event).toMatchObject({ hash, height: node.chain.height });
+    const p = pay(
+      [genesisCoin(6)],
+      [
+        [7, 1_000_000n],
+        [6, GENESIS_VALUE - 1_000_000n - 1000n],
+      ],
+    );
+    await result("sendrawtransaction", p.hex);
+    expect((await next(all.messages, (m) => m.event?.type === "tx")).event).toMatchObject({ txid: p.txid, fee: "1000" });
+    expect((await next(txsOnly.messages, (m) => m.event?.type === "tx")).topic).toBe("txs");
+    await errorOf("sendrawtransaction", p.hex.replace(/..$/, "01"));
+    expect((await next(all.messages, (m) => m.topic === "refusals")).event.type).toBe("tx-rejected");
+    const [b2] = await result("generatetoaddress", 1, address(1));
+    await result("invalidateblock", b2);
+    expect((await next(all.messages, (m) => m.event?.type === "reorg")).event).toMatchObject({ depth: 1, from: { hash: b2 } });
+    await result("reconsiderblock", b2);
+    expect(txsOnly.messages.some((m) => m.topic === "blocks")).toBe(false);
+    all.ws?.send("not json");
+    expect((await next(all.messages, (m) => m.type === "error")).message).toMatch(/subscribe/);
+    all.ws?.close();
+    txsOnly.ws?.close();
   });
 });

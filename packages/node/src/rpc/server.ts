@@ -5,6 +5,7 @@ import { HttpError, readBody, toJson } from "../http.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { isValidId, jsonDepthExceeds, MAX_JSON_DEPTH } from "./jsonlimits.js";
+import { SUBSCRIBE_PATH, Subscriptions } from "./subscribe.js";
 import { type MethodTable, methodTable } from "./table.js";
 
 /** The most requests one batch may hold; more is refused whole (-32600) before any runs. */
@@ -24,6 +25,7 @@ export class RpcServer {
   private readonly handlers: HttpHandler[] = [];
   /** run before the server closes: upgraded connections (WebSockets) are not HTTP and would hold it open */
   private readonly closeHooks: (() => void)[] = [];
+  private readonly subscriptions: Subscriptions;
   url = "";
   readonly maxBytes: number;
 
@@ -35,6 +37,21 @@ export class RpcServer {
         if (!res.headersSent) this.reply(res, 500, { error: { code: RPC.INTERNAL, message: `internal error: ${(e as Error).message}` } });
         else res.destroy();
       });
+    });
+    this.subscriptions = new Subscriptions(
+      (h) => checkAuth(h, node.rpcToken, node.cookiePath !== undefined),
+      () => node.now(),
+    );
+    node.events.on((e) => this.subscriptions.publish(e));
+    this.server.on("upgrade", (req, socket, head) => {
+      if (this.subscriptions.handleUpgrade(req, socket, head)) return;
+      // The web page's /api/events is taken by its own listener; nobody takes other paths.
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (path !== "/api/events" || this.server.listenerCount("upgrade") === 1) {
+        socket.end(
+          `HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n\r\nno WebSocket at ${path}: subscriptions are at ${SUBSCRIBE_PATH}\n`,
+        );
+      }
     });
     this.server.requestTimeout = 120_000;
     // Clients (the wallet, scripts) may pause for seconds between calls; a short idle
@@ -67,6 +84,7 @@ export class RpcServer {
   }
 
   close(): Promise<void> {
+    this.subscriptions.close();
     for (const h of this.closeHooks.splice(0)) {
       try {
         h();
