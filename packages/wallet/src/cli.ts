@@ -27,7 +27,7 @@ import { checkMnemonic, newMnemonic } from "./hd.js";
 import { type PromptInput, promptHidden } from "./prompt.js";
 import { SealDamagedError, WrongPassphraseError } from "./seal.js";
 import { type Plan, type PlanResult, planWithInputs, type SweepResult, selectCoins, sweep } from "./select.js";
-import { balanceOf, type PendingTx, spendableCoins, syncWallet, type WalletView } from "./sync.js";
+import { balanceOf, type PendingTx, spendableCoins, syncWallet, trustedPendingCoins, type WalletView } from "./sync.js";
 import { decodeRecipient, sumValues, UsageError, Wallet } from "./wallet.js";
 import { type CoinRecord, lockWallet, WalletFileError, WalletMissingError, writeFileAtomic } from "./walletfile.js";
 
@@ -92,8 +92,17 @@ export async function runWalletCommand(args: string[], io: WalletIo): Promise<nu
     return await dispatch(args, io);
   } catch (e) {
     io.err(`error: ${describeError(e)}`);
+    // --json: stdout still gets its one document, so a script never parses prose or nothing
+    if (args.includes("--json")) io.out(JSON.stringify({ error: errorJson(e) }));
     return e instanceof UsageError ? 2 : 1;
   }
+}
+
+/** The error as --json prints it: the node's code and reason for a refusal, the kind and message otherwise. */
+function errorJson(e: unknown): { kind: string; code?: number; message: string; data?: unknown } {
+  if (e instanceof RpcError) return e.toJSON();
+  if (e instanceof UsageError) return { kind: "usage", message: e.message };
+  return { kind: "failed", message: describeError(e) };
 }
 
 export function describeError(e: unknown): string {
@@ -448,13 +457,14 @@ async function cmdBalance(ctx: Ctx): Promise<number> {
       immature: units(b.immature),
       pendingIn: units(b.pendingIn),
       pendingOut: units(b.pendingOut),
+      trustedPending: units(b.trustedPending),
       coins: b.coins,
     },
     () => [
       `wallet "${ctx.name}" at height ${view.tipHeight}`,
       `  spendable    ${coins(b.spendable)}`,
       `  immature     ${coins(b.immature)}${b.immature > 0n ? ` (coinbase rewards spendable after ${DEVNET.coinbaseMaturity} blocks)` : ""}`,
-      `  pending in   ${coins(b.pendingIn)}${b.pendingIn > 0n ? " (waiting for a block)" : ""}`,
+      `  pending in   ${coins(b.pendingIn)}${b.pendingIn > 0n ? " (waiting for a block)" : ""}${b.trustedPending > 0n ? `, of which ${coins(b.trustedPending)} is your own change: spendable now` : ""}`,
       `  pending out  ${coins(b.pendingOut)}${b.pendingOut > 0n ? " (being spent by waiting transactions)" : ""}`,
     ],
   );
@@ -658,7 +668,9 @@ function insufficientMessage(
       : subtract
         ? `sending ${coins(amount)} with the fee taken from it needs ${coins(r.required)}`
         : `sending ${coins(amount)} needs ${coins(r.required)} (amount ${formatCoins(amount)} + fee ${formatCoins(r.fee)} at ${rate} unit/byte)`;
-  const have = fromGiven ? `the --from outputs hold ${coins(r.available)}` : `only ${coins(b.spendable)} are spendable`;
+  const have = fromGiven
+    ? `the --from outputs hold ${coins(r.available)}`
+    : `only ${coins(b.spendable + b.trustedPending)} are spendable${b.trustedPending > 0n ? ` (${coins(b.trustedPending)} of it your unconfirmed change)` : ""}`;
   const parts = [`insufficient funds in wallet "${ctx.name}": ${need}, but ${have}`];
   if (!fromGiven) {
     parts.push(`immature ${coins(b.immature)} (coinbase rewards need ${DEVNET.coinbaseMaturity} blocks)`);
@@ -697,11 +709,14 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     const view = await syncWallet(w, rpc);
     const b = balanceOf(w, view);
     const candidates = from ? fromCoins(w, view, from) : spendableCoins(w, view);
+    // As Core: confirmed coins first; the wallet's own unconfirmed change when they are not enough.
+    const withChange = from ? candidates : [...candidates, ...trustedPendingCoins(w, view)];
     let plan: PlanResult<CoinRecord> | SweepResult<CoinRecord>;
-    if (amount === "max") plan = sweep(candidates, rate, DUST_LIMIT, from !== undefined);
+    if (amount === "max") plan = sweep(withChange, rate, DUST_LIMIT, from !== undefined);
     else {
       const req = { amount, feeRate: rate, subtractFee: subtract, dust: DUST_LIMIT };
       plan = from ? planWithInputs(candidates, req) : selectCoins(candidates, req);
+      if (!plan.ok && plan.kind === "insufficient" && withChange.length > candidates.length) plan = selectCoins(withChange, req);
     }
     if (!plan.ok) {
       if (plan.kind === "too-large") {

@@ -175,6 +175,40 @@ describe("wallet against a running node", () => {
     await mine(1);
   });
 
+  it("spends its own unconfirmed change (trusted pending, as Core), never a stranger's pending payment; follows a reorg", async () => {
+    await ok(["create", "--wallet", "carol", "--insecure-devnet"]);
+    const carol = (await ok(["address", "--wallet", "carol"])).out;
+    await ok(["send", carol, "1", "--wallet", "dev"]);
+    await mine(1);
+    const first = await json(["send", SINK, "0.3", "--wallet", "carol"]);
+    const change = BigInt(first.change);
+    expect(change).toBe(COIN - 30_000_000n - BigInt(first.fee));
+    const b1 = await json(["balance", "--wallet", "carol"]);
+    expect(b1).toMatchObject({ spendable: "0", pendingIn: change.toString(), trustedPending: change.toString() });
+    expect((await ok(["balance", "--wallet", "carol"])).out).toMatch(/your own change: spendable now/);
+    // a payment from another wallet, still waiting, is not spendable
+    await ok(["send", carol, "2", "--wallet", "dev"]);
+    const tooMuch = await wallet(["send", SINK, "1", "--wallet", "carol"]);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.err).toContain(`of it your unconfirmed change`);
+    // the change alone pays this one: a child of the first payment, accepted by the pool
+    const second = await json(["send", SINK, "0.5", "--wallet", "carol"]);
+    const pool = await rpc.call<string[]>("getrawmempool");
+    expect(pool).toEqual(expect.arrayContaining([first.txid, second.txid]));
+    const entry = await rpc.call<{ parents: string[] }>("getmempoolentry", [second.txid]);
+    expect(entry.parents).toEqual([first.txid]);
+    // a reorganization puts both back in the pool: the wallet still counts the second's change
+    const [block] = await mine(1);
+    expect((await json(["balance", "--wallet", "carol"])).trustedPending).toBe("0");
+    await rpc.call("invalidateblock", [block]);
+    const b2 = await json(["balance", "--wallet", "carol"]);
+    expect(b2.trustedPending).toBe(second.change);
+    await rpc.call("reconsiderblock", [block]);
+    const done = await json(["balance", "--wallet", "carol"]);
+    expect(BigInt(done.spendable)).toBe(2n * COIN + BigInt(second.change));
+    expect(done.trustedPending).toBe("0");
+  });
+
   it("refuses a wrong passphrase and leaves the wallet file unchanged", async () => {
     await ok(["balance", "--wallet", "bob"]);
     const before = readFileSync(walletFile("bob"), "utf8");
