@@ -210,8 +210,9 @@ export class RpcServer {
     const r = req as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
     const isObject = r !== null && typeof r === "object" && !Array.isArray(r);
     const v2 = isObject && r.jsonrpc === "2.0";
-    // JSON-RPC 2.0: a request without an id is a notification: it runs, and nothing is answered.
-    const notification = v2 && !("id" in r);
+    // JSON-RPC 2.0: a request without an id is a notification: it runs, and nothing is answered
+    // (a malformed one is still answered, with id null, as the spec asks).
+    const notification = v2 && !("id" in r) && typeof r.method === "string";
     const rawId = isObject && "id" in r ? r.id : null;
     const id = isValidId(rawId) ? rawId : null;
     const ok = (result: unknown) => ({
