@@ -24,6 +24,18 @@ function handle(req: IncomingMessage, res: ServerResponse) {
       res.end(JSON.stringify(o));
     };
     if (req.headers.authorization !== "Bearer good") return reply({ error: "no" }, 401);
+    if (Array.isArray(body)) {
+      // answered out of order, the way a server may: the client matches ids
+      return reply(
+        body
+          .map((c: { id: number; method: string; params: unknown[] }) =>
+            c.method === "echo"
+              ? { jsonrpc: "2.0", id: c.id, result: c.params }
+              : { jsonrpc: "2.0", id: c.id, error: { code: -8, message: "no", data: c.method } },
+          )
+          .reverse(),
+      );
+    }
     switch (body.method) {
       case "echo":
         return reply({ jsonrpc: "2.0", id: body.id, result: body.params });
@@ -84,6 +96,18 @@ describe("RpcClient", () => {
     await expect(new RpcClient({ url: base, token: "good", timeoutMs: 50 }).call("slow")).rejects.toThrow(/did not answer within 0.05 s/);
     await expect(new RpcClient({ url: base, token: "good", timeoutMs: 50 }).call("slow")).rejects.toBeInstanceOf(RpcError);
     expect(() => new RpcClient({ url: "localhost:18443" })).toThrow(/must be an http:\/\/ URL|is not a URL/);
+  });
+});
+
+describe("RpcClient.batch", () => {
+  it("sends one batch and returns each answer or refusal in call order", async () => {
+    const rpc = new RpcClient({ url: base, token: "good" });
+    const r = await rpc.batch([{ method: "echo", params: [1] }, { method: "other" }, { method: "echo", params: ["x"] }]);
+    expect(r[0]).toEqual({ ok: true, result: [1] });
+    expect(r[1].ok).toBe(false);
+    if (!r[1].ok) expect(r[1].error).toMatchObject({ kind: "refused", code: -8, data: "other" });
+    expect(r[2]).toEqual({ ok: true, result: ["x"] });
+    expect(Array.isArray(seen.at(-1)?.body)).toBe(true);
   });
 });
 
