@@ -69,14 +69,21 @@ describe("snapshot and revert on a node with a peer", () => {
     expect((await a.rpc("verifyledger")).ok).toBe(true);
     // a snapshot is used up by its revert
     expect((await a.rpcError("revert", id)).code).toBe(-8);
+    // b mines on the branch a abandoned: a refuses the block without blaming b
+    await b.rpc("generatetoaddress", 1, address(7));
+    await a.waitFor(/block rejected from peer: .* manually-invalidated/);
+    expect(await tip(a)).toBe(snapTip);
+    const peers = await a.rpc<{ banScore: number }[]>("getpeerinfo");
+    expect(peers).toHaveLength(1);
+    expect(peers[0].banScore).toBe(0);
 
     // The peer still holds the longer branch until a's new one outweighs it, then reorganizes onto it.
-    await a.rpc("generatetoaddress", 2, address(8));
+    await a.rpc("generatetoaddress", 3, address(8));
     await until("b to reorganize onto a's branch", async () => (await tip(b)) === (await tip(a)));
     const [ua, ub] = await Promise.all([a.rpc("gettxoutsetinfo"), b.rpc("gettxoutsetinfo")]);
     expect(ub.hash_serialized).toBe(ua.hash_serialized);
-    expect(ub.height).toBe(snapHeight + 2);
-    expect(b.output.join("\n")).toMatch(/reorganization: .* depth 1/);
+    expect(ub.height).toBe(snapHeight + 3);
+    expect(b.output.join("\n")).toMatch(/reorganization: .* depth 2/);
     await a.rpc("setmocktime", 0);
   });
 

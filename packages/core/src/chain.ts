@@ -114,6 +114,9 @@ function storedReject(e: BlockIndexEntry): Reject {
   return reject(reason, rest.length ? rest.join(": ") : undefined);
 }
 
+/** The reason of blocks invalidated by hand, and of their descendants: no rule was broken. */
+export const MANUAL = "manually-invalidated";
+
 /** Blocks refused for these are not remembered: their header may be fine and the body or clock wrong. */
 const NOT_REMEMBERED = new Set(["high-hash", "prev-blk-not-found", "time-too-new", "bad-txnmrklroot"]);
 
@@ -306,7 +309,12 @@ export class ChainState {
       for (const l of this.listeners) l.blockInvalid?.(entry, entry.invalidReason);
       return { ...r, hash, remembered: true };
     };
-    if (parent.status === "invalid") return fail(reject("bad-prevblk", `parent ${parent.hash} is invalid (${parent.invalidReason})`));
+    if (parent.status === "invalid") {
+      // A block on a branch this node left by hand (invalidateblock, a snapshot's revert) breaks
+      // no rule: its own reason keeps the peer that sent it from being blamed.
+      const manual = parent.invalidReason?.startsWith(MANUAL) === true;
+      return fail(reject(manual ? MANUAL : "bad-prevblk", `parent ${parent.hash} is invalid (${parent.invalidReason})`));
+    }
     if (h.bits !== this.params.bits) {
       return fail(reject("bad-diffbits", `bits 0x${h.bits.toString(16)} != required 0x${this.params.bits.toString(16)}`));
     }
@@ -370,7 +378,7 @@ export class ChainState {
       if (!e) throw new Error(`block not found: ${hash}`);
       if (!e.parent) throw new Error("the genesis block cannot be invalidated");
       const start = this.tip;
-      await this.markInvalid(e, `manually-invalidated: ${why}`);
+      await this.markInvalid(e, `${MANUAL}: ${why}`);
       const disconnected: { entry: BlockIndexEntry; block: Block }[] = [];
       while (this.tip.status === "invalid") disconnected.push(await this.disconnectTip());
       await this.activateBestChain(start, disconnected);
@@ -494,6 +502,7 @@ export class ChainState {
 
   private async markInvalid(e: BlockIndexEntry, reason: string): Promise<void> {
     const changed: BlockIndexEntry[] = [];
+    const inherited = reason.startsWith(MANUAL) ? MANUAL : "bad-prevblk";
     e.status = "invalid";
     e.invalidReason = reason;
     changed.push(e);
@@ -502,7 +511,7 @@ export class ChainState {
       for (let p = d.parent; p && p.height >= e.height; p = p.parent) {
         if (p === e) {
           d.status = "invalid";
-          d.invalidReason = `bad-prevblk: descends from invalid block ${e.hash}`;
+          d.invalidReason = `${inherited}: descends from invalid block ${e.hash}`;
           changed.push(d);
           break;
         }

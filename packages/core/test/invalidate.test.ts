@@ -29,6 +29,11 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
     const again = await chain.submitBlock(b2);
     expect(again.ok).toBe(false);
     if (!again.ok) expect(again.reason).toBe("manually-invalidated");
+    // so is a new block on the abandoned branch: no rule broken, so no peer to blame
+    const b4 = nextBlock(ref(b3, 3));
+    const child = await chain.submitBlock(b4);
+    expect(child.ok).toBe(false);
+    if (!child.ok) expect(child.reason).toBe("manually-invalidated");
 
     await chain.reconsiderBlock(blockHash(b3.header));
     expect(chain.height).toBe(3);

@@ -14,7 +14,7 @@ export interface PeerLayer {
 }
 
 /** Reasons for which a peer is not to blame: policy, or a block we simply cannot place yet. */
-const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
+const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new", "manually-invalidated"]);
 
 /** What the peer layer may ask of the node: answers from the chain and the pool, submissions through the node. */
 function hostFor(node: UtxoNode): P2PHost {
