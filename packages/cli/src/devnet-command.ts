@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { RpcClient } from "@utxolab/client";
 import { COIN, DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
-import { RpcClient } from "@utxolab/wallet";
 import { intOption, UsageError, withUsage } from "./args.js";
 
 export const DEVNET_USAGE =
@@ -172,8 +172,7 @@ export async function runDevnet(args: string[]): Promise<number> {
     return 1;
   }
 
-  const token = readFileSync(join(members[0].datadir, "rpc.cookie"), "utf8").trim();
-  const rpc = new RpcClient({ url: members[0].rpcUrl, token });
+  const rpc = RpcClient.fromDatadir({ datadir: members[0].datadir, url: members[0].rpcUrl });
   const info = await rpc.call<{ height: number; bestBlockHash: string }>("getblockchaininfo", []);
   console.log("");
   console.log(`devnet ready: height ${info.height}, tip ${info.bestBlockHash}`);

@@ -1,20 +1,8 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultDatadir } from "@utxolab/node";
-import { NodeUnreachableError, RpcClient, RpcError, readCookie } from "@utxolab/wallet";
+import { defaultDatadir, RpcClient, RpcError, readCookie, runningNodeUrl } from "@utxolab/client";
 import { UsageError } from "./args.js";
 
-export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir DIR | --rpc-token T]";
-
-/** The RPC URL a node running on `datadir` wrote to its node.json, so `--datadir` alone finds it. */
-export function runningNodeUrl(datadir: string): string | undefined {
-  try {
-    const info = JSON.parse(readFileSync(join(datadir, "node.json"), "utf8")) as { rpcUrl?: unknown };
-    return typeof info.rpcUrl === "string" && /^https?:\/\//.test(info.rpcUrl) ? info.rpcUrl : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir DIR | --rpc-token T] [--json]";
 
 /** Each PARAM is JSON where it parses (5, true, ["ab"]), else a string. */
 export function parseParam(s: string): unknown {
@@ -27,7 +15,7 @@ export function parseParam(s: string): unknown {
 
 /** Flags may stand anywhere; everything else is the method and its parameters (negative numbers included). */
 export function splitRpcArgs(args: string[]) {
-  const opts: { rpc?: string; datadir?: string; token?: string } = {};
+  const opts: { rpc?: string; datadir?: string; token?: string; json?: boolean } = {};
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -39,6 +27,7 @@ export function splitRpcArgs(args: string[]) {
     if (a === "--rpc") opts.rpc = take(a);
     else if (a === "--datadir") opts.datadir = take(a);
     else if (a === "--rpc-token") opts.token = take(a);
+    else if (a === "--json") opts.json = true;
     else if (a.startsWith("--rpc=")) opts.rpc = a.slice(6);
     else if (a.startsWith("--datadir=")) opts.datadir = a.slice(10);
     else if (a.startsWith("--rpc-token=")) opts.token = a.slice(12);
@@ -48,37 +37,43 @@ export function splitRpcArgs(args: string[]) {
   return { opts, rest };
 }
 
+/**
+ * One call to the node. Without --json a string result prints bare (a hash, `help`'s text)
+ * and anything else as indented JSON; with --json stdout is always one JSON document,
+ * `{"result": ...}` or `{"error": {kind, code, message, data?}}`, and nothing else.
+ */
 export async function runRpc(args: string[]): Promise<number> {
   const { opts, rest } = splitRpcArgs(args);
   const [method, ...params] = rest;
-  if (!method) throw new UsageError(`which method? e.g. utxolab rpc getblockchaininfo\nusage: ${RPC_USAGE}`);
+  if (!method) throw new UsageError(`which method? e.g. utxolab rpc getblockchaininfo (utxolab rpc help lists them)\nusage: ${RPC_USAGE}`);
+  const fail = (e: RpcError | Error): number => {
+    if (opts.json) {
+      const error = e instanceof RpcError ? e.toJSON() : { kind: "usage", code: 0, message: e.message };
+      console.log(JSON.stringify({ error }));
+    } else if (e instanceof RpcError && e.refused) console.error(`error ${e.code}: ${e.display}`);
+    else console.error(`error: ${e.message}`);
+    return 1;
+  };
   const datadir = opts.datadir ?? defaultDatadir();
   let token = opts.token;
   if (!token) {
     try {
       token = readCookie(datadir);
     } catch {
-      console.error(
-        `error: no RPC token: ${join(datadir, "rpc.cookie")} cannot be read. Is the node running with that datadir? Pass --datadir DIR of the node, or --rpc-token T.`,
+      return fail(
+        new Error(
+          `no RPC token: ${join(datadir, "rpc.cookie")} cannot be read. Is the node running with that datadir? Pass --datadir DIR of the node, or --rpc-token T.`,
+        ),
       );
-      return 1;
     }
   }
   try {
     const client = new RpcClient({ url: opts.rpc ?? runningNodeUrl(datadir) ?? "http://127.0.0.1:18443", token });
     const result = await client.call(method, params.map(parseParam));
-    console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
+    if (opts.json) console.log(JSON.stringify({ result }));
+    else console.log(typeof result === "string" ? result : JSON.stringify(result, null, 2));
     return 0;
   } catch (e) {
-    if (e instanceof RpcError) {
-      console.error(
-        `error ${e.code}: ${e.message}${e.data !== undefined ? `: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}` : ""}`,
-      );
-    } else if (e instanceof NodeUnreachableError) {
-      console.error(`error: ${e.message}`);
-    } else {
-      console.error(`error: ${(e as Error).message}`);
-    }
-    return 1;
+    return fail(e as Error);
   }
 }

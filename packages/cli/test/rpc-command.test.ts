@@ -31,6 +31,29 @@ describe("utxolab rpc", () => {
     }
   });
 
+  it("--json prints one JSON document on stdout, for a result and for an error, and the wallet does too", async () => {
+    const node = await NodeProcess.start({ cookie: true });
+    try {
+      const ok = await runCli(["rpc", "getblockcount", "--json", "--datadir", node.datadir]);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout)).toEqual({ result: 0 });
+      const help = await runCli(["rpc", "help", "--json", "--datadir", node.datadir]);
+      expect(JSON.parse(help.stdout).result).toContain("== Blockchain ==");
+      const bad = await runCli(["rpc", "getblockhash", "99", "--json", "--datadir", node.datadir]);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toEqual({ error: { kind: "refused", code: -8, message: expect.stringContaining("out of range") } });
+      const text = await runCli(["rpc", "help", "getblockheader", "--datadir", node.datadir]);
+      expect(text.stdout).toMatch(/^getblockheader "blockhash" \( verbose \)/);
+      const w = await runCli(["wallet", "balance", "--json", "--wallet", "nobody", "--datadir", node.datadir]);
+      expect(w.code).toBe(1);
+      expect(JSON.parse(w.stdout).error.message).toMatch(/no wallet "nobody"/);
+    } finally {
+      await node.stop();
+    }
+    const down = await runCli(["rpc", "getblockcount", "--json", "--rpc", "http://127.0.0.1:1", "--rpc-token", "t"]);
+    expect(JSON.parse(down.stdout).error.kind).toBe("unreachable");
+  });
+
   it("says what to do when the datadir has no running node", async () => {
     const r = await runCli(["rpc", "getblockchaininfo", "--datadir", "/nonexistent/utxolab"]);
     expect(r.code).toBe(1);

@@ -6,7 +6,7 @@ import type { Hash } from "./hash.js";
 import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
 import { checkProofOfWork, workOfBits } from "./pow.js";
-import { isReason, REASONS } from "./reasons.js";
+import { isReason, REASONS, type Reason } from "./reasons.js";
 import { SigCache } from "./sigcache.js";
 import { txid } from "./transaction.js";
 import { type Coin, MemoryUtxoSet, type UtxoEntry, type UtxoSet } from "./utxo.js";
@@ -116,6 +116,9 @@ function storedReject(e: BlockIndexEntry): Reject {
   // only a damaged or foreign index could hold a reason the table lacks: still invalid, said as it was
   return reject("bad-prevblk", `remembered as invalid: ${e.invalidReason}`);
 }
+
+/** The reason of blocks invalidated by hand, and of their descendants: no rule was broken. */
+export const MANUAL = "manually-invalidated" satisfies Reason;
 
 /**
  * The chain state: a tree of blocks with cumulative work, the best chain, and its
@@ -306,7 +309,12 @@ export class ChainState {
       for (const l of this.listeners) l.blockInvalid?.(entry, entry.invalidReason);
       return { ...r, hash, remembered: true };
     };
-    if (parent.status === "invalid") return fail(reject("bad-prevblk", `parent ${parent.hash} is invalid (${parent.invalidReason})`));
+    if (parent.status === "invalid") {
+      // A block on a branch this node left by hand (invalidateblock, a snapshot's revert) breaks
+      // no rule: its own reason keeps the peer that sent it from being blamed.
+      const manual = parent.invalidReason?.startsWith(MANUAL) === true;
+      return fail(reject(manual ? MANUAL : "bad-prevblk", `parent ${parent.hash} is invalid (${parent.invalidReason})`));
+    }
     if (h.bits !== this.params.bits) {
       return fail(reject("bad-diffbits", `bits 0x${h.bits.toString(16)} != required 0x${this.params.bits.toString(16)}`));
     }
@@ -360,9 +368,58 @@ export class ChainState {
     return p;
   }
 
-  private async activateBestChain(): Promise<void> {
-    const start = this.tip;
-    const disconnected: { entry: BlockIndexEntry; block: Block }[] = [];
+  /**
+   * Marks a block and its descendants invalid by hand (Core's invalidateblock), steps the
+   * tip back off them and follows the best chain that is left. Listeners hear a reorganization.
+   */
+  invalidateBlock(hash: Hash, why = "invalidateblock"): Promise<void> {
+    return this.run(async () => {
+      const e = this.index.get(hash);
+      if (!e) throw new Error(`block not found: ${hash}`);
+      if (!e.parent) throw new Error("the genesis block cannot be invalidated");
+      const start = this.tip;
+      await this.markInvalid(e, `${MANUAL}: ${why}`);
+      const disconnected: { entry: BlockIndexEntry; block: Block }[] = [];
+      while (this.tip.status === "invalid") disconnected.push(await this.disconnectTip());
+      await this.activateBestChain(start, disconnected);
+    });
+  }
+
+  /**
+   * Clears the invalid mark of a block, its ancestors and its descendants (Core's
+   * reconsiderblock) and follows the best chain again; a block that truly breaks a rule
+   * is found invalid again when connected.
+   */
+  reconsiderBlock(hash: Hash): Promise<void> {
+    return this.run(async () => {
+      const e = this.index.get(hash);
+      if (!e) throw new Error(`block not found: ${hash}`);
+      const changed: BlockIndexEntry[] = [];
+      const clear = (x: BlockIndexEntry) => {
+        if (x.status !== "invalid") return;
+        x.status = "stored";
+        x.invalidReason = undefined;
+        changed.push(x);
+      };
+      for (let p: BlockIndexEntry | undefined = e; p; p = p.parent) clear(p);
+      for (const d of this.index.values()) {
+        if (d.status !== "invalid" || d.height <= e.height) continue;
+        for (let p = d.parent; p && p.height >= e.height; p = p.parent) {
+          if (p === e) {
+            clear(d);
+            break;
+          }
+        }
+      }
+      if (changed.length) await this.backend.saveEntries(changed);
+      await this.activateBestChain();
+    });
+  }
+
+  private async activateBestChain(
+    start: BlockIndexEntry = this.tip,
+    disconnected: { entry: BlockIndexEntry; block: Block }[] = [],
+  ): Promise<void> {
     const connected: { entry: BlockIndexEntry; block: Block }[] = [];
     for (;;) {
       const best = this.findBest();
@@ -445,6 +502,7 @@ export class ChainState {
 
   private async markInvalid(e: BlockIndexEntry, reason: string): Promise<void> {
     const changed: BlockIndexEntry[] = [];
+    const inherited = reason.startsWith(MANUAL) ? MANUAL : "bad-prevblk";
     e.status = "invalid";
     e.invalidReason = reason;
     changed.push(e);
@@ -453,7 +511,7 @@ export class ChainState {
       for (let p = d.parent; p && p.height >= e.height; p = p.parent) {
         if (p === e) {
           d.status = "invalid";
-          d.invalidReason = `bad-prevblk: descends from invalid block ${e.hash}`;
+          d.invalidReason = `${inherited}: descends from invalid block ${e.hash}`;
           changed.push(d);
           break;
         }

@@ -268,6 +268,14 @@ const table = {
     remembered: false,
     plain: "The node's saved undo data for this block does not match it: the node's storage is damaged.",
   },
+  "manually-invalidated": {
+    kind: "block",
+    txPeerFault: false,
+    blockPeerFault: false,
+    remembered: true,
+    plain:
+      "Someone running this node set this block (or one before it) aside by hand with invalidateblock or a snapshot revert; no rule was broken, and reconsiderblock brings it back.",
+  },
   "txn-already-in-mempool": {
     kind: "policy",
     txPeerFault: false,

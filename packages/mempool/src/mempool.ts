@@ -121,6 +121,16 @@ export class Mempool implements CoinView {
     return this.graph.bytes;
   }
 
+  /** the byte limit of the pool (maxmempool) */
+  get maxBytes(): number {
+    return this.opts.maxBytes;
+  }
+
+  /** the smallest fee rate relayed, units per byte */
+  get minRelayFeeRate(): bigint {
+    return this.opts.minRelayFeeRate;
+  }
+
   /** transactions held for their missing parents (not in the pool) */
   get orphanCount(): number {
     return this.orphans.size;
@@ -202,6 +212,13 @@ export class Mempool implements CoinView {
     this.orphans.expire(now);
     this.emitRemoved(removed, "expired");
     return removed.map((e) => e.txid);
+  }
+
+  /** Empties the pool (a snapshot's revert puts its own transactions back); returns what left, parents first. */
+  removeAll(): MempoolEntry[] {
+    const all = this.graph.clear();
+    this.emitRemoved([...all].reverse(), "reorg");
+    return all;
   }
 
   // ---- acceptance ----

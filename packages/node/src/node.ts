@@ -16,7 +16,9 @@ import {
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
 import { openStore, type Store } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
+import { NodeClock } from "./clock.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
+import { loadChainFile } from "./fixtures.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
 import { RpcServer } from "./rpc/server.js";
@@ -44,6 +46,8 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** a chain file written by the `dumpchain` RPC: its blocks are submitted at start */
+  loadChain?: string;
 }
 
 export class ConfigError extends Error {}
@@ -80,9 +84,10 @@ export class UtxoNode {
     readonly chain: ChainState,
     readonly mempool: Mempool,
     tempDir: string | undefined,
+    readonly clock: NodeClock,
   ) {
     this.tempDir = tempDir;
-    this.now = config.now ?? (() => Date.now() / 1000);
+    this.now = () => clock.now();
     this.miner = new Miner(this);
   }
 
@@ -109,7 +114,8 @@ export class UtxoNode {
     else if (config.memory) datadir = tempDir = mkdtempSync(join(tmpdir(), "utxolab-memory-"));
     else datadir = defaultDatadir(network);
     mkdirSync(datadir, { recursive: true });
-    const clock = config.now ?? (() => Date.now() / 1000);
+    const nodeClock = new NodeClock(config.now);
+    const clock = () => nodeClock.now();
     const store = await openStore({ dir: datadir, memory: config.memory, params });
     let node: UtxoNode;
     try {
@@ -118,7 +124,7 @@ export class UtxoNode {
         now: () => Math.floor(clock()),
         ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}),
       });
-      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir);
+      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir, nodeClock);
     } catch (e) {
       await store.close().catch(() => undefined);
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -129,6 +135,7 @@ export class UtxoNode {
       node.events.on((e) => log(formatEvent(e)));
       node.wire();
       await node.index.rebuild(node.chain);
+      if (config.loadChain) await loadChainFile(node, config.loadChain);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
       node.rpc = new RpcServer(node);
       if (config.web !== false) (await import("./web/index.js")).attachWeb(node);

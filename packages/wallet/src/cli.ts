@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEFAULT_RPC_URL, isRefusal, RpcClient, RpcError, readCookie, runningNodeUrl } from "@utxolab/client";
 import {
   type Amount,
   bytesToHex,
@@ -25,10 +26,9 @@ import { buildPayment, encodeSigned, encodeUnsigned, parseSigned, parseUnsigned,
 import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIZE } from "./fees.js";
 import { checkMnemonic, newMnemonic } from "./hd.js";
 import { type PromptInput, promptHidden } from "./prompt.js";
-import { DEFAULT_RPC_URL, NodeUnreachableError, RpcAuthError, RpcClient, RpcError, RpcProtocolError, readCookie } from "./rpc.js";
 import { SealDamagedError, WrongPassphraseError } from "./seal.js";
 import { type Plan, type PlanResult, planWithInputs, type SweepResult, selectCoins, sweep } from "./select.js";
-import { balanceOf, type PendingTx, spendableCoins, syncWallet, type WalletView } from "./sync.js";
+import { balanceOf, type PendingTx, spendableCoins, syncWallet, trustedPendingCoins, type WalletView } from "./sync.js";
 import { decodeRecipient, sumValues, UsageError, Wallet } from "./wallet.js";
 import { type CoinRecord, lockWallet, WalletFileError, WalletMissingError, writeFileAtomic } from "./walletfile.js";
 
@@ -93,17 +93,24 @@ export async function runWalletCommand(args: string[], io: WalletIo): Promise<nu
     return await dispatch(args, io);
   } catch (e) {
     io.err(`error: ${describeError(e)}`);
+    // --json: stdout still gets its one document, so a script never parses prose or nothing
+    if (args.includes("--json")) io.out(JSON.stringify({ error: errorJson(e) }));
     return e instanceof UsageError ? 2 : 1;
   }
 }
 
+/** The error as --json prints it: the node's code and reason for a refusal, the kind and message otherwise. */
+function errorJson(e: unknown): { kind: string; code?: number; message: string; data?: unknown } {
+  if (e instanceof RpcError) return e.toJSON();
+  if (e instanceof UsageError) return { kind: "usage", message: e.message };
+  return { kind: "failed", message: describeError(e) };
+}
+
 export function describeError(e: unknown): string {
-  if (e instanceof RpcError) return `the node refused: ${e.display}`;
+  if (isRefusal(e)) return `the node refused: ${e.display}`;
   if (
     e instanceof UsageError ||
-    e instanceof NodeUnreachableError ||
-    e instanceof RpcAuthError ||
-    e instanceof RpcProtocolError ||
+    e instanceof RpcError ||
     e instanceof WrongPassphraseError ||
     e instanceof SealDamagedError ||
     e instanceof WalletFileError ||
@@ -167,7 +174,7 @@ function makeCtx(io: WalletIo, args: ParsedArgs): Ctx {
     json: args.flags.has("json"),
     async rpc() {
       if (client) return client;
-      const url = optionValue(args, "rpc") ?? DEFAULT_RPC_URL;
+      const url = optionValue(args, "rpc") ?? runningNodeUrl(datadir) ?? DEFAULT_RPC_URL;
       let token = optionValue(args, "rpc-token");
       let tokenHint: string | undefined;
       if (token === undefined) {
@@ -451,13 +458,14 @@ async function cmdBalance(ctx: Ctx): Promise<number> {
       immature: units(b.immature),
       pendingIn: units(b.pendingIn),
       pendingOut: units(b.pendingOut),
+      trustedPending: units(b.trustedPending),
       coins: b.coins,
     },
     () => [
       `wallet "${ctx.name}" at height ${view.tipHeight}`,
       `  spendable    ${coins(b.spendable)}`,
       `  immature     ${coins(b.immature)}${b.immature > 0n ? ` (coinbase rewards spendable after ${DEVNET.coinbaseMaturity} blocks)` : ""}`,
-      `  pending in   ${coins(b.pendingIn)}${b.pendingIn > 0n ? " (waiting for a block)" : ""}`,
+      `  pending in   ${coins(b.pendingIn)}${b.pendingIn > 0n ? " (waiting for a block)" : ""}${b.trustedPending > 0n ? `, of which ${coins(b.trustedPending)} is your own change: spendable now` : ""}`,
       `  pending out  ${coins(b.pendingOut)}${b.pendingOut > 0n ? " (being spent by waiting transactions)" : ""}`,
     ],
   );
@@ -661,7 +669,9 @@ function insufficientMessage(
       : subtract
         ? `sending ${coins(amount)} with the fee taken from it needs ${coins(r.required)}`
         : `sending ${coins(amount)} needs ${coins(r.required)} (amount ${formatCoins(amount)} + fee ${formatCoins(r.fee)} at ${rate} unit/byte)`;
-  const have = fromGiven ? `the --from outputs hold ${coins(r.available)}` : `only ${coins(b.spendable)} are spendable`;
+  const have = fromGiven
+    ? `the --from outputs hold ${coins(r.available)}`
+    : `only ${coins(b.spendable + b.trustedPending)} are spendable${b.trustedPending > 0n ? ` (${coins(b.trustedPending)} of it your unconfirmed change)` : ""}`;
   const parts = [`insufficient funds in wallet "${ctx.name}": ${need}, but ${have}`];
   if (!fromGiven) {
     parts.push(`immature ${coins(b.immature)} (coinbase rewards need ${DEVNET.coinbaseMaturity} blocks)`);
@@ -700,11 +710,14 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     const view = await syncWallet(w, rpc);
     const b = balanceOf(w, view);
     const candidates = from ? fromCoins(w, view, from) : spendableCoins(w, view);
+    // As Core: confirmed coins first; the wallet's own unconfirmed change when they are not enough.
+    const withChange = from ? candidates : [...candidates, ...trustedPendingCoins(w, view)];
     let plan: PlanResult<CoinRecord> | SweepResult<CoinRecord>;
-    if (amount === "max") plan = sweep(candidates, rate, DUST_LIMIT, from !== undefined);
+    if (amount === "max") plan = sweep(withChange, rate, DUST_LIMIT, from !== undefined);
     else {
       const req = { amount, feeRate: rate, subtractFee: subtract, dust: DUST_LIMIT };
       plan = from ? planWithInputs(candidates, req) : selectCoins(candidates, req);
+      if (!plan.ok && plan.kind === "insufficient" && withChange.length > candidates.length) plan = selectCoins(withChange, req);
     }
     if (!plan.ok) {
       if (plan.kind === "too-large") {
@@ -781,8 +794,7 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     try {
       accepted = await rpc.call<unknown>("sendrawtransaction", [hex]);
     } catch (e) {
-      if (e instanceof RpcError)
-        throw new Error(`the node refused the transaction: ${e.display} (nothing was sent; the wallet is unchanged)`);
+      if (isRefusal(e)) throw new Error(`the node refused the transaction: ${e.display} (nothing was sent; the wallet is unchanged)`);
       throw e;
     }
     if (accepted !== id) ctx.io.err(`warning: the node answered txid ${JSON.stringify(accepted)}, expected ${id}`);
@@ -888,7 +900,7 @@ async function cmdBroadcast(ctx: Ctx): Promise<number> {
   try {
     await rpc.call<unknown>("sendrawtransaction", [hex]);
   } catch (e) {
-    if (e instanceof RpcError) throw new Error(`the node refused the transaction: ${e.display}`);
+    if (isRefusal(e)) throw new Error(`the node refused the transaction: ${e.display}`);
     throw e;
   }
   const id = txid(tx);

@@ -2,7 +2,6 @@ export * from "./build.js";
 export { runWalletCommand, type WalletIo } from "./cli.js";
 export * from "./fees.js";
 export * from "./hd.js";
-export * from "./rpc.js";
 export * from "./seal.js";
 export * from "./select.js";
 export * from "./sync.js";

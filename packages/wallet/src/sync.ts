@@ -1,3 +1,4 @@
+import { isRefusal, type RpcClient } from "@utxolab/client";
 import {
   type Amount,
   blockHash,
@@ -10,7 +11,6 @@ import {
   type Transaction,
   txid,
 } from "@utxolab/core";
-import { type RpcClient, RpcError } from "./rpc.js";
 import type { Wallet } from "./wallet.js";
 import type { CoinRecord, SentRecord } from "./walletfile.js";
 
@@ -73,7 +73,7 @@ async function hashAt(rpc: RpcClient, height: number): Promise<Hash> {
     return h;
   } catch (e) {
     // The chain got shorter between two calls: a reorganization; start over.
-    if (e instanceof RpcError) throw new ChainMoved(e);
+    if (isRefusal(e)) throw new ChainMoved(e);
     throw e;
   }
 }
@@ -83,7 +83,7 @@ async function blockAt(rpc: RpcClient, hash: Hash) {
   try {
     hex = await rpc.call<unknown>("getblock", [hash, false]);
   } catch (e) {
-    if (e instanceof RpcError) throw new ChainMoved(e);
+    if (isRefusal(e)) throw new ChainMoved(e);
     throw e;
   }
   if (typeof hex !== "string") throw new Error(`the node answered getblock ${hash} with ${JSON.stringify(hex)}, not hex`);
@@ -160,7 +160,7 @@ async function readMempool(w: Wallet, rpc: RpcClient, view: WalletView): Promise
         try {
           return await rpc.call<unknown>("getrawtransaction", [id, false]);
         } catch (e) {
-          if (e instanceof RpcError) return undefined; // mined or evicted meanwhile
+          if (isRefusal(e)) return undefined; // mined or evicted meanwhile
           throw e;
         }
       }),
@@ -206,11 +206,13 @@ export interface Balance {
   pendingIn: bigint;
   /** the wallet's confirmed coins that waiting transactions spend */
   pendingOut: bigint;
+  /** the part of pendingIn that is the wallet's own change: spendable now (trusted, as Core's) */
+  trustedPending: bigint;
   coins: number;
 }
 
 export function balanceOf(w: Wallet, view: WalletView): Balance {
-  const b: Balance = { spendable: 0n, immature: 0n, pendingIn: 0n, pendingOut: 0n, coins: w.coins.size };
+  const b: Balance = { spendable: 0n, immature: 0n, pendingIn: 0n, pendingOut: 0n, trustedPending: 0n, coins: w.coins.size };
   for (const [k, c] of w.coins) {
     if (view.spentByPending.has(k)) b.pendingOut += c.value;
     else if (!w.isMature(c, view.tipHeight)) b.immature += c.value;
@@ -219,7 +221,43 @@ export function balanceOf(w: Wallet, view: WalletView): Balance {
   for (const p of view.pending) {
     for (const r of p.receives) if (!view.spentByPending.has(outpointKey(p.txid, r.vout))) b.pendingIn += r.value;
   }
+  for (const c of trustedPendingCoins(w, view)) b.trustedPending += c.value;
   return b;
+}
+
+/**
+ * Unspent outputs of waiting transactions the wallet may spend now, as Core's "trusted
+ * pending": outputs paying the wallet of a transaction whose every input is its own (a
+ * confirmed coin, or an output of another such transaction). Only this wallet's keys could
+ * have signed such a transaction, so its outputs are the wallet's change (or a payment to
+ * itself), whether or not this copy of the wallet sent it. A payment from someone else
+ * stays untrusted until it confirms. The view is rebuilt from the
+ * node's pool at each sync, so a parent that conflicts, is evicted or leaves in a
+ * reorganization takes these outputs with it.
+ */
+export function trustedPendingCoins(w: Wallet, view: WalletView): CoinRecord[] {
+  const trusted = new Set<Hash>();
+  // parents come before children in the pool's order, but a fixed point needs no order
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of view.pending) {
+      if (trusted.has(p.txid)) continue;
+      const own = p.tx.inputs.every((i) => w.coins.has(outpointKey(i.prevTxid, i.vout)) || trusted.has(i.prevTxid));
+      if (own) {
+        trusted.add(p.txid);
+        changed = true;
+      }
+    }
+  }
+  const out: CoinRecord[] = [];
+  for (const p of view.pending) {
+    if (!trusted.has(p.txid)) continue;
+    for (const r of p.receives) {
+      if (view.spentByPending.has(outpointKey(p.txid, r.vout))) continue;
+      out.push({ txid: p.txid, vout: r.vout, value: r.value, pubkey: r.pubkey, height: view.tipHeight + 1, coinbase: false });
+    }
+  }
+  return out;
 }
 
 /** Confirmed, mature coins no waiting transaction spends: what a new payment may use. */

@@ -4,6 +4,7 @@ import { cp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RpcClient } from "@utxolab/client";
 import {
   type Amount,
   blockHash,
@@ -22,7 +23,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runWalletCommand } from "../src/cli.js";
 import { feeFor } from "../src/fees.js";
-import { RpcClient } from "../src/rpc.js";
 import { tempDir } from "./fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -173,6 +173,40 @@ describe("wallet against a running node", () => {
     expect(r.err).toContain(`immature ${Number(BigInt(b.immature)) / 1e8} coins`);
     expect(r.err).toContain("pending in 0.5 coins");
     await mine(1);
+  });
+
+  it("spends its own unconfirmed change (trusted pending, as Core), never a stranger's pending payment; follows a reorg", async () => {
+    await ok(["create", "--wallet", "carol", "--insecure-devnet"]);
+    const carol = (await ok(["address", "--wallet", "carol"])).out;
+    await ok(["send", carol, "1", "--wallet", "dev"]);
+    await mine(1);
+    const first = await json(["send", SINK, "0.3", "--wallet", "carol"]);
+    const change = BigInt(first.change);
+    expect(change).toBe(COIN - 30_000_000n - BigInt(first.fee));
+    const b1 = await json(["balance", "--wallet", "carol"]);
+    expect(b1).toMatchObject({ spendable: "0", pendingIn: change.toString(), trustedPending: change.toString() });
+    expect((await ok(["balance", "--wallet", "carol"])).out).toMatch(/your own change: spendable now/);
+    // a payment from another wallet, still waiting, is not spendable
+    await ok(["send", carol, "2", "--wallet", "dev"]);
+    const tooMuch = await wallet(["send", SINK, "1", "--wallet", "carol"]);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.err).toContain(`of it your unconfirmed change`);
+    // the change alone pays this one: a child of the first payment, accepted by the pool
+    const second = await json(["send", SINK, "0.5", "--wallet", "carol"]);
+    const pool = await rpc.call<string[]>("getrawmempool");
+    expect(pool).toEqual(expect.arrayContaining([first.txid, second.txid]));
+    const entry = await rpc.call<{ parents: string[] }>("getmempoolentry", [second.txid]);
+    expect(entry.parents).toEqual([first.txid]);
+    // a reorganization puts both back in the pool: the wallet still counts the second's change
+    const [block] = await mine(1);
+    expect((await json(["balance", "--wallet", "carol"])).trustedPending).toBe("0");
+    await rpc.call("invalidateblock", [block]);
+    const b2 = await json(["balance", "--wallet", "carol"]);
+    expect(b2.trustedPending).toBe(second.change);
+    await rpc.call("reconsiderblock", [block]);
+    const done = await json(["balance", "--wallet", "carol"]);
+    expect(BigInt(done.spendable)).toBe(2n * COIN + BigInt(second.change));
+    expect(done.trustedPending).toBe("0");
   });
 
   it("refuses a wrong passphrase and leaves the wallet file unchanged", async () => {

@@ -1,3 +1,4 @@
+import { type RpcClient, RpcError } from "@utxolab/client";
 import {
   type Amount,
   type Block,
@@ -15,8 +16,6 @@ import {
   txid,
 } from "@utxolab/core";
 import { describe, expect, it } from "vitest";
-import type { RpcClient } from "../src/rpc.js";
-import { RpcError } from "../src/rpc.js";
 import { balanceOf, syncWallet } from "../src/sync.js";
 import { RECENT_BLOCKS, type Wallet } from "../src/wallet.js";
 import { newWallet } from "./fixtures.js";
@@ -57,13 +56,13 @@ class StubNode {
           return { network: "devnet", genesisHash: genesisHash(DEVNET), height: tip, bestBlockHash: blockHash(this.chain[tip].header) };
         case "getblockhash": {
           const h = params[0] as number;
-          if (h > tip) throw new RpcError(-8, `block height ${h} is out of range`);
+          if (h > tip) throw new RpcError("refused", -8, `block height ${h} is out of range`);
           return blockHash(this.chain[h].header);
         }
         case "getblock": {
           this.onGetBlock?.();
           const b = [...this.chain].find((x) => blockHash(x.header) === params[0]);
-          if (!b) throw new RpcError(-5, "unknown block");
+          if (!b) throw new RpcError("refused", -5, "unknown block");
           return bytesToHex(encodeBlock(b));
         }
         case "getrawmempool":
@@ -71,7 +70,7 @@ class StubNode {
         case "getrawtransaction":
           return bytesToHex(encodeTx(this.pool.find((t) => txid(t) === params[0])!));
         default:
-          throw new RpcError(-32601, `unknown method ${method}`);
+          throw new RpcError("refused", -32601, `unknown method ${method}`);
       }
     },
   } as unknown as RpcClient;

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { NodeUnreachableError, RpcAuthError, RpcError, RpcProtocolError } from "@utxolab/wallet";
+import { isRefusal, RpcError } from "@utxolab/client";
 import { UsageError, withUsage } from "../args.js";
 import { doubleSpend } from "./double-spend.js";
 import { immatureCoinbase } from "./immature-coinbase.js";
@@ -78,13 +78,9 @@ export async function runDemo(
     if (e instanceof UsageError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     const known =
-      e instanceof DemoAbort ||
-      e instanceof NodeUnreachableError ||
-      e instanceof RpcAuthError ||
-      e instanceof RpcProtocolError ||
-      /^(no RPC cookie|cannot read the RPC cookie|the RPC cookie|--rpc )/.test(message);
+      e instanceof DemoAbort || e instanceof RpcError || /^(no RPC cookie|cannot read the RPC cookie|the RPC cookie|--rpc )/.test(message);
     out("");
-    if (e instanceof RpcError) err(`error: the node refused a call the demo needs: ${e.display}`);
+    if (isRefusal(e)) err(`error: the node refused a call the demo needs: ${e.display}`);
     else if (known) err(`error: ${message}`);
     else err(`error: the demo stopped unexpectedly: ${(e as Error).stack ?? message}`);
     return 1;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isRefusal, RpcClient, type RpcError, readCookie } from "@utxolab/client";
 import { type Amount, bytesToHex, DEVNET, devnetAccounts, encodeAddress, encodeTx, type Hash, type Transaction } from "@utxolab/core";
-import { NodeUnreachableError, RpcClient, RpcError, readCookie } from "@utxolab/wallet";
 import { UsageError } from "../args.js";
 import { DemoAbort } from "./narrator.js";
 
@@ -57,7 +57,7 @@ export class DemoNode {
   constructor(
     readonly name: string,
     readonly rpcUrl: string,
-    private readonly token: string,
+    token: string,
     readonly p2pUrl?: string,
   ) {
     this.rpc = new RpcClient({ url: rpcUrl, token, tokenHint: `the token for ${name}` });
@@ -71,7 +71,7 @@ export class DemoNode {
     try {
       return { ok: true, txid: await this.call<Hash>("sendrawtransaction", [bytesToHex(encodeTx(tx))]) };
     } catch (e) {
-      if (e instanceof RpcError) return refusalOf(e);
+      if (isRefusal(e)) return refusalOf(e);
       throw e;
     }
   }
@@ -82,25 +82,11 @@ export class DemoNode {
    * first before the second arrives.
    */
   async sendTogether(txs: Transaction[]): Promise<SendResult[]> {
-    const body = txs.map((tx, id) => ({ jsonrpc: "2.0", id, method: "sendrawtransaction", params: [bytesToHex(encodeTx(tx))] }));
-    let res: Response;
-    try {
-      res = await fetch(this.rpc.endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
-        body: JSON.stringify(body),
-      });
-    } catch (e) {
-      throw new NodeUnreachableError(this.rpc.endpoint, e);
-    }
-    const answers = (await res.json().catch(() => undefined)) as
-      | { id: number; result?: Hash; error?: { code: number; message: string; data?: unknown } }[]
-      | undefined;
-    if (!Array.isArray(answers)) throw new DemoAbort(`${this.name} did not answer a JSON-RPC batch (HTTP ${res.status})`);
-    return txs.map((_, id) => {
-      const a = answers.find((x) => x.id === id);
-      if (!a) throw new DemoAbort(`${this.name} left call ${id} of a batch unanswered`);
-      return a.error ? refusalOf(new RpcError(a.error.code, a.error.message, a.error.data)) : { ok: true, txid: a.result as Hash };
+    const answers = await this.rpc.batch(txs.map((tx) => ({ method: "sendrawtransaction", params: [bytesToHex(encodeTx(tx))] })));
+    return answers.map((a, id) => {
+      if (a.ok) return { ok: true, txid: a.result as Hash };
+      if (!a.error.refused) throw new DemoAbort(`${this.name} did not answer call ${id} of a JSON-RPC batch: ${a.error.message}`);
+      return refusalOf(a.error);
     });
   }
 
@@ -143,7 +129,7 @@ export class DemoNode {
     try {
       return (await this.call<{ confirmations: number }>("getrawtransaction", [id, true])).confirmations;
     } catch (e) {
-      if (e instanceof RpcError && e.code === -5) return undefined;
+      if (isRefusal(e) && e.code === -5) return undefined;
       throw e;
     }
   }

@@ -20,7 +20,7 @@ import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
 
-export type MethodTable = Record<string, (params: unknown[]) => unknown | Promise<unknown>>;
+export type MethodImpls = Record<string, (params: unknown[]) => unknown | Promise<unknown>>;
 
 /** Reasons that mean "the inputs are not there" get -25; "already in the chain" -27; other rule breaks -26. */
 export function txRejectError(r: { reason: string; detail?: string }): RpcError {
@@ -30,7 +30,7 @@ export function txRejectError(r: { reason: string; detail?: string }): RpcError 
   return new RpcError(RPC.VERIFY_REJECTED, r.reason, data);
 }
 
-export function methods(node: UtxoNode): MethodTable {
+export function methods(node: UtxoNode): MethodImpls {
   const chain = node.chain;
   const params = node.params;
   const hrp = params.hrp;
@@ -143,7 +143,7 @@ export function methods(node: UtxoNode): MethodTable {
 
     getblock: async (p) => {
       const ps = new Params("getblock", p, 2);
-      const e = entryOf(ps.hash(0, "hash"));
+      const e = entryOf(ps.blockHash(0, "blockhash"));
       const verbose = ps.bool(1, "verbose");
       const b = await blockOf(e);
       if (!verbose) return bytesToHex(encodeBlock(b));
@@ -176,12 +176,12 @@ export function methods(node: UtxoNode): MethodTable {
     },
 
     decoderawtransaction: (p) => {
-      const tx = decodeTxParam(new Params("decoderawtransaction", p, 1).hex(0, "hex"));
+      const tx = decodeTxParam(new Params("decoderawtransaction", p, 1).rawHex(0, "hexstring", "tx-decode-failed"));
       return txVerbose(tx);
     },
 
     sendrawtransaction: (p) => {
-      const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).hex(0, "hex"));
+      const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).rawHex(0, "hexstring", "tx-decode-failed"));
       const r = node.submitTx(tx, "rpc");
       if (!r.ok) throw txRejectError(r);
       return r.txid;
@@ -194,8 +194,9 @@ export function methods(node: UtxoNode): MethodTable {
       }
       return list.map((hex, i) => {
         if (typeof hex !== "string") throw new RpcError(RPC.INVALID_PARAMS, `testmempoolaccept: item ${i} must be a hex string`);
+        // as Core: a transaction that does not decode fails the whole call with -22
         const d = decodeTx(hex);
-        if (!d.ok) return { txid: null, allowed: false, reason: "tx-decode-failed", detail: d.detail };
+        if (!d.ok) throw new RpcError(RPC.DESERIALIZATION, "tx-decode-failed", `rawtxs item ${i}: ${d.detail}`);
         const r = node.mempool.accept(d.tx, { dryRun: true });
         return r.ok
           ? { txid: r.txid, allowed: true, fee: r.fee.toString(), size: r.size }
@@ -259,7 +260,7 @@ export function methods(node: UtxoNode): MethodTable {
     },
 
     submitblock: async (p) => {
-      const hex = new Params("submitblock", p, 1).hex(0, "hexdata");
+      const hex = new Params("submitblock", p, 1).rawHex(0, "hexdata", "block-decode-failed");
       const d = decodeBlock(hex);
       if (!d.ok) throw new RpcError(RPC.DESERIALIZATION, "block-decode-failed", d.detail);
       const r = await node.submitBlock(d.block, "rpc");

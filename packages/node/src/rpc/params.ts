@@ -65,6 +65,33 @@ export class Params {
     return v;
   }
 
+  /** A block hash; a height given instead gets the advice Core users need. */
+  blockHash(i: number, name: string): Hash {
+    const v = this.list[i];
+    if (typeof v === "number") {
+      throw new RpcError(
+        RPC.INVALID_PARAMS,
+        `${this.method}: ${name} must be a block hash (64 hex digits), got the number ${v}; for the block at a height, call getblockhash ${v} first`,
+      );
+    }
+    return this.hash(i, name);
+  }
+
+  /** Serialized data (a transaction or block): hex that is odd or not hex does not decode, so it is -22 with `reason`, as Core. */
+  rawHex(i: number, name: string, reason: "tx-decode-failed" | "block-decode-failed"): string {
+    const v = this.string(i, name);
+    if (v.length === 0 || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) {
+      const why =
+        v.length === 0
+          ? "it is empty"
+          : v.length % 2 !== 0
+            ? `it has an odd number of digits (${v.length})`
+            : "it holds characters that are not hex digits";
+      throw new RpcError(RPC.DESERIALIZATION, reason, `${this.method}: ${name} must be hex with an even number of digits: ${why}`);
+    }
+    return v.toLowerCase();
+  }
+
   address(i: number, name: string, params: NetworkParams): { address: string; pubkey: Uint8Array } {
     const v = this.string(i, name);
     const d = decodeAddress(v, params.hrp);
