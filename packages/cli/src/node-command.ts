@@ -83,6 +83,11 @@ export async function runNode(args: string[]): Promise<number> {
         },
       );
     };
+    node.onFatal = (e) => {
+      console.error(`error: the node stopped after a failed storage write: ${e.message}`);
+      console.error("free space (or fix the disk), then start the node again: it resumes from the last block it stored");
+      resolve(1);
+    };
     node.onStopped = () => {
       console.log("stopped cleanly (rpc stop)");
       resolve(0);

@@ -14,7 +14,7 @@ import {
   txid,
 } from "@utxolab/core";
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
-import { openStore, type Store } from "@utxolab/store";
+import { type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
 import { Miner } from "./miner.js";
@@ -44,6 +44,8 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** sees the chain database before the store does: for tests that inject disk faults */
+  wrapDb?: (db: KvDb) => KvDb;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +68,10 @@ export class UtxoNode {
   rpcToken = "";
   /** called after `stop` (RPC) has shut the node down; the program exits there */
   onStopped: (() => void) | undefined;
+  /** called after a failed storage write has shut the node down; the program exits non-zero there */
+  onFatal: ((e: StoreError) => void) | undefined;
+  /** the storage error that stopped the node, if one did */
+  failure: StoreError | undefined;
   cookiePath: string | undefined;
   private stopping: Promise<void> | undefined;
   private readonly tempDir: string | undefined;
@@ -110,7 +116,7 @@ export class UtxoNode {
     else datadir = defaultDatadir(network);
     mkdirSync(datadir, { recursive: true });
     const clock = config.now ?? (() => Date.now() / 1000);
-    const store = await openStore({ dir: datadir, memory: config.memory, params });
+    const store = await openStore({ dir: datadir, memory: config.memory, params, wrap: config.wrapDb });
     let node: UtxoNode;
     try {
       const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
@@ -127,6 +133,7 @@ export class UtxoNode {
     try {
       const log = config.log ?? ((l: string) => console.log(l));
       node.events.on((e) => log(formatEvent(e)));
+      store.onFatal((e) => node.storageFailed(e));
       node.wire();
       await node.index.rebuild(node.chain);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
@@ -159,6 +166,23 @@ export class UtxoNode {
       throw e;
     }
     return node;
+  }
+
+  /**
+   * A write the store could not make: stop at once, as Bitcoin Core does after a fatal write
+   * error. The store already refuses every later write, so no block or transaction is
+   * acknowledged that would be missing after a restart.
+   */
+  private storageFailed(e: StoreError): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.info(`fatal storage error: ${e.message}; the node stops so nothing unsaved is acknowledged`);
+    // A moment's grace so the call whose write failed gets its error reply before the server closes.
+    setTimeout(() => {
+      void this.stop()
+        .catch(() => undefined)
+        .then(() => this.onFatal?.(e));
+    }, 100);
   }
 
   info(line: string): void {

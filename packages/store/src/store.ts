@@ -62,6 +62,10 @@ export interface StoreOptions {
    * and the store still reopens on a consistent tip.
    */
   sync?: boolean;
+  /** sees the raw database before the store does: for tests that inject faults */
+  wrap?: (db: KvDb) => KvDb;
+  /** rebuild the UTXO set and the block index's statuses from the stored blocks (`--reindex`) */
+  reindex?: boolean;
 }
 
 const BATCH_READ = 1024;
@@ -71,6 +75,10 @@ const MEMORY_PATH = "(memory)";
 
 /** Chain storage on an abstract-level database: one code path for LevelDB and memory. */
 export class Store implements ChainBackend {
+  /** set by the first failed write; from then on every write is refused (see `write`) */
+  private fatal: StoreError | undefined;
+  private readonly fatalListeners: ((e: StoreError) => void)[] = [];
+
   private constructor(
     private readonly db: KvDb,
     /** where the database lives (`(memory)` for a memory store) */
@@ -152,8 +160,40 @@ export class Store implements ChainBackend {
     return this.io(`read ${what}`, () => this.db.get(key));
   }
 
-  private write(ops: KvOp[], what: string): Promise<void> {
-    return this.io(`write ${what}`, () => this.db.batch(ops, { sync: this.sync }));
+  /**
+   * A failed write is fatal: LevelDB may have left a partial record in its log, and on reopening
+   * it drops that record and everything written after it. So after the first failure the store
+   * refuses every later write (nothing more can be acknowledged and then lost) and tells its
+   * listeners, and the node stops.
+   */
+  private async write(ops: KvOp[], what: string): Promise<void> {
+    if (this.fatal) {
+      throw new StoreError(
+        `cannot write ${what}: the store at ${this.path} refuses writes after an earlier write failed (${this.fatal.message})`,
+        {
+          cause: this.fatal,
+        },
+      );
+    }
+    try {
+      await this.io(`write ${what}`, () => this.db.batch(ops, { sync: this.sync }));
+    } catch (e) {
+      // a write refused because the store was closed left nothing behind
+      if (this.db.status !== "open") throw e;
+      this.fatal = e instanceof StoreError ? e : new StoreError(messageOf(e), { cause: e });
+      for (const l of this.fatalListeners) l(this.fatal);
+      throw e;
+    }
+  }
+
+  /** The error of the first failed write, if one failed: the store then refuses every write. */
+  get failure(): StoreError | undefined {
+    return this.fatal;
+  }
+
+  /** Called once, with the error, when a write fails. */
+  onFatal(listener: (e: StoreError) => void): void {
+    this.fatalListeners.push(listener);
   }
 
   /** Streams every record under `prefix` in key order, a batch at a time. */
@@ -353,7 +393,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const encodings = { keyEncoding: "view", valueEncoding: "view" } as const;
   if (opts.memory) {
     const db = new MemoryLevel<Uint8Array, Uint8Array>(encodings);
-    return Store.open(db, { path: MEMORY_PATH, params: opts.params, sync: opts.sync });
+    return Store.open(opts.wrap ? opts.wrap(db) : db, { path: MEMORY_PATH, params: opts.params, sync: opts.sync });
   }
   if (!opts.dir) throw new StoreError("no datadir given: pass --datadir DIR, or --memory to keep the chain in memory");
   const dir = resolve(opts.dir);
@@ -364,5 +404,5 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   }
   const path = join(dir, "chain");
   const db = new Level<Uint8Array, Uint8Array>(path, encodings);
-  return Store.open(db, { path, datadir: dir, params: opts.params, sync: opts.sync });
+  return Store.open(opts.wrap ? opts.wrap(db) : db, { path, datadir: dir, params: opts.params, sync: opts.sync });
 }
