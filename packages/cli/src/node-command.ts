@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -25,6 +25,8 @@ export async function runNode(args: string[]): Promise<number> {
         memory: { type: "boolean" },
         "rpc-token": { type: "string" },
         maxmempool: { type: "string" },
+        reindex: { type: "boolean" },
+        repair: { type: "boolean" },
       },
     }),
   );
@@ -44,6 +46,8 @@ export async function runNode(args: string[]): Promise<number> {
       mineIntervalMs: intOption(values["mine-interval"], "mine-interval", 1, 86_400_000),
       rpcToken: values["rpc-token"],
       mempoolMaxBytes: intOption(values.maxmempool, "maxmempool", 10_000, 10_000_000_000),
+      reindex: values.reindex,
+      repair: values.repair,
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -14,7 +14,7 @@ import {
   txid,
 } from "@utxolab/core";
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
-import { type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
+import { ensureDatadir, type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
 import { Miner } from "./miner.js";
@@ -44,6 +44,10 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** rebuild the block index and the UTXO set from the stored blocks before starting (`--reindex`) */
+  reindex?: boolean;
+  /** salvage a damaged chain database (LevelDB repair, then a reindex) before starting (`--repair`) */
+  repair?: boolean;
   /** sees the chain database before the store does: for tests that inject disk faults */
   wrapDb?: (db: KvDb) => KvDb;
 }
@@ -109,16 +113,31 @@ export class UtxoNode {
       // every call would be refused with 401: an unset shell variable, most likely
       throw new ConfigError("--rpc-token is empty: give a token, or leave the option out to use <datadir>/rpc.cookie");
     }
+    if ((config.repair || config.reindex) && config.memory)
+      throw new ConfigError("--repair and --reindex work on a datadir's stored chain, not with --memory");
     let tempDir: string | undefined;
     let datadir: string;
     if (config.datadir) datadir = resolve(config.datadir);
     else if (config.memory) datadir = tempDir = mkdtempSync(join(tmpdir(), "utxolab-memory-"));
     else datadir = defaultDatadir(network);
-    mkdirSync(datadir, { recursive: true });
+    ensureDatadir(datadir);
     const clock = config.now ?? (() => Date.now() / 1000);
-    const store = await openStore({ dir: datadir, memory: config.memory, params, wrap: config.wrapDb });
+    const log = config.log ?? ((l: string) => console.log(l));
+    const store = await openStore({
+      dir: datadir,
+      memory: config.memory,
+      params,
+      wrap: config.wrapDb,
+      repair: config.repair,
+      onRepair: log,
+    });
     let node: UtxoNode;
     try {
+      if (config.reindex || config.repair) {
+        const r = await store.reindex();
+        for (const s of r.skipped) log(`reindex: left out ${s}`);
+        log(`reindex: ${r.blocks} stored blocks indexed (up to height ${r.height}); connecting and checking them again`);
+      }
       const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
       const mempool = new Mempool(chain, {
         now: () => Math.floor(clock()),
@@ -131,7 +150,6 @@ export class UtxoNode {
       throw e;
     }
     try {
-      const log = config.log ?? ((l: string) => console.log(l));
       node.events.on((e) => log(formatEvent(e)));
       store.onFatal((e) => node.storageFailed(e));
       node.wire();
