@@ -17,6 +17,7 @@ import { type AcceptResult, Mempool } from "@utxolab/mempool";
 import { ensureDatadir, type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
+import { loadMempoolFile, MempoolSaver } from "./mempool-file.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
 import { RpcServer } from "./rpc/server.js";
@@ -48,6 +49,13 @@ export interface NodeConfig {
   reindex?: boolean;
   /** salvage a damaged chain database (LevelDB repair, then a reindex) before starting (`--repair`) */
   repair?: boolean;
+  /**
+   * keep the pool in <datadir>/mempool.dat across restarts (default: true, false with --memory):
+   * saved on stop and every `mempoolSaveIntervalMs` while it changes, reloaded and checked again at start
+   */
+  persistMempool?: boolean;
+  /** default 10,000; 0 saves only on stop */
+  mempoolSaveIntervalMs?: number;
   /** sees the chain database before the store does: for tests that inject disk faults */
   wrapDb?: (db: KvDb) => KvDb;
 }
@@ -56,6 +64,7 @@ export class ConfigError extends Error {}
 
 export const DEFAULT_RPC_PORT = 18443;
 export const DEFAULT_P2P_PORT = 18444;
+export const DEFAULT_MEMPOOL_SAVE_INTERVAL_MS = 10_000;
 
 export function defaultDatadir(network = "devnet"): string {
   return process.env.UTXOLAB_DATADIR ? resolve(process.env.UTXOLAB_DATADIR) : join(homedir(), ".utxolab", network);
@@ -80,6 +89,7 @@ export class UtxoNode {
   private stopping: Promise<void> | undefined;
   private readonly tempDir: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private poolSaver: MempoolSaver | undefined;
   readonly now: () => number;
 
   private constructor(
@@ -154,6 +164,7 @@ export class UtxoNode {
       store.onFatal((e) => node.storageFailed(e));
       node.wire();
       await node.index.rebuild(node.chain);
+      if (config.persistMempool ?? !config.memory) await node.loadPool(log);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
       node.rpc = new RpcServer(node);
       if (config.web !== false) (await import("./web/index.js")).attachWeb(node);
@@ -176,6 +187,7 @@ export class UtxoNode {
         if (config.automine) node.miner.enableAutomine(mineTo);
         if (config.mineIntervalMs) node.miner.startInterval(config.mineIntervalMs, mineTo);
       }
+      node.poolSaver?.start(config.mempoolSaveIntervalMs ?? DEFAULT_MEMPOOL_SAVE_INTERVAL_MS);
       node.expiryTimer = setInterval(() => node.mempool.expire(Math.floor(node.now())), 60_000);
       node.expiryTimer.unref();
     } catch (e) {
@@ -201,6 +213,26 @@ export class UtxoNode {
         .catch(() => undefined)
         .then(() => this.onFatal?.(e));
     }, 100);
+  }
+
+  /** Reads mempool.dat back: every transaction is checked again against the chain as it is now. */
+  private async loadPool(log: (line: string) => void): Promise<void> {
+    const saver = new MempoolSaver(join(this.datadir, "mempool.dat"), this.mempool, log);
+    // a full pool's transactions plus their times, with room to spare
+    const loaded = await loadMempoolFile(saver.path, 2 * this.mempool.maxBytes + 1_000_000);
+    if (loaded.kind === "damaged") {
+      log(`${saver.path} is damaged (${loaded.why}); moved it to ${loaded.movedTo} and starting with an empty pool`);
+    } else if (loaded.kind === "loaded") {
+      const now = Math.floor(this.now());
+      let accepted = 0;
+      for (const s of loaded.txs) if (this.mempool.accept(s.tx, { enteredAt: Math.min(s.time, now) }).ok) accepted++;
+      accepted -= this.mempool.expire(now).length;
+      log(
+        `pool: ${accepted} of ${loaded.txs.length} transactions from ${saver.path} accepted again${accepted < loaded.txs.length ? " (the others are confirmed, conflict, expired or no longer valid)" : ""}`,
+      );
+    }
+    this.poolSaver = saver;
+    this.mempool.addListener({ accepted: () => saver.touch(), removed: () => saver.touch() });
   }
 
   info(line: string): void {
@@ -288,6 +320,7 @@ export class UtxoNode {
       await this.rpc?.close().catch(() => undefined);
       await this.peers?.close().catch(() => undefined);
       await this.chain.run(() => undefined).catch(() => undefined);
+      await this.poolSaver?.close();
       await this.store.close();
       if (this.cookiePath) rmSync(this.cookiePath, { force: true });
       if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });

@@ -46,6 +46,9 @@ describe("durability", () => {
         expect(await node.rpc("getblockhash", r.height), `round ${round}: block ${r.height}`).toBe(r.hash);
       }
       expect(info.height).toBeGreaterThanOrEqual(reported.at(-1)?.height ?? 0);
+      // SPEC §9 as docs/storage.md states it: the last reported block, or at most one past it
+      // (stored and connected, then killed before the reply); blocks are mined one per call here
+      expect(info.height).toBeLessThanOrEqual((reported.at(-1)?.height ?? 0) + 1);
       // coins whose spend was lost with the pool (not persisted) or confirmed: resync from the chain
       for (const [i, c] of coins) {
         const out = await node.rpc("gettxout", c.txid, c.vout);
