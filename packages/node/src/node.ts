@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -20,6 +20,7 @@ import { EventBus, formatEvent, type NodeEvent } from "./events.js";
 import { loadMempoolFile, MempoolSaver } from "./mempool-file.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
+import { PoolPayments } from "./poolpayments.js";
 import { RpcServer } from "./rpc/server.js";
 
 export interface NodeConfig {
@@ -45,6 +46,10 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** more host names the web page and API answer to besides the bound address and localhost (`--allow-host`; "*": any) */
+  allowHosts?: string[];
+  /** pages of other origins that may post to /api/tx and watch /api/events (`--web-origin`; "*": every page, the devnet opened on purpose) */
+  webOrigins?: string[];
   /** rebuild the block index and the UTXO set from the stored blocks before starting (`--reindex`) */
   reindex?: boolean;
   /** salvage a damaged chain database (LevelDB repair, then a reindex) before starting (`--repair`) */
@@ -66,6 +71,24 @@ export const DEFAULT_RPC_PORT = 18443;
 export const DEFAULT_P2P_PORT = 18444;
 export const DEFAULT_MEMPOOL_SAVE_INTERVAL_MS = 10_000;
 
+/**
+ * Writes a file of the node's own (the RPC cookie, node.json) without following a link someone
+ * planted at `path`: a new file is created exclusively next to it (O_EXCL | O_NOFOLLOW, the mode
+ * set at creation) and renamed over `path`, which replaces a link instead of writing through it.
+ */
+export function writeOwnFile(path: string, data: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
 export function defaultDatadir(network = "devnet"): string {
   return process.env.UTXOLAB_DATADIR ? resolve(process.env.UTXOLAB_DATADIR) : join(homedir(), ".utxolab", network);
 }
@@ -75,6 +98,8 @@ export class UtxoNode {
   readonly events = new EventBus();
   readonly index = new ChainIndex();
   readonly miner: Miner;
+  /** what the pool will pay each key, kept as transactions come and go */
+  poolPayments!: PoolPayments;
   readonly startedAt = Date.now();
   rpc!: RpcServer;
   peers!: PeerLayer;
@@ -171,17 +196,17 @@ export class UtxoNode {
       await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
       if (!config.rpcToken) {
         node.cookiePath = join(datadir, "rpc.cookie");
-        writeFileSync(node.cookiePath, node.rpcToken, { mode: 0o600 });
-        chmodSync(node.cookiePath, 0o600);
+        writeOwnFile(node.cookiePath, node.rpcToken, 0o600);
       }
       node.peers = await createPeerLayer(node, {
         port: config.p2pPort ?? DEFAULT_P2P_PORT,
         bind: config.p2pBind ?? "127.0.0.1",
         peers: config.peers ?? [],
       });
-      writeFileSync(
+      writeOwnFile(
         join(datadir, "node.json"),
         `${JSON.stringify({ pid: process.pid, rpcUrl: node.rpc.url, p2pUrl: node.peers.url, webUrl: node.rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
+        0o644,
       );
       if (mineTo) {
         if (config.automine) node.miner.enableAutomine(mineTo);
@@ -270,11 +295,14 @@ export class UtxoNode {
         });
       },
     });
+    this.poolPayments = new PoolPayments(this.mempool);
     this.mempool.addListener({
       accepted: (e) => {
+        this.poolPayments.accepted(e);
         this.peers?.announceTx(e.txid);
       },
       removed: (e, why) => {
+        this.poolPayments.removed(e);
         if (why !== "block") this.events.emit({ type: "tx-removed", txid: e.txid, why });
       },
     });
