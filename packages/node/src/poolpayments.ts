@@ -32,7 +32,7 @@ export class PoolPayments {
   }
 
   removed(e: MempoolEntry): void {
-    e.tx.outputs.forEach((_o, vout) => this.drop(`${e.txid}:${vout}`));
+    for (let vout = 0; vout < e.tx.outputs.length; vout++) this.drop(`${e.txid}:${vout}`);
     // what it spent of a transaction still waiting is pending again
     for (const i of e.tx.inputs) {
       const parent = this.pool.get(i.prevTxid);
