@@ -79,6 +79,27 @@ export async function repairLevelDir(path: string): Promise<string> {
   return `repaired ${path} (a copy of it before the repair is at ${copy})${lost.length > 0 ? `; unreadable files set aside in ${lostDir}: ${lost.join(", ")}` : ""}`;
 }
 
+/** Moves one of LevelDB's files into `<path>/lost`, where RepairDB puts what it cannot read. */
+export function setAside(path: string, file: string): void {
+  const lostDir = join(path, "lost");
+  mkdirSync(lostDir, { recursive: true });
+  renameSync(join(path, file), join(lostDir, file));
+}
+
+/** The LevelDB file in `path` that an error names, if it names one that is there. */
+export function damagedFile(path: string, e: unknown): string | undefined {
+  for (let c: unknown = e, i = 0; c && i < 6; c = (c as { cause?: unknown }).cause, i++) {
+    const m = messageOf(c).match(/(\d+\.(ldb|sst|log))\b/);
+    if (m && existsSync(join(path, m[1]))) return m[1];
+  }
+  return undefined;
+}
+
+/** Runs RepairDB again (after a file was set aside). */
+export async function repairAgain(path: string): Promise<void> {
+  await (Level as unknown as { repair(location: string): Promise<void> }).repair(path);
+}
+
 /** Reads every record; the name of the LevelDB file a read failed on, if one did. */
 async function unreadableFile(path: string): Promise<string | undefined> {
   const db = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: "view", valueEncoding: "view", createIfMissing: false });
@@ -92,8 +113,8 @@ async function unreadableFile(path: string): Promise<string | undefined> {
     }
     return undefined;
   } catch (e) {
-    const m = messageOf(rootCause(e)).match(/(\d+\.(ldb|sst|log))\b/);
-    if (m && existsSync(join(path, m[1]))) return m[1];
+    const bad = damagedFile(path, e);
+    if (bad) return bad;
     throw new StoreError(
       `${path} cannot be read after repairing it (${messageOf(rootCause(e))}); move ${path} away to start a fresh chain`,
       { cause: e },

@@ -31,7 +31,7 @@ import { MemoryLevel } from "memory-level";
 import { CoinReader } from "./coins.js";
 import { errorCode, messageOf, rootCause, StoreError } from "./errors.js";
 import { appKey, blockKey, coinKey, hashOfKey, indexKey, META, metaKey, PREFIX, prefixRange, SCHEMA_VERSION, undoKey } from "./layout.js";
-import { checkLevelDir, isDamage, repairLevelDir } from "./recovery.js";
+import { checkLevelDir, damagedFile, isDamage, repairAgain, repairLevelDir, setAside } from "./recovery.js";
 
 export type KvOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
@@ -536,6 +536,23 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.repair) opts.onRepair?.(await repairLevelDir(path));
   // LevelDB would create a fresh database over files it cannot make sense of and delete them: refuse first.
   const existing = checkLevelDir(path);
-  const db = new Level<Uint8Array, Uint8Array>(path, { ...encodings, createIfMissing: !existing });
-  return Store.open(opts.wrap ? opts.wrap(db) : db, { path, datadir: dir, params: opts.params, sync: opts.sync, repaired: opts.repair });
+  for (let attempt = 0; ; attempt++) {
+    const db = new Level<Uint8Array, Uint8Array>(path, { ...encodings, createIfMissing: !existing });
+    try {
+      return await Store.open(opts.wrap ? opts.wrap(db) : db, {
+        path,
+        datadir: dir,
+        params: opts.params,
+        sync: opts.sync,
+        repaired: opts.repair,
+      });
+    } catch (e) {
+      // after --repair, a table that still fails to read is set aside too, and the repair runs again
+      const bad = opts.repair && attempt < 5 ? damagedFile(path, e) : undefined;
+      if (!bad) throw e;
+      setAside(path, bad);
+      opts.onRepair?.(`set aside ${bad}, which still could not be read after the repair, and repaired ${path} again`);
+      await repairAgain(path);
+    }
+  }
 }

@@ -111,7 +111,16 @@ describe("a datadir that holds data but cannot be opened as it is", () => {
     expect(e.message).toMatch(/start the node once with --repair/);
     expect(e.message).not.toMatch(/free space/);
 
-    const s = await openStore({ dir: c.datadir, params, repair: true });
+    console.log("DBG before repair", readdirSync(c.chain).join(" "));
+    const s = await openStore({
+      dir: c.datadir,
+      params,
+      repair: true,
+      onRepair: (r) => console.log("DBG", r, readdirSync(c.chain).join(" ")),
+    }).catch((e) => {
+      console.log("DBG after fail", readdirSync(c.chain).join(" "), readFileSync(join(c.chain, "LOG"), "utf8"));
+      throw e;
+    });
     await s.reindex();
     const cs = await openChain(s);
     // what the cut table held is gone; what is left is a valid chain from genesis
