@@ -218,11 +218,12 @@ describe("the page's public API", () => {
       ["/api/info/extra", undefined, 404, "no API"],
       ["/api/info", { method: "POST", body: "{}" }, 405, "read-only"],
       ["/api/tx", undefined, 405, "POST /api/tx"],
-      ["/api/tx", { method: "POST", body: "not json" }, 400, "must be JSON"],
-      ["/api/tx", { method: "POST", body: "{}" }, 400, '"hex" is missing'],
-      ["/api/tx", { method: "POST", body: '{"hex":"abc"}' }, 400, "even number"],
-      ["/api/tx", { method: "POST", body: '{"hex":"zz"}' }, 400, "hexadecimal digits"],
-      ["/api/tx", { method: "POST", body: "null" }, 400, '"hex" is missing'],
+      ["/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: "not json" }, 400, "must be JSON"],
+      ["/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }, 400, '"hex" is missing'],
+      ["/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: '{"hex":"abc"}' }, 400, "even number"],
+      ["/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: '{"hex":"zz"}' }, 400, "hexadecimal digits"],
+      ["/api/tx", { method: "POST", headers: { "content-type": "application/json" }, body: "null" }, 400, '"hex" is missing'],
+      ["/api/tx", { method: "POST", body: '{"hex":"00"}' }, 415, "Content-Type application/json"],
     ];
     for (const [path, init, status, text] of cases) {
       const r = await get(path, init);

@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--load-chain FILE]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -26,6 +26,11 @@ export async function runNode(args: string[]): Promise<number> {
         "rpc-token": { type: "string" },
         maxmempool: { type: "string" },
         "load-chain": { type: "string" },
+        reindex: { type: "boolean" },
+        "mempool-save-interval": { type: "string" },
+        "allow-host": { type: "string", multiple: true },
+        "web-origin": { type: "string", multiple: true },
+        repair: { type: "boolean" },
       },
     }),
   );
@@ -46,6 +51,11 @@ export async function runNode(args: string[]): Promise<number> {
       rpcToken: values["rpc-token"],
       mempoolMaxBytes: intOption(values.maxmempool, "maxmempool", 10_000, 10_000_000_000),
       loadChain: values["load-chain"],
+      reindex: values.reindex,
+      allowHosts: values["allow-host"],
+      webOrigins: values["web-origin"],
+      mempoolSaveIntervalMs: intOption(values["mempool-save-interval"], "mempool-save-interval", 0, 86_400_000),
+      repair: values.repair,
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {
@@ -84,6 +94,11 @@ export async function runNode(args: string[]): Promise<number> {
           resolve(1);
         },
       );
+    };
+    node.onFatal = (e) => {
+      console.error(`error: the node stopped after a failed storage write: ${e.message}`);
+      console.error("free space (or fix the disk), then start the node again: it resumes from the last block it stored");
+      resolve(1);
     };
     node.onStopped = () => {
       console.log("stopped cleanly (rpc stop)");

@@ -63,6 +63,11 @@ export interface AcceptOptions {
   dryRun?: boolean;
   /** peers: hold a transaction with unknown parents until they arrive (bounded) */
   allowOrphan?: boolean;
+  /**
+   * unix seconds it first entered a pool: a pool reloaded from the node's mempool.dat keeps its
+   * times, so expiry still counts from then (default: now)
+   */
+  enteredAt?: number;
 }
 
 export interface TemplateOptions {
@@ -177,7 +182,7 @@ export class Mempool implements CoinView {
   accept(tx: Transaction, opts: AcceptOptions = {}): AcceptResult {
     const id = txid(tx);
     const now = this.opts.now();
-    const r = this.tryAccept(tx, id, now, opts.dryRun === true);
+    const r = this.tryAccept(tx, id, Math.min(now, opts.enteredAt ?? now), opts.dryRun === true);
     if (!r.ok) {
       const { orphanOf, ...failure } = r;
       if (orphanOf && opts.allowOrphan && !opts.dryRun && this.orphans.add(tx, id, orphanOf, now)) {

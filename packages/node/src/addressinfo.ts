@@ -1,4 +1,4 @@
-import { bytesToHex, equalBytes, formatCoins } from "@utxolab/core";
+import { bytesToHex, formatCoins } from "@utxolab/core";
 import type { UtxoNode } from "./node.js";
 
 export interface AddressUtxo {
@@ -27,6 +27,8 @@ export interface AddressInfo {
   spending: string;
   utxos: AddressUtxo[];
   pendingUtxos: { txid: string; vout: number; value: string }[];
+  /** how many outputs are pending (pendingUtxos may hold fewer: `pendingLimit`) */
+  pendingCount: number;
   balanceCoins: string;
 }
 
@@ -34,7 +36,7 @@ export interface AddressInfo {
  * What an address holds, as RPC `getaddressinfo` and the web page report it: confirmed
  * coins split by whether the next block may spend them, plus what the pool will pay it.
  */
-export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array): AddressInfo {
+export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array, opts: { pendingLimit?: number } = {}): AddressInfo {
   const chain = node.chain;
   const params = node.params;
   const pkHex = bytesToHex(pubkey);
@@ -61,25 +63,19 @@ export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array)
     };
   });
   utxos.sort((a, b) => a.height - b.height || a.txid.localeCompare(b.txid) || a.vout - b.vout);
-  let pending = 0n;
-  const pendingUtxos: { txid: string; vout: number; value: string }[] = [];
-  for (const e of node.mempool.entries()) {
-    e.tx.outputs.forEach((o, vout) => {
-      if (!equalBytes(o.pubkey, pubkey) || node.mempool.spenderOf(e.txid, vout)) return;
-      pending += o.value;
-      pendingUtxos.push({ txid: e.txid, vout, value: o.value.toString() });
-    });
-  }
+  // from the node's running tally of what the pool pays each key: no pass over the pool
+  const pendingOf = node.poolPayments.of(pkHex, opts.pendingLimit);
   return {
     address,
     pubkey: pkHex,
     balance: balance.toString(),
     spendable: spendable.toString(),
     immature: immature.toString(),
-    pending: pending.toString(),
+    pending: pendingOf.total.toString(),
     spending: spending.toString(),
     utxos,
-    pendingUtxos,
+    pendingUtxos: pendingOf.outputs,
+    pendingCount: pendingOf.count,
     balanceCoins: formatCoins(balance),
   };
 }

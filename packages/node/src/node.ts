@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -14,13 +14,15 @@ import {
   txid,
 } from "@utxolab/core";
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
-import { openStore, type Store } from "@utxolab/store";
+import { ensureDatadir, type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
 import { NodeClock } from "./clock.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
 import { loadChainFile } from "./fixtures.js";
+import { loadMempoolFile, MempoolSaver } from "./mempool-file.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
+import { PoolPayments } from "./poolpayments.js";
 import { RpcServer } from "./rpc/server.js";
 
 export interface NodeConfig {
@@ -48,12 +50,48 @@ export interface NodeConfig {
   web?: boolean;
   /** a chain file written by the `dumpchain` RPC: its blocks are submitted at start */
   loadChain?: string;
+  /** more host names the web page and API answer to besides the bound address and localhost (`--allow-host`; "*": any) */
+  allowHosts?: string[];
+  /** pages of other origins that may post to /api/tx and watch /api/events (`--web-origin`; "*": every page, the devnet opened on purpose) */
+  webOrigins?: string[];
+  /** rebuild the block index and the UTXO set from the stored blocks before starting (`--reindex`) */
+  reindex?: boolean;
+  /** salvage a damaged chain database (LevelDB repair, then a reindex) before starting (`--repair`) */
+  repair?: boolean;
+  /**
+   * keep the pool in <datadir>/mempool.dat across restarts (default: true, false with --memory):
+   * saved on stop and every `mempoolSaveIntervalMs` while it changes, reloaded and checked again at start
+   */
+  persistMempool?: boolean;
+  /** default 10,000; 0 saves only on stop */
+  mempoolSaveIntervalMs?: number;
+  /** sees the chain database before the store does: for tests that inject disk faults */
+  wrapDb?: (db: KvDb) => KvDb;
 }
 
 export class ConfigError extends Error {}
 
 export const DEFAULT_RPC_PORT = 18443;
 export const DEFAULT_P2P_PORT = 18444;
+export const DEFAULT_MEMPOOL_SAVE_INTERVAL_MS = 10_000;
+
+/**
+ * Writes a file of the node's own (the RPC cookie, node.json) without following a link someone
+ * planted at `path`: a new file is created exclusively next to it (O_EXCL | O_NOFOLLOW, the mode
+ * set at creation) and renamed over `path`, which replaces a link instead of writing through it.
+ */
+export function writeOwnFile(path: string, data: string, mode: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
 
 export function defaultDatadir(network = "devnet"): string {
   return process.env.UTXOLAB_DATADIR ? resolve(process.env.UTXOLAB_DATADIR) : join(homedir(), ".utxolab", network);
@@ -64,16 +102,23 @@ export class UtxoNode {
   readonly events = new EventBus();
   readonly index = new ChainIndex();
   readonly miner: Miner;
+  /** what the pool will pay each key, kept as transactions come and go */
+  poolPayments!: PoolPayments;
   readonly startedAt = Date.now();
   rpc!: RpcServer;
   peers!: PeerLayer;
   rpcToken = "";
   /** called after `stop` (RPC) has shut the node down; the program exits there */
   onStopped: (() => void) | undefined;
+  /** called after a failed storage write has shut the node down; the program exits non-zero there */
+  onFatal: ((e: StoreError) => void) | undefined;
+  /** the storage error that stopped the node, if one did */
+  failure: StoreError | undefined;
   cookiePath: string | undefined;
   private stopping: Promise<void> | undefined;
   private readonly tempDir: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private poolSaver: MempoolSaver | undefined;
   readonly now: () => number;
 
   private constructor(
@@ -108,17 +153,32 @@ export class UtxoNode {
       // every call would be refused with 401: an unset shell variable, most likely
       throw new ConfigError("--rpc-token is empty: give a token, or leave the option out to use <datadir>/rpc.cookie");
     }
+    if ((config.repair || config.reindex) && config.memory)
+      throw new ConfigError("--repair and --reindex work on a datadir's stored chain, not with --memory");
     let tempDir: string | undefined;
     let datadir: string;
     if (config.datadir) datadir = resolve(config.datadir);
     else if (config.memory) datadir = tempDir = mkdtempSync(join(tmpdir(), "utxolab-memory-"));
     else datadir = defaultDatadir(network);
-    mkdirSync(datadir, { recursive: true });
+    ensureDatadir(datadir);
     const nodeClock = new NodeClock(config.now);
     const clock = () => nodeClock.now();
-    const store = await openStore({ dir: datadir, memory: config.memory, params });
+    const log = config.log ?? ((l: string) => console.log(l));
+    const store = await openStore({
+      dir: datadir,
+      memory: config.memory,
+      params,
+      wrap: config.wrapDb,
+      repair: config.repair,
+      onRepair: log,
+    });
     let node: UtxoNode;
     try {
+      if (config.reindex || config.repair) {
+        const r = await store.reindex();
+        for (const s of r.skipped) log(`reindex: left out ${s}`);
+        log(`reindex: ${r.blocks} stored blocks indexed (up to height ${r.height}); connecting and checking them again`);
+      }
       const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
       const mempool = new Mempool(chain, {
         now: () => Math.floor(clock()),
@@ -131,33 +191,35 @@ export class UtxoNode {
       throw e;
     }
     try {
-      const log = config.log ?? ((l: string) => console.log(l));
       node.events.on((e) => log(formatEvent(e)));
+      store.onFatal((e) => node.storageFailed(e));
       node.wire();
       await node.index.rebuild(node.chain);
       if (config.loadChain) await loadChainFile(node, config.loadChain);
+      if (config.persistMempool ?? !config.memory) await node.loadPool(log);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
       node.rpc = new RpcServer(node);
       if (config.web !== false) (await import("./web/index.js")).attachWeb(node);
       await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
       if (!config.rpcToken) {
         node.cookiePath = join(datadir, "rpc.cookie");
-        writeFileSync(node.cookiePath, node.rpcToken, { mode: 0o600 });
-        chmodSync(node.cookiePath, 0o600);
+        writeOwnFile(node.cookiePath, node.rpcToken, 0o600);
       }
       node.peers = await createPeerLayer(node, {
         port: config.p2pPort ?? DEFAULT_P2P_PORT,
         bind: config.p2pBind ?? "127.0.0.1",
         peers: config.peers ?? [],
       });
-      writeFileSync(
+      writeOwnFile(
         join(datadir, "node.json"),
         `${JSON.stringify({ pid: process.pid, rpcUrl: node.rpc.url, p2pUrl: node.peers.url, webUrl: node.rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
+        0o644,
       );
       if (mineTo) {
         if (config.automine) node.miner.enableAutomine(mineTo);
         if (config.mineIntervalMs) node.miner.startInterval(config.mineIntervalMs, mineTo);
       }
+      node.poolSaver?.start(config.mempoolSaveIntervalMs ?? DEFAULT_MEMPOOL_SAVE_INTERVAL_MS);
       node.expiryTimer = setInterval(() => node.mempool.expire(Math.floor(node.now())), 60_000);
       node.expiryTimer.unref();
     } catch (e) {
@@ -166,6 +228,43 @@ export class UtxoNode {
       throw e;
     }
     return node;
+  }
+
+  /**
+   * A write the store could not make: stop at once, as Bitcoin Core does after a fatal write
+   * error. The store already refuses every later write, so no block or transaction is
+   * acknowledged that would be missing after a restart.
+   */
+  private storageFailed(e: StoreError): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.info(`fatal storage error: ${e.message}; the node stops so nothing unsaved is acknowledged`);
+    // A moment's grace so the call whose write failed gets its error reply before the server closes.
+    setTimeout(() => {
+      void this.stop()
+        .catch(() => undefined)
+        .then(() => this.onFatal?.(e));
+    }, 100);
+  }
+
+  /** Reads mempool.dat back: every transaction is checked again against the chain as it is now. */
+  private async loadPool(log: (line: string) => void): Promise<void> {
+    const saver = new MempoolSaver(join(this.datadir, "mempool.dat"), this.mempool, log);
+    // a full pool's transactions plus their times, with room to spare
+    const loaded = await loadMempoolFile(saver.path, 2 * this.mempool.maxBytes + 1_000_000);
+    if (loaded.kind === "damaged") {
+      log(`${saver.path} is damaged (${loaded.why}); moved it to ${loaded.movedTo} and starting with an empty pool`);
+    } else if (loaded.kind === "loaded") {
+      const now = Math.floor(this.now());
+      let accepted = 0;
+      for (const s of loaded.txs) if (this.mempool.accept(s.tx, { enteredAt: Math.min(s.time, now) }).ok) accepted++;
+      accepted -= this.mempool.expire(now).length;
+      log(
+        `pool: ${accepted} of ${loaded.txs.length} transactions from ${saver.path} accepted again${accepted < loaded.txs.length ? " (the others are confirmed, conflict, expired or no longer valid)" : ""}`,
+      );
+    }
+    this.poolSaver = saver;
+    this.mempool.addListener({ accepted: () => saver.touch(), removed: () => saver.touch() });
   }
 
   info(line: string): void {
@@ -203,11 +302,14 @@ export class UtxoNode {
         });
       },
     });
+    this.poolPayments = new PoolPayments(this.mempool);
     this.mempool.addListener({
       accepted: (e) => {
+        this.poolPayments.accepted(e);
         this.peers?.announceTx(e.txid);
       },
       removed: (e, why) => {
+        this.poolPayments.removed(e);
         if (why !== "block") this.events.emit({ type: "tx-removed", txid: e.txid, why });
       },
     });
@@ -253,6 +355,7 @@ export class UtxoNode {
       await this.rpc?.close().catch(() => undefined);
       await this.peers?.close().catch(() => undefined);
       await this.chain.run(() => undefined).catch(() => undefined);
+      await this.poolSaver?.close();
       await this.store.close();
       if (this.cookiePath) rmSync(this.cookiePath, { force: true });
       if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });

@@ -46,6 +46,9 @@ describe("durability", () => {
         expect(await node.rpc("getblockhash", r.height), `round ${round}: block ${r.height}`).toBe(r.hash);
       }
       expect(info.height).toBeGreaterThanOrEqual(reported.at(-1)?.height ?? 0);
+      // SPEC §9 as docs/storage.md states it: the last reported block, or at most one past it
+      // (stored and connected, then killed before the reply); blocks are mined one per call here
+      expect(info.height).toBeLessThanOrEqual((reported.at(-1)?.height ?? 0) + 1);
       // coins whose spend was lost with the pool (not persisted) or confirmed: resync from the chain
       for (const [i, c] of coins) {
         const out = await node.rpc("gettxout", c.txid, c.vout);
@@ -132,6 +135,39 @@ describe("durability", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(chainDir);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses a datadir that is a file with the documented message", async () => {
+    const file = join(tempDir(), "file");
+    writeFileSync(file, "x");
+    const r = await runCli(["node", "--datadir", file, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "x"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `error: cannot create datadir ${file} (it is a file, not a directory); pass a writable directory with --datadir`,
+    );
+  });
+
+  it("refuses a chain without CURRENT, deleting nothing; --repair then --reindex bring the chain back", async () => {
+    const datadir = tempDir();
+    const a = await NodeProcess.start({ datadir, memory: false });
+    const hashes = await a.rpc<string[]>("generatetoaddress", 6, address(1));
+    await a.stop();
+    const chainDir = join(datadir, "chain");
+    rmSync(join(chainDir, "CURRENT"));
+    const files = readdirSync(chainDir).sort();
+    const r = await runCli(["node", "--datadir", datadir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "x"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${chainDir} holds LevelDB data`);
+    expect(r.stderr).toContain("nothing was changed");
+    expect(readdirSync(chainDir).sort()).toEqual(files);
+    const b = await NodeProcess.start({ datadir, memory: false, args: ["--repair"] });
+    expect(b.output.join("\n")).toMatch(/repaired .*chain \(a copy of it before the repair is at /);
+    expect(await b.rpc("getblockchaininfo")).toMatchObject({ height: 6, bestBlockHash: hashes[5] });
+    await b.stop();
+    const c = await NodeProcess.start({ datadir, memory: false, args: ["--reindex"] });
+    expect(c.output.join("\n")).toMatch(/reindex: 7 stored blocks indexed \(up to height 6\)/);
+    expect(await c.rpc("verifyledger")).toMatchObject({ ok: true, height: 6 });
+    await c.stop();
   });
 
   it("refuses bad command-line input with a usable message", async () => {

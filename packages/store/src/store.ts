@@ -1,9 +1,10 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type Block,
   type BlockIndexEntry,
   blockHash,
+  blockSize,
   type ChainBackend,
   type ChainUpdate,
   type Coin,
@@ -14,12 +15,14 @@ import {
   encodeCoin,
   encodeIndexEntry,
   encodeUndo,
+  genesisBlock,
   genesisHash,
   type Hash,
   hashBytes,
   type LoadedChain,
   type NetworkParams,
   toHash,
+  txid,
   type UtxoEntry,
   utf8,
 } from "@utxolab/core";
@@ -28,6 +31,7 @@ import { MemoryLevel } from "memory-level";
 import { CoinReader } from "./coins.js";
 import { errorCode, messageOf, rootCause, StoreError } from "./errors.js";
 import { appKey, blockKey, coinKey, hashOfKey, indexKey, META, metaKey, PREFIX, prefixRange, SCHEMA_VERSION, undoKey } from "./layout.js";
+import { checkLevelDir, damagedFile, isDamage, repairAgain, repairLevelDir, setAside } from "./recovery.js";
 
 export type KvOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
 
@@ -62,6 +66,16 @@ export interface StoreOptions {
    * and the store still reopens on a consistent tip.
    */
   sync?: boolean;
+  /** sees the raw database before the store does: for tests that inject faults */
+  wrap?: (db: KvDb) => KvDb;
+  /**
+   * `--repair`: keep a copy of `<dir>/chain`, then let LevelDB rebuild its manifest from the table
+   * and log files it can still read (a lost CURRENT or MANIFEST, a truncated table). Follow it
+   * with `reindex()`: records in unreadable parts of a file are gone.
+   */
+  repair?: boolean;
+  /** told what `repair` did (the copy's path, the files LevelDB set aside) */
+  onRepair?: (report: string) => void;
 }
 
 const BATCH_READ = 1024;
@@ -71,6 +85,10 @@ const MEMORY_PATH = "(memory)";
 
 /** Chain storage on an abstract-level database: one code path for LevelDB and memory. */
 export class Store implements ChainBackend {
+  /** set by the first failed write; from then on every write is refused (see `write`) */
+  private fatal: StoreError | undefined;
+  private readonly fatalListeners: ((e: StoreError) => void)[] = [];
+
   private constructor(
     private readonly db: KvDb,
     /** where the database lives (`(memory)` for a memory store) */
@@ -79,11 +97,16 @@ export class Store implements ChainBackend {
     readonly datadir: string,
     readonly params: NetworkParams,
     private readonly sync: boolean,
+    /** opened right after `--repair`: missing identity records are written again instead of refused */
+    private readonly repaired: boolean,
   ) {}
 
   /** Opens (if needed) and checks `db`: a fresh database is stamped with this network, any other must match it. */
-  static async open(db: KvDb, opts: { path: string; datadir?: string; params: NetworkParams; sync?: boolean }): Promise<Store> {
-    const store = new Store(db, opts.path, opts.datadir ?? opts.path, opts.params, opts.sync ?? false);
+  static async open(
+    db: KvDb,
+    opts: { path: string; datadir?: string; params: NetworkParams; sync?: boolean; repaired?: boolean },
+  ): Promise<Store> {
+    const store = new Store(db, opts.path, opts.datadir ?? opts.path, opts.params, opts.sync ?? false, opts.repaired ?? false);
     if (db.status !== "open") {
       try {
         await db.open();
@@ -116,7 +139,7 @@ export class Store implements ChainBackend {
         cause: e,
       });
     }
-    if (code === "LEVEL_CORRUPTION") return this.damaged(messageOf(cause), e);
+    if (code === "LEVEL_CORRUPTION" || isDamage(cause)) return this.damaged(messageOf(cause), e);
     if (code === "ENOTDIR" || code === "EEXIST" || code === "EACCES" || code === "EPERM" || code === "EROFS") {
       return new StoreError(`cannot create the database at ${this.path} (${messageOf(cause)}); pass a writable directory with --datadir`, {
         cause: e,
@@ -129,7 +152,10 @@ export class Store implements ChainBackend {
   }
 
   private damaged(what: string, cause?: unknown): StoreError {
-    return new StoreError(`${this.path}: data is damaged (${what}); move ${this.path} away to start a fresh chain`, { cause });
+    return new StoreError(
+      `${this.path}: data is damaged (${what}); start the node once with --repair to salvage what is readable (it keeps a copy first), or move ${this.path} away to start a fresh chain`,
+      { cause },
+    );
   }
 
   /** Every database call goes through here, so no raw level error reaches the node. */
@@ -140,7 +166,9 @@ export class Store implements ChainBackend {
       if (e instanceof StoreError) throw e;
       const cause = rootCause(e);
       const code = errorCode(cause);
-      if (code === "LEVEL_CORRUPTION") throw this.damaged(`${what}: ${messageOf(cause)}`, e);
+      // A read that fails on LevelDB's own files is damage, not a full disk: reads need no space.
+      if (code === "LEVEL_CORRUPTION" || (what.startsWith("read") && isDamage(cause)))
+        throw this.damaged(`${what}: ${messageOf(cause)}`, e);
       if (code === "LEVEL_DATABASE_NOT_OPEN" && this.db.status !== "open") {
         throw new StoreError(`cannot ${what}: the store at ${this.path} is closed`, { cause: e });
       }
@@ -152,8 +180,40 @@ export class Store implements ChainBackend {
     return this.io(`read ${what}`, () => this.db.get(key));
   }
 
-  private write(ops: KvOp[], what: string): Promise<void> {
-    return this.io(`write ${what}`, () => this.db.batch(ops, { sync: this.sync }));
+  /**
+   * A failed write is fatal: LevelDB may have left a partial record in its log, and on reopening
+   * it drops that record and everything written after it. So after the first failure the store
+   * refuses every later write (nothing more can be acknowledged and then lost) and tells its
+   * listeners, and the node stops.
+   */
+  private async write(ops: KvOp[], what: string): Promise<void> {
+    if (this.fatal) {
+      throw new StoreError(
+        `cannot write ${what}: the store at ${this.path} refuses writes after an earlier write failed (${this.fatal.message})`,
+        {
+          cause: this.fatal,
+        },
+      );
+    }
+    try {
+      await this.io(`write ${what}`, () => this.db.batch(ops, { sync: this.sync }));
+    } catch (e) {
+      // a write refused because the store was closed left nothing behind
+      if (this.db.status !== "open") throw e;
+      this.fatal = e instanceof StoreError ? e : new StoreError(messageOf(e), { cause: e });
+      for (const l of this.fatalListeners) l(this.fatal);
+      throw e;
+    }
+  }
+
+  /** The error of the first failed write, if one failed: the store then refuses every write. */
+  get failure(): StoreError | undefined {
+    return this.fatal;
+  }
+
+  /** Called once, with the error, when a write fails. */
+  onFatal(listener: (e: StoreError) => void): void {
+    this.fatalListeners.push(listener);
   }
 
   /** Streams every record under `prefix` in key order, a batch at a time. */
@@ -174,8 +234,19 @@ export class Store implements ChainBackend {
 
   private async checkIdentity(): Promise<void> {
     const genesis = genesisHash(this.params);
-    const schema = await this.get(metaKey(META.schema), "the schema version");
-    const stored = await this.get(metaKey(META.genesis), "the network's genesis hash");
+    let schema = await this.get(metaKey(META.schema), "the schema version");
+    let stored = await this.get(metaKey(META.genesis), "the network's genesis hash");
+    if (this.repaired && (schema === undefined || stored === undefined)) {
+      // LevelDB's repair can lose the table that held these records. The user asked to salvage this
+      // datadir for this network; the reindex that follows only indexes blocks that descend from its genesis.
+      const ops: KvOp[] = [];
+      if (schema === undefined) ops.push({ type: "put", key: metaKey(META.schema), value: (schema = u32le(SCHEMA_VERSION)) });
+      if (stored === undefined) {
+        ops.push({ type: "put", key: metaKey(META.genesis), value: (stored = hashBytes(genesis)) });
+        ops.push({ type: "put", key: metaKey(META.network), value: utf8(this.params.name) });
+      }
+      await this.write(ops, "the store's identity after a repair");
+    }
     if (schema === undefined) {
       if (stored === undefined && (await this.isEmpty())) {
         await this.write(
@@ -327,6 +398,97 @@ export class Store implements ChainBackend {
     );
   }
 
+  /**
+   * `--reindex`: rebuilds the block index and the UTXO set from the stored block bodies. Every
+   * readable body whose ancestry reaches genesis gets a fresh index entry (status `stored`); the
+   * UTXO set, the undo data and the tip go back to genesis, so opening the chain connects and
+   * fully checks every block again. Bodies that do not decode, or whose ancestry is missing, are
+   * left out of the index (reported, not deleted). One batch: a crash leaves the old store or the new.
+   */
+  async reindex(): Promise<{ blocks: number; height: number; skipped: string[] }> {
+    const gBlock = genesisBlock(this.params);
+    const gHash = genesisHash(this.params);
+    const oldSeq = new Map<Hash, number>();
+    const stale: Uint8Array[] = [];
+    await this.scan(PREFIX.index, "the block index", (k, v) => {
+      stale.push(k);
+      try {
+        const e = decodeIndexEntry(v);
+        oldSeq.set(e.hash, e.seq);
+      } catch {
+        // a damaged entry is rebuilt from its body like any other
+      }
+    });
+    await this.scan(PREFIX.coin, "the UTXO set", (k) => stale.push(k));
+    await this.scan(PREFIX.undo, "the undo data", (k) => stale.push(k));
+    type Found = { header: Block["header"]; size: number; txCount: number };
+    const found = new Map<Hash, Found>();
+    const byParent = new Map<Hash, Hash[]>();
+    const skipped: string[] = [];
+    await this.scan(PREFIX.block, "the stored blocks", (k, v) => {
+      const hash = hashOfKey(k);
+      const d = decodeBlock(v);
+      if (!hash || !d.ok || blockHash(d.block.header) !== hash) {
+        skipped.push(`the body stored under ${hash ?? "a malformed key"} does not decode to that block`);
+        return;
+      }
+      found.set(hash, { header: d.block.header, size: blockSize(d.block), txCount: d.block.txs.length });
+      const siblings = byParent.get(d.block.header.prevHash) ?? [];
+      siblings.push(hash);
+      byParent.set(d.block.header.prevHash, siblings);
+    });
+    // Heights from genesis down each branch; what cannot be reached has lost an ancestor.
+    const entries: BlockIndexEntry[] = [];
+    const reached = new Set<Hash>([gHash]);
+    let maxSeq = -1;
+    for (const q of oldSeq.values()) maxSeq = Math.max(maxSeq, q);
+    const entryOf = (hash: Hash, f: Found, height: number): BlockIndexEntry => ({
+      hash,
+      header: f.header,
+      height,
+      chainWork: 0n,
+      parent: undefined,
+      status: height === 0 ? "valid" : "stored",
+      seq: oldSeq.get(hash) ?? ++maxSeq,
+      size: f.size,
+      txCount: f.txCount,
+      hasData: true,
+    });
+    const gFound = { header: gBlock.header, size: blockSize(gBlock), txCount: gBlock.txs.length };
+    entries.push(entryOf(gHash, gFound, 0));
+    let height = 0;
+    for (let level = [gHash]; level.length > 0; ) {
+      const next: Hash[] = [];
+      for (const h of level) {
+        for (const child of byParent.get(h) ?? []) {
+          if (reached.has(child)) continue;
+          reached.add(child);
+          next.push(child);
+          entries.push(entryOf(child, found.get(child) as Found, height + 1));
+        }
+      }
+      if (next.length > 0) height++;
+      level = next;
+    }
+    for (const h of found.keys()) if (!reached.has(h)) skipped.push(`block ${h} has no stored ancestry back to genesis`);
+    const cb = gBlock.txs[0];
+    const gTxid = txid(cb);
+    const ops: KvOp[] = stale.map((key) => ({ type: "del", key }));
+    ops.push({ type: "put", key: blockKey(gHash), value: encodeBlock(gBlock) });
+    for (const e of entries) ops.push({ type: "put", key: indexKey(e.hash), value: encodeIndexEntry(e) });
+    cb.outputs.forEach((o, vout) => {
+      ops.push({
+        type: "put",
+        key: coinKey(gTxid, vout),
+        value: encodeCoin({ value: o.value, pubkey: o.pubkey, height: 0, coinbase: true }),
+      });
+    });
+    ops.push({ type: "put", key: undoKey(gHash), value: encodeUndo([]) });
+    ops.push({ type: "put", key: metaKey(META.tip), value: hashBytes(gHash) });
+    await this.write(ops, "the rebuilt index (reindex)");
+    return { blocks: entries.length, height, skipped };
+  }
+
   /** Metadata of the program using the store, in its own key space (it cannot clobber the chain's records). */
   async getMeta(key: string): Promise<Uint8Array | undefined> {
     return this.get(appKey(checkMetaKey(key)), `metadata "${key}"`);
@@ -348,21 +510,49 @@ function u32le(v: number): Uint8Array {
   return b;
 }
 
+/** Creates the datadir if missing; a file or an unwritable place in the way is explained. */
+export function ensureDatadir(datadir: string): string {
+  const dir = resolve(datadir);
+  try {
+    if (statSync(dir, { throwIfNoEntry: false })?.isFile())
+      throw Object.assign(new Error("it is a file, not a directory"), { code: "EEXIST" });
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new StoreError(`cannot create datadir ${dir} (${messageOf(e)}); pass a writable directory with --datadir`, { cause: e });
+  }
+  return dir;
+}
+
 /** Opens the node's chain storage: LevelDB under `<dir>/chain`, or memory. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const encodings = { keyEncoding: "view", valueEncoding: "view" } as const;
   if (opts.memory) {
     const db = new MemoryLevel<Uint8Array, Uint8Array>(encodings);
-    return Store.open(db, { path: MEMORY_PATH, params: opts.params, sync: opts.sync });
+    return Store.open(opts.wrap ? opts.wrap(db) : db, { path: MEMORY_PATH, params: opts.params, sync: opts.sync });
   }
   if (!opts.dir) throw new StoreError("no datadir given: pass --datadir DIR, or --memory to keep the chain in memory");
-  const dir = resolve(opts.dir);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new StoreError(`cannot create datadir ${dir} (${messageOf(e)}); pass a writable directory with --datadir`, { cause: e });
-  }
+  const dir = ensureDatadir(opts.dir);
   const path = join(dir, "chain");
-  const db = new Level<Uint8Array, Uint8Array>(path, encodings);
-  return Store.open(db, { path, datadir: dir, params: opts.params, sync: opts.sync });
+  if (opts.repair) opts.onRepair?.(await repairLevelDir(path));
+  // LevelDB would create a fresh database over files it cannot make sense of and delete them: refuse first.
+  const existing = checkLevelDir(path);
+  for (let attempt = 0; ; attempt++) {
+    const db = new Level<Uint8Array, Uint8Array>(path, { ...encodings, createIfMissing: !existing });
+    try {
+      return await Store.open(opts.wrap ? opts.wrap(db) : db, {
+        path,
+        datadir: dir,
+        params: opts.params,
+        sync: opts.sync,
+        repaired: opts.repair,
+      });
+    } catch (e) {
+      // after --repair, a table that still fails to read is set aside too, and the repair runs again
+      const bad = opts.repair && attempt < 5 ? damagedFile(path, e) : undefined;
+      if (!bad) throw e;
+      setAside(path, bad);
+      opts.onRepair?.(`set aside ${bad}, which still could not be read after the repair, and repaired ${path} again`);
+      await repairAgain(path);
+    }
+  }
 }

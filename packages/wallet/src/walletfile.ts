@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Amount, type Hash, isHash, isHex, parseUnits } from "@utxolab/core";
 import { checkSealParams, type SealParams } from "./seal.js";
@@ -283,18 +283,25 @@ export async function lockWallet(file: string, waitMs = 10_000): Promise<() => P
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // The lock appears with the pid already in it (written aside, then linked into place), so
+    // a live holder's lock is never empty: an empty or unreadable one was left by a crash.
+    const tmp = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    await writeFile(tmp, String(process.pid), { mode: 0o600, flag: "wx" });
     try {
-      const fh = await open(lock, "wx", 0o600);
-      await fh.writeFile(String(process.pid));
-      await fh.close();
+      await link(tmp, lock);
       return async () => {
         await rm(lock, { force: true });
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      await rm(tmp, { force: true });
     }
-    const holder = Number.parseInt(await readFile(lock, "utf8").catch(() => ""), 10);
-    if (Number.isSafeInteger(holder) && holder > 0 && !alive(holder)) {
+    const text = await readFile(lock, "utf8").catch(() => undefined);
+    if (text === undefined) continue; // released meanwhile
+    const holder = /^\s*\d+\s*$/.test(text) ? Number.parseInt(text, 10) : Number.NaN;
+    const stale = Number.isSafeInteger(holder) && holder > 0 ? !alive(holder) : await olderThan(lock, STALE_UNREADABLE_LOCK_MS);
+    if (stale) {
       await rm(lock, { force: true });
       continue;
     }
@@ -305,4 +312,12 @@ export async function lockWallet(file: string, waitMs = 10_000): Promise<() => P
     }
     await sleep(50);
   }
+}
+
+/** An empty or garbled lock is taken over once it is this old (an older program wrote the pid after creating the file). */
+const STALE_UNREADABLE_LOCK_MS = 2_000;
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  return st !== undefined && Date.now() - st.mtimeMs > ms;
 }

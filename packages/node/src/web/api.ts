@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeAddress, decodeTx, devnetAccounts, encodeAddress, genesisHash, type Hash, isHash } from "@utxolab/core";
 import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
+import type { WebAccess } from "./guard.js";
 import { HttpError, intParam, readBody, sendJson } from "./http.js";
 import type { RefusalFeed } from "./live.js";
 import { explain, REASONS_LIST } from "./reasons.js";
@@ -19,7 +20,7 @@ type Route = (url: URL, parts: string[], req: IncomingMessage) => unknown | Prom
  * The page's public API under /api/: read-only views of the chain, the pool and balances,
  * and POST /api/tx, which accepts any transaction exactly as the P2P port does.
  */
-export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
+export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, access: WebAccess) {
   const hrp = node.params.hrp;
   const devnet = node.params.name === "devnet";
 
@@ -72,7 +73,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
     address: (url, [a]) => {
       const { address, pubkey } = addressParam(a);
       const limit = intParam(url, "limit", 1, 1000, ADDRESS_UTXOS);
-      const info = addressInfo(node, address, pubkey);
+      const info = addressInfo(node, address, pubkey, { pendingLimit: limit });
       // a miner's address may hold thousands of coins: the page gets the biggest spendable ones and a count
       const spendable = info.utxos
         .filter((u) => u.mature && !u.spentBy)
@@ -83,8 +84,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
         utxos: info.utxos.slice(-limit).reverse(),
         spendableUtxos: spendable.slice(0, limit),
         // outputs of waiting payments are bounded the same way: a busy pool may pay one account thousands
-        pendingCount: info.pendingUtxos.length,
-        pendingUtxos: info.pendingUtxos.slice(0, limit),
+        pendingUtxos: info.pendingUtxos,
         devnetAccount: devnet ? devnetAccounts().findIndex((acc) => encodeAddress(acc.pubkey, hrp) === address) : -1,
       };
     },
@@ -93,7 +93,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
       if (!devnet) throw new HttpError(404, `the ten public accounts exist only on devnet; this node runs ${node.params.name}`);
       return devnetAccounts().map((acc) => {
         const address = encodeAddress(acc.pubkey, hrp);
-        const { utxos, pendingUtxos, ...totals } = addressInfo(node, address, acc.pubkey);
+        const { utxos, pendingUtxos, pendingCount, ...totals } = addressInfo(node, address, acc.pubkey, { pendingLimit: 0 });
         return { index: acc.index, ...totals, utxoCount: utxos.length };
       });
     },
@@ -104,6 +104,21 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed) {
   };
 
   const postTx = async (req: IncomingMessage) => {
+    // A page of another site can make the visitor's browser post here. Browsers send its Origin;
+    // and without CORS they can only send "simple" bodies (text/plain, forms), so JSON is required too.
+    if (!access.originAllowed(req)) {
+      throw new HttpError(
+        403,
+        `pages of ${req.headers.origin} may not submit transactions to this node; use its own page, or start the node with --web-origin ${req.headers.origin} (or --web-origin '*' to open the devnet to every page on purpose)`,
+      );
+    }
+    const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== "application/json" && !access.open) {
+      throw new HttpError(
+        415,
+        `POST /api/tx takes a body of Content-Type application/json, not ${JSON.stringify(type || "(none)")}; send {"hex": "..."} with that header`,
+      );
+    }
     const body = await readBody(req, MAX_BODY_BYTES);
     let parsed: unknown;
     try {

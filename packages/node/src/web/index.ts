@@ -1,6 +1,8 @@
 import type { Hash } from "@utxolab/core";
 import type { UtxoNode } from "../node.js";
 import { createApi } from "./api.js";
+import { WebAccess } from "./guard.js";
+import { sendJson } from "./http.js";
 import { LiveEvents, RefusalFeed } from "./live.js";
 import { PageFiles } from "./static.js";
 import { Views } from "./views.js";
@@ -21,9 +23,14 @@ export interface WebOptions {
 export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
   const views = new Views(node);
   const feed = new RefusalFeed();
-  const live = new LiveEvents();
+  const access = new WebAccess({
+    bind: node.config.rpcBind ?? "127.0.0.1",
+    allowHosts: node.config.allowHosts,
+    origins: node.config.webOrigins,
+  });
+  const live = new LiveEvents(access);
   const page = new PageFiles(opts.pageDir);
-  const api = createApi(node, views, feed);
+  const api = createApi(node, views, feed, access);
 
   node.events.on((e) => {
     const now = Math.floor(node.now());
@@ -35,6 +42,12 @@ export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
   });
 
   node.rpc.addHandler(async (req, res, url) => {
+    // The page and its API (not /rpc, which has its token) answer only requests addressed to this node.
+    const badHost = access.hostRefusal(req);
+    if (badHost) {
+      sendJson(res, 403, { error: badHost });
+      return true;
+    }
     if (await api(req, res, url)) return true;
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     return page.serve(url.pathname, res, req.method === "HEAD");

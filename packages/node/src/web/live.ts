@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import type { NodeEvent } from "../events.js";
+import { isLoopback, type WebAccess } from "./guard.js";
 import { toJson } from "./http.js";
 import { explain } from "./reasons.js";
 
@@ -27,6 +28,10 @@ export interface LiveMessage {
 
 const FEED_SIZE = 200;
 const MAX_CLIENTS = 200;
+/** one client address may hold this many; the rest stay for everyone else */
+export const MAX_CLIENTS_PER_ADDRESS = 16;
+/** the last slots go only to this machine's own pages (127.0.0.1, ::1): the projector is never locked out */
+export const LOOPBACK_RESERVED = 8;
 /** a page that stops reading is dropped rather than buffered without end */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
@@ -51,21 +56,52 @@ export class RefusalFeed {
 export class LiveEvents {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, clientTracking: true });
   private seq = 0;
+  /** sockets open (or opening) per client address */
+  private readonly perAddress = new Map<string, number>();
+  private count = 0;
+
+  constructor(private readonly access: WebAccess) {}
 
   /** Takes the upgrade if it is for /api/events; returns false to leave it to someone else. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (path !== "/api/events") return false;
-    if (this.wss.clients.size >= MAX_CLIENTS) {
-      socket.end(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\r\ntoo many pages are watching this node; close one and reload\n",
-      );
+    const refuse = (status: string, text: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${text}\n`);
       return true;
+    };
+    const badHost = this.access.hostRefusal(req);
+    if (badHost) return refuse("403 Forbidden", badHost);
+    if (!this.access.originAllowed(req)) {
+      return refuse(
+        "403 Forbidden",
+        `pages of ${req.headers.origin} may not watch this node; only its own page may (start the node with --web-origin ${req.headers.origin} to allow that one)`,
+      );
     }
+    const address = req.socket.remoteAddress ?? "";
+    const mine = this.perAddress.get(address) ?? 0;
+    if (mine >= MAX_CLIENTS_PER_ADDRESS) {
+      return refuse("503 Service Unavailable", `${address} already watches this node on ${mine} connections; close some pages and reload`);
+    }
+    const limit = isLoopback(address) ? MAX_CLIENTS : MAX_CLIENTS - LOOPBACK_RESERVED;
+    if (this.count >= limit) return refuse("503 Service Unavailable", "too many pages are watching this node; close one and reload");
+    this.count++;
+    this.perAddress.set(address, mine + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.count--;
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    };
+    socket.once("close", release);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // the page only listens; anything it sends is ignored
       ws.on("message", () => undefined);
       ws.on("error", () => ws.terminate());
+      ws.on("close", release);
     });
     return true;
   }
