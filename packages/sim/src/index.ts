@@ -1,3 +1,4 @@
+export * from "./attacks.js";
 export * from "./bank.js";
 export * from "./clock.js";
 export * from "./faults.js";
@@ -8,5 +9,6 @@ export * from "./rng.js";
 export * from "./scheduler.js";
 export * from "./sim.js";
 export * from "./simnode.js";
+export * from "./theory.js";
 export * from "./trace.js";
 export * from "./txpool.js";

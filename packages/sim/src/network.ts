@@ -72,6 +72,8 @@ export class Network {
   private group: number[] | undefined;
   private readonly faults = new Map<number, LinkFault>();
   private global: LinkFault = HEALTHY;
+  /** one-way latency set for a direction (from*65536+to), instead of the region matrix */
+  private readonly fixedLatency = new Map<number, number>();
   blockPadBytes: number;
   messages = 0;
   bytes = 0;
@@ -147,8 +149,28 @@ export class Network {
     return this.faults.get(pairKey(a, b)) ?? this.global;
   }
 
+  /** extra delay on announcements (inv, headers, block) in one direction: a peer that hears a node's news late */
+  private readonly announceDelay = new Map<number, number>();
+
+  /**
+   * Announcements from `a` reach `b` `ms` later than other messages (requests and
+   * answers stay fast). The selfish-mining scenario uses it to set γ.
+   */
+  setAnnounceDelay(a: number, b: number, ms: number): void {
+    this.announceDelay.set(a * 65_536 + b, ms);
+  }
+
+  /** Sets the one-way latency from `a` to `b` (scenarios that need a precise topology). */
+  setLatency(a: number, b: number, ms: number): void {
+    this.fixedLatency.set(a * 65_536 + b, ms);
+  }
+
+  private baseLatency(a: number, b: number): number {
+    return this.fixedLatency.get(a * 65_536 + b) ?? latencyBetween(this.endpoints[a].region, this.endpoints[b].region);
+  }
+
   latency(a: number, b: number): number {
-    return latencyBetween(this.endpoints[a].region, this.endpoints[b].region) * this.faultOf(a, b).slow;
+    return this.baseLatency(a, b) * this.faultOf(a, b).slow;
   }
 
   private bandwidth(a: number, b: number): number {
@@ -258,7 +280,8 @@ export class Network {
       this.dropped++;
       return;
     }
-    let arrival = end + latencyBetween(this.endpoints[s.owner].region, this.endpoints[s.remote].region) * f.slow;
+    let arrival = end + this.baseLatency(s.owner, s.remote) * f.slow;
+    if (this.announceDelay.size > 0 && isAnnouncement(text)) arrival += this.announceDelay.get(s.owner * 65_536 + s.remote) ?? 0;
     if (f.reorderMs > 0) arrival += this.rng.next() * f.reorderMs;
     else arrival = Math.max(arrival, d.lastArrival);
     d.lastArrival = Math.max(d.lastArrival, arrival);
@@ -336,6 +359,12 @@ function mayStartAsyncWork(text: string): boolean {
   const t = text.charCodeAt(9);
   // {"type":"b(lock) / g(etdata|etheaders) / n(otfound)
   return t === 98 || t === 103 || t === 110;
+}
+
+/** inv, headers, block */
+function isAnnouncement(text: string): boolean {
+  const t = text.charCodeAt(9);
+  return t === 105 || t === 104 || t === 98;
 }
 
 const pairKey = (a: number, b: number): number => (a < b ? a * 65_536 + b : b * 65_536 + a);

@@ -46,6 +46,12 @@ export interface SimConfig {
   params?: NetworkParams;
   /** a signature cache shared by every node (and, if passed in, by several runs) */
   sigCache?: SigCache;
+  /** who dials whom (default: each node dials `outbound` random others) */
+  topology?: number[][];
+  /** region of each node (default: drawn from NODE_SHARE) */
+  regions?: number[];
+  /** adjusts the network before the nodes start (fixed latencies) */
+  network?: (net: Network) => void;
 }
 
 /** Something that finds blocks with a share of the hash power. */
@@ -54,6 +60,8 @@ export interface Miner {
   share: number;
   /** the Poisson clock says this miner found a block now */
   found(): Promise<void> | void;
+  /** the run is over: an attacker shows what it still holds */
+  finish?(): void;
 }
 
 export interface BlockStat {
@@ -85,6 +93,8 @@ export interface SimReport {
   virtualSeconds: number;
   events: number;
   wallMs: number;
+  /** CPU time of the process during the run (the machine may be shared: wall time alone misleads) */
+  cpuMs: number;
   eventsPerSecond: number;
   messages: number;
   megabytes: number;
@@ -103,7 +113,8 @@ const MAX_SETTLE_BLOCKS = 6;
  * seed, same run, same trace hash.
  */
 export class Simulation {
-  readonly cfg: Required<Omit<SimConfig, "traceFile" | "progress" | "sigCache">> & Pick<SimConfig, "traceFile" | "progress">;
+  readonly cfg: Required<Omit<SimConfig, "traceFile" | "progress" | "sigCache" | "topology" | "regions" | "network">> &
+    Pick<SimConfig, "traceFile" | "progress" | "topology" | "regions" | "network">;
   readonly sched = new Scheduler();
   readonly rng: Rng;
   readonly trace = new Trace();
@@ -126,6 +137,8 @@ export class Simulation {
   private heapNodes = 0;
   /** called when any node's best chain changes (attack scenarios watch the merchant) */
   onTip?: (node: SimNode) => void;
+  /** ends the mining phase early (an attack that is decided) */
+  stopWhen?: () => boolean;
   private stopped = false;
 
   constructor(cfg: SimConfig) {
@@ -145,6 +158,9 @@ export class Simulation {
       params,
       traceFile: cfg.traceFile,
       progress: cfg.progress,
+      topology: cfg.topology,
+      regions: cfg.regions,
+      network: cfg.network,
     };
     this.rng = new Rng(cfg.seed);
     this.miningRng = this.rng.fork("mining");
@@ -163,7 +179,7 @@ export class Simulation {
   async setup(): Promise<void> {
     const n = this.cfg.nodes;
     const topo = this.rng.fork("topology");
-    const regions = Array.from({ length: n }, () => topo.weighted(NODE_SHARE));
+    const regions = this.cfg.regions ?? Array.from({ length: n }, () => topo.weighted(NODE_SHARE));
     if (this.cfg.traceFile) this.trace.open(this.cfg.traceFile);
     const hooks: NodeHooks = {
       accepted: (node, e, own) => this.onAccepted(node, e, own),
@@ -178,7 +194,7 @@ export class Simulation {
     const epochMs = (this.cfg.params.genesis.time + 60) * 1000;
     for (let i = 0; i < n; i++) {
       this.net.add(i, regions[i]);
-      const peers = topo.sample(n, this.cfg.outbound, new Set([i]));
+      const peers = this.cfg.topology?.[i] ?? topo.sample(n, this.cfg.outbound, new Set([i]));
       this.nodes.push(
         new SimNode({
           id: i,
@@ -203,6 +219,7 @@ export class Simulation {
       nodes: this.nodes.map((x) => ({ id: x.id, r: x.o.region })),
       interval: this.cfg.blockIntervalMs,
     });
+    this.cfg.network?.(this.net);
     for (const node of this.nodes) await node.start();
     for (const node of this.nodes) this.onTipChanged(node);
     this.gc();
@@ -357,7 +374,7 @@ export class Simulation {
       const shares = this.miners.map((m) => m.share);
       const m = this.miners[this.miningRng.weighted(shares)];
       const p = m.found();
-      if (this.found < this.cfg.blocks) this.scheduleDiscovery();
+      if (this.found < this.cfg.blocks && !this.stopWhen?.()) this.scheduleDiscovery();
       if (this.cfg.progress && (this.found % 10 === 0 || this.found === this.cfg.blocks)) this.cfg.progress(this.found, this.cfg.blocks);
       if (p) p.catch((e) => this.fail(e));
     });
@@ -395,19 +412,27 @@ export class Simulation {
   /** Runs the schedule, then heals everything and lets the network settle, then checks the invariants. */
   async run(): Promise<SimReport> {
     const wall0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const faults = [...this.cfg.faults].sort((a, b) => a.at - b.at);
-    for (const f of faults) this.sched.at(f.at, () => this.applyFault(f));
+    const pending = faults.map((f) => this.sched.at(f.at, () => this.applyFault(f)));
     this.scheduleTxs();
     this.scheduleDiscovery();
-    await this.sched.run(Number.POSITIVE_INFINITY, () => this.found >= this.cfg.blocks || this.failure !== undefined);
+    await this.sched.run(
+      Number.POSITIVE_INFINITY,
+      () => this.found >= this.cfg.blocks || this.failure !== undefined || this.stopWhen?.() === true,
+    );
+    this.stopped = true;
+    // faults after the last block are not applied: the run heals and settles now
+    for (const e of pending) this.sched.cancel(e);
+    for (const m of this.miners) m.finish?.();
     // let the last block spread before the final heal
     await this.sched.run(this.sched.now + 60_000, () => this.failure !== undefined);
-    this.stopped = true;
     if (this.failure) throw this.failure;
     const settleBlocks = await this.settle();
     if (this.failure) throw this.failure;
     const invariants = await checkInvariants(this.nodes, this.cfg.params);
-    const report = this.report(settleBlocks, invariants, performance.now() - wall0);
+    const cpu = process.cpuUsage(cpu0);
+    const report = this.report(settleBlocks, invariants, performance.now() - wall0, (cpu.user + cpu.system) / 1000);
     this.event({ e: "end", tip: invariants.tip?.slice(0, 16), height: invariants.height, ok: invariants.ok });
     await this.trace.close();
     await this.close();
@@ -437,7 +462,7 @@ export class Simulation {
     return this.nodes.every((n) => !n.alive || n.p2p.blockBacklog === 0);
   }
 
-  report(settleBlocks: number, invariants: InvariantReport, wallMs: number): SimReport {
+  report(settleBlocks: number, invariants: InvariantReport, wallMs: number, cpuMs: number): SimReport {
     const stats = [...this.blocks.values()].filter((s) => s.miner >= 0);
     const height = invariants.height ?? Math.max(0, ...this.nodes.filter((n) => n.alive).map((n) => n.chain.height));
     const p = (k: "t50" | "t90" | "t99") => {
@@ -472,6 +497,7 @@ export class Simulation {
       virtualSeconds: this.sched.now / 1000,
       events,
       wallMs,
+      cpuMs,
       eventsPerSecond: wallMs > 0 ? events / (wallMs / 1000) : 0,
       messages: this.net.messages,
       megabytes: this.net.bytes / 1e6,
