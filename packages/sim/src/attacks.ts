@@ -155,7 +155,13 @@ export async function doubleSpendRace(o: DoubleSpendOptions): Promise<DoubleSpen
   };
   const honest = sim.nodes.slice(1).map((node) => {
     const m = sim.honestMiner(node, (1 - o.q) / (n - 1));
-    return { ...m, found: () => (blocks++, m.found()) };
+    return {
+      ...m,
+      found: () => {
+        blocks++;
+        return m.found();
+      },
+    };
   });
   sim.miners = [attackerMiner, ...honest];
   sim.stopWhen = () => gaveUp || (released && sim.now >= releasedAt + 120_000);

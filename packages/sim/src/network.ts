@@ -45,6 +45,7 @@ interface Direction {
 }
 
 const P2P_PORT = 18444;
+const CONNECT_TIMEOUT_MS = 5_000;
 const BLOCK_PREFIX = '{"type":"block"';
 
 /** The URL of node `id`: ws://10.x.y.z:18444, so the p2p layer's URL and ban rules apply unchanged. */
@@ -239,8 +240,10 @@ export class Network {
     this.sched.schedule(lat, () => {
       if (local.readyState !== "connecting") return;
       if (!this.reachable(from, to)) {
-        // unreachable (partition) looks like silence until the dial times out; a crashed node refuses
-        if (this.endpoints[to].up) fail(`connect ETIMEDOUT ${url}`, Math.max(0, opts.handshakeTimeoutMs - lat));
+        // unreachable (partition) is silence until the connect times out (5 s, Bitcoin Core's
+        // default); a crashed node's host refuses at once
+        if (this.endpoints[to].up)
+          fail(`connect ETIMEDOUT ${url}`, Math.max(0, Math.min(opts.handshakeTimeoutMs, CONNECT_TIMEOUT_MS) - lat));
         else fail(`connect ECONNREFUSED ${url}`, lat);
         return;
       }
