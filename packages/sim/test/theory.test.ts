@@ -5,10 +5,10 @@ describe("published formulas", () => {
   it("reproduce the table of the Bitcoin whitepaper, section 11", () => {
     // q = 0.1, z = 0..10, as printed in the paper
     const q01 = [1.0, 0.2045873, 0.0509779, 0.0131722, 0.0034552, 0.0009137, 0.0002428, 0.0000647, 0.0000173, 0.0000046, 0.0000012];
-    q01.forEach((p, z) => expect(nakamoto(0.1, z)).toBeCloseTo(p, 7));
+    for (const [z, p] of q01.entries()) expect(nakamoto(0.1, z)).toBeCloseTo(p, 7);
     // q = 0.3, z = 0, 5, ..., 50
     const q03 = [1.0, 0.1773523, 0.0416605, 0.0101008, 0.0024804, 0.0006132, 0.0001522, 0.0000379, 0.0000095, 0.0000024, 0.0000006];
-    q03.forEach((p, i) => expect(nakamoto(0.3, 5 * i)).toBeCloseTo(p, 7));
+    for (const [i, p] of q03.entries()) expect(nakamoto(0.3, 5 * i)).toBeCloseTo(p, 7);
   });
 
   it("give Rosenfeld's exact values: 2q for one confirmation, 5.6% for q = 0.1 and two", () => {
