@@ -6,6 +6,7 @@ export * from "./invariants.js";
 export * from "./network.js";
 export * from "./regions.js";
 export * from "./rng.js";
+export * from "./scenarios.js";
 export * from "./scheduler.js";
 export * from "./sim.js";
 export * from "./simnode.js";
