@@ -101,7 +101,7 @@ export async function runSim(args: string[]): Promise<number> {
         result = await doubleSpendScenario({
           q: fraction(values.q, "q", 0.01, 0.49) ?? 0.3,
           z: intOption(values.z, "z", 0, 30) ?? 6,
-          runs: intOption(values.runs, "runs", 1, 100_000) ?? 150,
+          runs: intOption(values.runs, "runs", 1, 100_000) ?? 400,
           seed,
           progress: bar.tick,
         });
@@ -110,7 +110,7 @@ export async function runSim(args: string[]): Promise<number> {
         result = await selfishScenario({
           alpha: fraction(values.alpha, "alpha", 0.01, 0.49) ?? 0.35,
           gamma: fraction(values.gamma, "gamma", 0, 1) ?? 0.5,
-          blocks: blocks(600),
+          blocks: blocks(1000),
           seed,
           traceFile: trace,
           progress: bar.tick,

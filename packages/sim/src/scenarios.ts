@@ -75,7 +75,7 @@ export async function forksScenario(o: ForksOptions): Promise<ScenarioResult> {
     const r = await sim.run();
     done += o.blocks;
     ok &&= r.invariants.ok;
-    const d = r.propagation.mean90;
+    const d = r.propagation.meanArrival;
     const predicted = 1 - Math.exp(-d / (interval * 1000));
     rows.push([
       `${interval} s`,
@@ -101,7 +101,7 @@ export async function forksScenario(o: ForksOptions): Promise<ScenarioResult> {
     headers: ["interval", "to 50%", "to 90%", "to 99%", "delay/interval", "stale", "stale rate", "1−e^(−d/T)", "deepest reorg"],
     rows,
     notes: [
-      "d = mean time for a block to reach 90% of the nodes. Few blocks per row: the stale rate of a row has a",
+      "d = mean time for a block to reach a node (over blocks and nodes). Few blocks per row: the stale rate of a row has a",
       "statistical error of about √(stale)/blocks; run with --blocks 1000 for tighter numbers.",
       ok ? "Invariants held in every run." : "INVARIANTS FAILED: see the JSON output.",
     ],

@@ -72,6 +72,8 @@ export interface BlockStat {
   /** nodes running when it was found */
   population: number;
   arrivals: number;
+  /** sum over nodes of the time it took to reach them */
+  delaySum: number;
   t50?: number;
   t90?: number;
   t99?: number;
@@ -86,7 +88,11 @@ export interface SimReport {
   staleBlocks: number;
   staleRate: number;
   /** medians over blocks of the time to reach 50/90/99 % of nodes, ms */
-  propagation: { p50: number; p90: number; p99: number; mean50: number; mean90: number; samples: number };
+  /**
+   * medians over blocks of the time to reach 50/90/99 % of nodes, and the mean
+   * over blocks and nodes of the time a block takes to reach a node (ms)
+   */
+  propagation: { p50: number; p90: number; p99: number; mean50: number; mean90: number; meanArrival: number; samples: number };
   /** reorganizations seen by nodes, by depth */
   reorgDepths: Record<number, number>;
   convergeAfterHealMs: number[];
@@ -265,12 +271,14 @@ export class Simulation {
         minedAt: this.sched.now,
         population: this.nodes.filter((x) => x.alive).length,
         arrivals: 0,
+        delaySum: 0,
       };
       this.blocks.set(e.hash, s);
       if (own) this.event({ t: this.t(), e: "block", n: node.id, b: e.hash.slice(0, 16), p: e.header.prevHash.slice(0, 16), h: e.height });
     }
     s.arrivals++;
     const dt = this.sched.now - s.minedAt;
+    s.delaySum += dt;
     if (s.t50 === undefined && s.arrivals >= Math.ceil(0.5 * s.population)) s.t50 = dt;
     if (s.t90 === undefined && s.arrivals >= Math.ceil(0.9 * s.population)) s.t90 = dt;
     if (s.t99 === undefined && s.arrivals >= Math.ceil(0.99 * s.population)) s.t99 = dt;
@@ -490,6 +498,7 @@ export class Simulation {
         p99: med(p("t99")),
         mean50: mean(p("t50")),
         mean90: mean(p("t90")),
+        meanArrival: mean(stats.filter((x) => x.t90 !== undefined).map((x) => x.delaySum / x.arrivals)),
         samples: p("t90").length,
       },
       reorgDepths: depths,
