@@ -12,12 +12,12 @@ import {
 import { intOption, UsageError, withUsage } from "./args.js";
 
 export const SIM_USAGE =
-  "utxolab sim forks|double-spend|selfish|partition|scale|soak [--seed N] [--nodes N] [--blocks N] [--q Q] [--z Z] [--runs N] [--alpha A] [--gamma G] [--minutes M] [--block-kb K] [--intervals S,S,...] [--trace FILE] [--json]";
+  "utxolab sim forks|double-spend|selfish|partition|scale|soak [--seed N] [--nodes N] [--blocks N] [--q Q] [--z Z] [--runs N] [--alpha A] [--gamma G] [--minutes M] [--block-kb K] [--intervals S,S,...] [--tx PER_BLOCK] [--trace FILE] [--json]";
 
 function fraction(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (!/^(0|1)?(\.[0-9]+)?$/.test(v) || !Number.isFinite(x) || x < lo || x > hi) {
+  if (!/^[0-9]*(\.[0-9]+)?$/.test(v) || v === "" || !Number.isFinite(x) || x < lo || x > hi) {
     throw new UsageError(`--${name} must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
   }
   return x;
@@ -131,7 +131,7 @@ export async function runSim(args: string[]): Promise<number> {
           seed,
           nodes: nodes(1000),
           blocks: blocks(1000),
-          txPerBlock: fraction(values.tx, "tx", 0, 1) ?? 1,
+          txPerBlock: fraction(values.tx, "tx", 0, 100) ?? 1,
           traceFile: trace,
           progress: bar.tick,
         });

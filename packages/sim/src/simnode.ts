@@ -12,7 +12,6 @@ import {
   type SigCache,
   subsidyAt,
   type Transaction,
-  txid,
   utf8,
 } from "@utxolab/core";
 import { Mempool } from "@utxolab/mempool";
@@ -264,15 +263,5 @@ export class SimNode {
     path.reverse();
     for (const e of path) this.hidden.delete(e.hash);
     for (const e of path) this.p2p.announceBlock(e.hash);
-  }
-
-  /** Does this node's best chain contain transaction `id`? (Scans back from the tip.) */
-  async confirms(id: Hash, depth = Number.POSITIVE_INFINITY): Promise<number | undefined> {
-    const c = this.chain;
-    for (let e: BlockIndexEntry | undefined = c.tip, n = 0; e && n < depth; e = e.parent, n++) {
-      const b = await c.getBlock(e.hash);
-      if (b?.txs.some((t) => txid(t) === id)) return e.height;
-    }
-    return undefined;
   }
 }
