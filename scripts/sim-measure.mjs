@@ -19,6 +19,10 @@ const opt = (name, d) => {
 };
 const what = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && args[i - 1].startsWith("--")));
 const want = (w) => what.length === 0 || what.includes(w);
+const list = (name, d) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1].split(",").map(Number) : d;
+};
 const out = (o) => console.log(JSON.stringify(o));
 const sigCache = new SigCache(100_000);
 
@@ -54,8 +58,8 @@ if (want("double-spend")) {
 
 if (want("selfish")) {
   const blocks = opt("blocks", 800);
-  for (const gamma of [0, 0.5, 1]) {
-    for (const alpha of [0.1, 0.2, 0.25, 0.3, 0.35, 0.4]) {
+  for (const gamma of list("gammas", [0, 0.5, 1])) {
+    for (const alpha of list("alphas", [0.1, 0.2, 0.25, 0.3, 0.35, 0.4])) {
       const r = await sim.selfishMining({ alpha, gamma, blocks, seed: Math.round(alpha * 100) + 7 * gamma, sigCache });
       out({
         kind: "selfish",
@@ -79,7 +83,7 @@ if (want("selfish")) {
 if (want("forks")) {
   const blocks = opt("blocks", 200);
   const nodes = opt("nodes", 50);
-  for (const interval of [600, 120, 30, 10, 5, 2]) {
+  for (const interval of list("intervals", [600, 120, 30, 10, 5, 2])) {
     const s = new sim.Simulation({
       seed: interval,
       nodes,
