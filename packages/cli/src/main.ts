@@ -5,6 +5,7 @@ import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
 import { NODE_USAGE, runNode } from "./node-command.js";
 import { RPC_USAGE, runRpc } from "./rpc-command.js";
+import { runSim, SIM_USAGE } from "./sim-command.js";
 
 const HELP = `utxolab: a teaching UTXO blockchain node
 
@@ -14,6 +15,7 @@ const HELP = `utxolab: a teaching UTXO blockchain node
   utxolab wallet COMMAND ...        (create, import, import-devnet, address, addresses, balance, utxos, history, send, mktx, sign, broadcast; utxolab wallet help)
   utxolab genesis                   prints the devnet genesis block and the ten devnet accounts
   ${DEMO_USAGE}
+  ${SIM_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return runGenesis();
     case "demo":
       return runDemo(rest);
+    case "sim":
+      return runSim(rest);
     case undefined:
     case "help":
     case "--help":
