@@ -2,8 +2,10 @@ import type { Hash } from "@utxolab/core";
 import type { UtxoNode } from "../node.js";
 import { createApi } from "./api.js";
 import { LiveEvents, RefusalFeed } from "./live.js";
+import { keepRefusal, restoreRefusals } from "./refusal-log.js";
 import { PageFiles } from "./static.js";
 import { Views } from "./views.js";
+import { createWorkshopApi } from "./workshop.js";
 
 export { MAX_BODY_BYTES } from "./api.js";
 export { explain, REASONS, type ReasonText } from "./reasons.js";
@@ -18,12 +20,14 @@ export interface WebOptions {
  * live events on the WebSocket /api/events. None of it needs the RPC token: it shows what
  * any peer could learn and takes transactions as the P2P port does.
  */
-export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
+export async function attachWeb(node: UtxoNode, opts: WebOptions = {}): Promise<void> {
   const views = new Views(node);
-  const feed = new RefusalFeed();
+  const feed = new RefusalFeed((r) => keepRefusal(node, r));
   const live = new LiveEvents();
   const page = new PageFiles(opts.pageDir);
   const api = createApi(node, views, feed);
+  const workshop = createWorkshopApi(node, views);
+  await restoreRefusals(node, feed);
 
   node.events.on((e) => {
     const now = Math.floor(node.now());
@@ -35,6 +39,7 @@ export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
   });
 
   node.rpc.addHandler(async (req, res, url) => {
+    if (await workshop(req, res, url)) return true;
     if (await api(req, res, url)) return true;
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     return page.serve(url.pathname, res, req.method === "HEAD");
