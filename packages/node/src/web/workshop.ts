@@ -73,7 +73,7 @@ async function jsonBody(req: IncomingMessage, limit: number, example: string): P
 const text = (v: unknown, what: string, max = MAX_TEXT): string => {
   if (typeof v !== "string") throw new HttpError(400, `"${what}" must be text`);
   // one line of printable text: the page shows it as it is
-  const clean = v.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  const clean = v.replace(/\p{Cc}/gu, " ").trim();
   if (clean.length === 0 || clean.length > max) throw new HttpError(400, `"${what}" must be 1 to ${max} characters`);
   return clean;
 };
@@ -85,7 +85,7 @@ const count = (v: unknown, what: string, max: number): number => {
 };
 
 /** Plain words for what happened to a submitted block. */
-function blockOutcome(node: UtxoNode, hash: Hash, active: boolean): string {
+function blockOutcome(node: UtxoNode, active: boolean): string {
   if (active) return "The node accepted the block and it is now on the best chain: it carries the most work.";
   const tip = node.chain.tip;
   return `The node stored the block on a side branch, and the best chain stays as it was: the best chain (tip #${tip.height}) has at least as much work, and a node keeps the chain it saw first. It checks a side branch's transactions only if that branch ever carries more work: to rewrite history you would have to out-mine everyone else from here on.`;
@@ -205,7 +205,7 @@ export function createWorkshopApi(node: UtxoNode, views: Views) {
         hash: r.hash,
         height: r.height,
         active: r.active,
-        plain: blockOutcome(node, r.hash, r.active),
+        plain: blockOutcome(node, r.active),
         ...(cause ? { cause } : {}),
       },
     };
