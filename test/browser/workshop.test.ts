@@ -85,7 +85,7 @@ describe("the Try panel on a fresh devnet", () => {
     await page.getByTestId("try-doublespend").click();
     await eventually(() => result.textContent()).toContain("txn-mempool-conflict");
     expect(await result.textContent()).toContain("It waits in the pool for a block.");
-    await screenshot(page, "try-attacks");
+    await screenshot(page, "try-attacks", { fullPage: true });
     // the account's only coin now waits in the pool: the next attack says exactly that
     await page.getByTestId("try-overspend").click();
     await eventually(() => result.textContent()).toContain("already spent by a payment waiting in the pool");
@@ -126,7 +126,7 @@ describe("mining controls and the demo banner", () => {
     await auto.rpc("sendrawtransaction", p.hex);
     await page.locator(`[data-testid=pool-tx][data-txid="${p.txid}"]`).waitFor();
     expect((await auto.rpc("getblockchaininfo")).height).toBe(before);
-    await screenshot(page, "pool");
+    await screenshot(page, "pool-paused");
     await page.getByTestId("mining-one").click();
     await eventually(async () => (await auto.rpc("getblockchaininfo")).height).toBe(before + 1);
     await eventually(() => page.getByTestId("pool-view").textContent()).toContain("Waiting transactions: 0");
@@ -243,13 +243,13 @@ describe("coins and history", () => {
     const texts = await created.allTextContents();
     expect(texts.some((t) => t.includes("2.5 coins") && t.includes("account 7"))).toBe(true);
     expect(texts.some((t) => t.includes("account 9") && t.includes("a mining reward") === false)).toBe(true);
-    await screenshot(page, "block");
+    await screenshot(page, "block-coins", { fullPage: true });
     await page.goto(`${plain.rpcUrl}/#/address/${address(7)}`);
     const sum = page.getByTestId("balance-sum");
     await sum.waitFor();
     await eventually(() => sum.textContent()).toContain("= 1,002.5 coins");
     expect(await sum.textContent()).toMatch(/2\.5 \+ 1,000|1,000 \+ 2\.5/);
-    await screenshot(page, "accounts");
+    await screenshot(page, "address-sum");
     await page.close();
   });
 
@@ -285,7 +285,7 @@ describe("coins and history", () => {
     expect(await mark(0, "tamper-hash").getAttribute("data-ok")).toBe("false");
     // the next block's link no longer holds, whatever luck the proof of work had
     expect(await mark(1, "tamper-link").getAttribute("data-ok")).toBe("false");
-    await screenshot(page, "tamper-broken");
+    await screenshot(page, "tamper-broken", { fullPage: true });
     await cards.nth(0).getByTestId("tamper-remine").click();
     await eventually(() => mark(0, "tamper-pow").getAttribute("data-ok")).toBe("true");
     // re-mining one block leaves the next one pointing at its old hash: every later block must be re-mined
@@ -306,7 +306,7 @@ describe("coins and history", () => {
     expect(await page.getByTestId("tamper-cause").textContent()).toContain(`block #${target} broken`);
     expect(await page.getByTestId("tamper-cause").textContent()).toContain("bad-cb-amount");
     expect((await plain.rpc("getblockchaininfo")).bestBlockHash).toBe(await plain.rpc("getblockhash", tip));
-    await screenshot(page, "tamper");
+    await screenshot(page, "tamper", { fullPage: true });
     await page.close();
   });
 });
@@ -339,7 +339,7 @@ describe("layout", () => {
         const overlaps = b.left < aside!.x + aside!.width && b.right > aside!.x && b.top < aside!.y + aside!.height && b.bottom > aside!.y;
         expect(overlaps, `a card overlaps the Live column at ${width} px`).toBe(false);
       }
-      if (width === 1280) await screenshot(page, "chain");
+      if (width === 1280) await screenshot(page, "chain-1280");
       await page.close();
     }
   });

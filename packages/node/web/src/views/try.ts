@@ -100,9 +100,14 @@ export function tryView(state: AppState): View {
   toSel.addEventListener("change", () => {
     toAddr.hidden = toSel.value !== "other";
   });
-  fromSel.addEventListener("change", () => void refreshBalance());
+  fromSel.addEventListener("change", () => {
+    // a choice made by the person is never overridden by the "richest account" default
+    fromChosen = true;
+    void refreshBalance();
+  });
 
   const from = () => Number(fromSel.value);
+  let fromChosen = false;
 
   function recipient(): { ok: true; pubkey: Uint8Array; label: string } | { ok: false; error: string } {
     if (toSel.value !== "other") {
@@ -462,7 +467,6 @@ export function tryView(state: AppState): View {
     }
   }
 
-  let fromChosen = false;
   async function refreshBalance(): Promise<void> {
     if (!state.info?.devnet) return;
     accounts = await api.accounts();
