@@ -135,6 +135,8 @@ export function tamperView(state: AppState, id: string | undefined): View {
   function card(s: Slot, d: Derived, i: number): HTMLElement {
     const height = heightOf(i);
     const changed = d.hash !== s.origHash;
+    // re-mined here: the header carries the new merkle root and parent, and a nonce found for them
+    const remined = changed && !s.extra && d.pow && d.link && s.header.merkleRoot === d.root && s.header !== s.orig.header;
     const intact = !changed && d.link && d.pow;
     return h(
       "div",
@@ -165,14 +167,14 @@ export function tamperView(state: AppState, id: string | undefined): View {
         "tamper-root",
       ),
       mark(
-        !changed || s.extra === true,
-        `block hash ${short(d.hash, 12)}`,
+        !changed || s.extra === true || remined,
+        remined ? `re-mined: new block hash ${short(d.hash, 12)}` : `block hash ${short(d.hash, 12)}`,
         `block hash changed: ${short(s.origHash, 10)} → ${short(d.hash, 10)}`,
         "tamper-hash",
       ),
       mark(
         d.pow,
-        changed && !s.extra
+        changed && !s.extra && !remined
           ? `proof of work still holds, by luck: devnet's target lets about ${targetShare(d.header.bits)} of all hashes through (Bitcoin's: about 1 in 10²²)`
           : `proof of work: the hash is below the target (nonce ${d.header.nonce})`,
         "proof of work broken: the new hash is above the target",
