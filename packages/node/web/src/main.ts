@@ -146,7 +146,7 @@ async function refresh(): Promise<void> {
       again = false;
       const v = view;
       try {
-        const [info] = await Promise.all([api.info(), v?.update()]);
+        const [info] = await Promise.all([api.info(), v?.update(), mining.update()]);
         state.setInfo(info);
         renderSummary();
       } catch (e) {
@@ -236,7 +236,7 @@ function feedLine(m: LiveMessage): HTMLElement | null {
 function onLive(m: LiveMessage): void {
   state.track(m.event, m.time);
   if (m.event.type === "demo") showDemo(m.event);
-  if (m.event.type === "mining" || m.event.type === "block") void mining.update();
+  if (m.event.type === "mining") void mining.update();
   const line = feedLine(m);
   if (line) {
     feed.querySelector(".quiet")?.remove();
