@@ -62,8 +62,8 @@ export function ensurePageBuilt(): void {
 }
 
 /** Screenshots for docs/ are taken only on request (UTXOLAB_SCREENSHOTS=1), so a test run leaves the tree alone. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
   if (!process.env.UTXOLAB_SCREENSHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: opts.fullPage ?? false });
 }

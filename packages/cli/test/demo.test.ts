@@ -13,11 +13,11 @@ let n0: NodeProcess;
 let n1: NodeProcess;
 
 /** Runs a demo against node0 by URL and token, as a workshop leader would with --rpc. */
-const demo = (name: string) => runCli(["demo", name, "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
+const demo = (name: string) => runCli(["demo", name, "--pace", "0", "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
 /** Runs a demo against one node's datadir (its node.json), as with `utxolab node --datadir DIR`. */
-const demoInDatadir = (name: string) => runCli(["demo", name, "--datadir", join(dir, "node0"), "--rpc-token", TOKEN]);
+const demoInDatadir = (name: string) => runCli(["demo", name, "--pace", "0", "--datadir", join(dir, "node0"), "--rpc-token", TOKEN]);
 /** Runs a demo against the devnet-like dir (node0/node.json, node1/node.json written by the nodes). */
-const demoInDir = (name: string) => runCli(["demo", name, "--dir", dir, "--rpc-token", TOKEN]);
+const demoInDir = (name: string) => runCli(["demo", name, "--pace", "0", "--dir", dir, "--rpc-token", TOKEN]);
 
 const VERIFIED = /node0: height \d+, supply [\d.]+ coins \(at most [\d.]+ coins by now\), \d+ UTXOs, negative: 0, ok/;
 const acceptedTxids = (out: string) => [...out.matchAll(/accepted, txid ([0-9a-f]{64})/g)].map((m) => m[1]);
@@ -56,6 +56,30 @@ describe("utxolab demo against two real nodes", () => {
     const badToken = await runCli(["demo", "overspend", "--rpc", n0.rpcUrl, "--rpc-token", "wrong"]);
     expect(badToken.code).toBe(1);
     expect(badToken.stderr).toContain("the node refused the token");
+  });
+
+  it("paces a demo: --step waits for Enter before each step, and the node shows each step to its pages", async () => {
+    const started = Date.now();
+    const r = await runCli(["demo", "negative-amount", "--step", "--rpc", n0.rpcUrl, "--rpc-token", TOKEN], { input: "\n\n\n\n\n" });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout.match(/press Enter for the next step/g)).toHaveLength(5);
+    for (let i = 1; i <= 5; i++) expect(n0.output.join("\n")).toContain(`demo negative-amount: step ${i}/5: `);
+    expect(n0.output.join("\n")).toContain("demo negative-amount: finished");
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // a slow pace really waits: 5 steps of 300 ms
+    const t = Date.now();
+    const paced = await runCli(["demo", "negative-amount", "--pace", "300", "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
+    expect(paced.code, paced.stdout + paced.stderr).toBe(0);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(1500);
+    for (const bad of [
+      ["--pace", "abc"],
+      ["--pace", "99999999"],
+      ["--pace", "100", "--step"],
+    ]) {
+      const u = await runCli(["demo", "negative-amount", ...bad, "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
+      expect(u.code).toBe(1);
+      expect(u.stderr).toMatch(/--pace|--step/);
+    }
   });
 
   it("overspend: refused with the sums, then the exact balance minus the fee enters the pool", async () => {
@@ -137,6 +161,8 @@ describe("utxolab demo against two real nodes", () => {
   it("reorg-race: the heavier side's payment wins on both nodes, the other is gone, both ledgers verify", async () => {
     const r = await demoInDir("reorg-race");
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    // node0 held both branches at once before the heavier one won: the moment the page shows
+    expect(r.stdout).toMatch(/node0 now holds [1-9][0-9]* block\(s\) of node1's branch beside its own/);
     const [onNode0, onNode1] = acceptedTxids(r.stdout);
     expect(r.stdout).toContain("node1's side had more work, and its blocks are now the best chain on both nodes.");
     expect(r.stdout).toMatch(/node1: height \d+, supply [\d.]+ coins .*negative: 0, ok/);
@@ -199,7 +225,7 @@ describe("utxolab demo against a ledger that misbehaves", () => {
   it("exits non-zero and says which expectation failed", async () => {
     const { server, url } = await brokenNode();
     try {
-      const r = await runCli(["demo", "overspend", "--rpc", url, "--rpc-token", "any"]);
+      const r = await runCli(["demo", "overspend", "--pace", "0", "--rpc", url, "--rpc-token", "any"]);
       expect(r.code).toBe(1);
       expect(r.stdout).toContain("the node answers: accepted, txid 3333");
       expect(r.stdout).toContain("✗ NOT AS EXPECTED: refused with bad-txns-in-belowout");

@@ -16,7 +16,11 @@ export type NodeEvent =
       depth: number;
     }
   | { type: "peer"; line: string }
-  | { type: "info"; line: string };
+  | { type: "info"; line: string }
+  /** a guided demo says where it is (utxolab demo NAME): the page shows it as a banner */
+  | { type: "demo"; name: string; step: number; total: number; text: string; done: boolean }
+  /** the miner was paused, resumed or asked for one block from the page */
+  | { type: "mining"; paused: boolean; line: string };
 
 export type EventListener = (e: NodeEvent) => void;
 
@@ -45,8 +49,11 @@ export function formatEvent(e: NodeEvent): string {
       return `tx removed from pool: ${e.txid} (${e.why})`;
     case "reorg":
       return `reorganization: from ${short(e.from.hash)} at height ${e.from.height} to ${short(e.to.hash)} at height ${e.to.height}, depth ${e.depth} (fork at ${e.fork.height})`;
+    case "demo":
+      return `demo ${e.name}: ${e.done ? "finished" : `step ${e.step}/${e.total}: ${e.text}`}`;
     case "peer":
     case "info":
+    case "mining":
       return e.line;
   }
 }

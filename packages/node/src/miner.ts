@@ -21,6 +21,9 @@ export class Miner {
   private timer: NodeJS.Timeout | undefined;
   private pendingAuto = false;
   private stopped = false;
+  private paused = false;
+  /** who automine pays, kept so a resume can confirm what waited meanwhile */
+  private autoTo: Uint8Array | undefined;
   /** Blocks are built and submitted one at a time: a block built while another is being connected would sit on a stale tip. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -73,19 +76,41 @@ export class Miner {
     return hashes;
   }
 
+  /** Automatic mining (--automine, --mine-interval) is held: the pool fills and can be looked at. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Whether anything mines by itself: pausing means something only then. */
+  get isAutomatic(): boolean {
+    return this.autoTo !== undefined || this.timer !== undefined;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Automatic mining goes on; automine confirms at once what waited in the pool meanwhile. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.autoTo) this.scheduleAuto(this.autoTo);
+  }
+
+  private scheduleAuto(pubkey: Uint8Array): void {
+    if (this.pendingAuto || this.stopped || this.paused) return;
+    this.pendingAuto = true;
+    setTimeout(() => {
+      this.pendingAuto = false;
+      if (this.stopped || this.paused || this.node.mempool.size === 0) return;
+      this.mineOne(pubkey).catch((e) => this.node.info(`automine failed: ${(e as Error).message}`));
+    }, 20);
+  }
+
   /** --automine: a block as soon as a transaction enters the pool (coalesced). */
   enableAutomine(pubkey: Uint8Array): void {
-    this.node.mempool.addListener({
-      accepted: () => {
-        if (this.pendingAuto || this.stopped) return;
-        this.pendingAuto = true;
-        setTimeout(() => {
-          this.pendingAuto = false;
-          if (this.stopped || this.node.mempool.size === 0) return;
-          this.mineOne(pubkey).catch((e) => this.node.info(`automine failed: ${(e as Error).message}`));
-        }, 20);
-      },
-    });
+    this.autoTo = pubkey;
+    this.node.mempool.addListener({ accepted: () => this.scheduleAuto(pubkey) });
   }
 
   /** --mine-interval MS: a block every interval, whether or not the pool has transactions. */
@@ -93,7 +118,7 @@ export class Miner {
     const tick = async () => {
       if (this.stopped) return;
       try {
-        await this.mineOne(pubkey);
+        if (!this.paused) await this.mineOne(pubkey);
       } catch (e) {
         this.node.info(`interval mining failed: ${(e as Error).message}`);
       }

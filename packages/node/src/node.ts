@@ -199,7 +199,7 @@ export class UtxoNode {
       if (config.persistMempool ?? !config.memory) await node.loadPool(log);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
       node.rpc = new RpcServer(node);
-      if (config.web !== false) (await import("./web/index.js")).attachWeb(node);
+      if (config.web !== false) await (await import("./web/index.js")).attachWeb(node);
       await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
       if (!config.rpcToken) {
         node.cookiePath = join(datadir, "rpc.cookie");

@@ -11,6 +11,7 @@ export const PREFIX = {
   meta: 0x6d, // 'm' + name → the store's own records (schema, genesis, network, tip)
   undo: 0x75, // 'u' + block hash (32) → encodeUndo
   app: 0x78, // 'x' + utf8 key → metadata of the program using the store (getMeta/putMeta)
+  log: 0x72, // 'r' + seq (u32 big-endian) → one record of the program's capped log (the node's refusal history)
 } as const;
 
 /** Version of this layout; a store written with another one is refused rather than misread. */
@@ -59,6 +60,14 @@ const named = (prefix: number, name: string): Uint8Array => {
 
 export const metaKey = (name: string) => named(PREFIX.meta, name);
 export const appKey = (name: string) => named(PREFIX.app, name);
+
+/** Big-endian seq keeps the log in order in a scan. */
+export function logKey(seq: number): Uint8Array {
+  const k = new Uint8Array(5);
+  k[0] = PREFIX.log;
+  new DataView(k.buffer).setUint32(1, seq, false);
+  return k;
+}
 
 /** Bounds covering every key that starts with `prefix`. */
 export const prefixRange = (prefix: number) => ({ gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) });

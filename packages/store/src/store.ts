@@ -30,7 +30,20 @@ import { Level } from "level";
 import { MemoryLevel } from "memory-level";
 import { CoinReader } from "./coins.js";
 import { errorCode, messageOf, rootCause, StoreError } from "./errors.js";
-import { appKey, blockKey, coinKey, hashOfKey, indexKey, META, metaKey, PREFIX, prefixRange, SCHEMA_VERSION, undoKey } from "./layout.js";
+import {
+  appKey,
+  blockKey,
+  coinKey,
+  hashOfKey,
+  indexKey,
+  logKey,
+  META,
+  metaKey,
+  PREFIX,
+  prefixRange,
+  SCHEMA_VERSION,
+  undoKey,
+} from "./layout.js";
 import { checkLevelDir, damagedFile, isDamage, repairAgain, repairLevelDir, setAside } from "./recovery.js";
 
 export type KvOp = { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
@@ -496,6 +509,33 @@ export class Store implements ChainBackend {
 
   async putMeta(key: string, value: Uint8Array): Promise<void> {
     await this.write([{ type: "put", key: appKey(checkMetaKey(key)), value }], `metadata "${key}"`);
+  }
+
+  /**
+   * Adds record `seq` to the program's capped log and drops the one `cap` places older, so the
+   * log never holds more than `cap` records. Sequence numbers are consecutive, from 1.
+   */
+  async appendLog(seq: number, value: Uint8Array, cap: number): Promise<void> {
+    if (!Number.isInteger(seq) || seq < 1 || seq > 0xffffffff) throw new RangeError(`log seq ${seq} is not a u32 above 0`);
+    if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`log cap ${cap} must be a whole number above 0`);
+    const ops: KvOp[] = [{ type: "put", key: logKey(seq), value }];
+    if (seq > cap) ops.push({ type: "del", key: logKey(seq - cap) });
+    await this.write(ops, `log record ${seq}`);
+  }
+
+  /** The newest `limit` records of the log, oldest first; records beyond them (a bigger cap before) are deleted. */
+  async readLog(limit: number): Promise<{ seq: number; value: Uint8Array }[]> {
+    const all: { seq: number; value: Uint8Array }[] = [];
+    await this.scan(PREFIX.log, "the log", (k, v) => {
+      if (k.length === 5) all.push({ seq: new DataView(k.buffer, k.byteOffset, 5).getUint32(1, false), value: v });
+    });
+    const extra = all.slice(0, Math.max(0, all.length - limit));
+    if (extra.length)
+      await this.write(
+        extra.map((r) => ({ type: "del", key: logKey(r.seq) })),
+        `${extra.length} old log records`,
+      );
+    return all.slice(extra.length);
   }
 }
 

@@ -25,7 +25,7 @@ import { optionValue, type ParsedArgs, parseArgs } from "./args.js";
 import { buildPayment, encodeSigned, encodeUnsigned, parseSigned, parseUnsigned, signPayment, spentOf } from "./build.js";
 import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIZE } from "./fees.js";
 import { checkMnemonic, newMnemonic } from "./hd.js";
-import { type PromptInput, promptHidden } from "./prompt.js";
+import { type PromptInput, promptHidden, promptLine } from "./prompt.js";
 import { SealDamagedError, WrongPassphraseError } from "./seal.js";
 import { type Plan, type PlanResult, planWithInputs, type SweepResult, selectCoins, sweep } from "./select.js";
 import { balanceOf, type PendingTx, spendableCoins, syncWallet, trustedPendingCoins, type WalletView } from "./sync.js";
@@ -56,7 +56,7 @@ commands:
   balance                       spendable, immature and pending amounts
   utxos                         unspent outputs with their confirmations
   history                       payments in and out, with fees and confirmations
-  send ADDRESS AMOUNT|max       pay ADDRESS (AMOUNT in coins, e.g. 1.5)
+  send ADDRESS AMOUNT|max       pay ADDRESS (AMOUNT in coins, e.g. 1.5); max from the public devnet keys asks first (--yes)
        [--fee-rate UNITS_PER_BYTE] [--subtract-fee] [--from TXID:VOUT ...] [--dry-run]
   mktx ADDRESS AMOUNT|max       like send, but writes an unsigned transaction (--out FILE) to sign offline
   sign FILE [--out FILE]        signs an unsigned transaction without a node
@@ -206,7 +206,7 @@ const COMMANDS: Record<string, Command> = {
   balance: { args: { values: [], flags: [] }, run: cmdBalance },
   utxos: { args: { values: [], flags: [] }, run: cmdUtxos },
   history: { args: { values: [], flags: [] }, run: cmdHistory },
-  send: { args: { values: [...PAY_VALUES], flags: [...PAY_FLAGS], repeatable: ["from"] }, run: (c) => cmdPay(c, "send") },
+  send: { args: { values: [...PAY_VALUES], flags: [...PAY_FLAGS, "yes"], repeatable: ["from"] }, run: (c) => cmdPay(c, "send") },
   mktx: { args: { values: [...PAY_VALUES], flags: ["subtract-fee"], repeatable: ["from"] }, run: (c) => cmdPay(c, "mktx") },
   sign: { args: { values: ["out"], flags: [] }, run: cmdSign },
   broadcast: { args: { values: [], flags: [] }, run: cmdBroadcast },
@@ -763,6 +763,7 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
       return 0;
     }
 
+    if (amount === "max" && !dryRun) await confirmPublicSweep(ctx, plan.inputs, plan.payee, addrArg);
     const payload = await unlockedPayload(ctx, w);
     const keys = w.signingKeys(
       payload,
@@ -804,6 +805,22 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     emit(ctx, { txid: id, ...summary.json }, () => [`sent: transaction ${id}`, ...summary.lines]);
     return 0;
   });
+}
+
+/**
+ * `send … max` from the public devnet keys empties accounts the whole room shares: a person types
+ * "yes" first, or passes --yes. Without a terminal to ask, it is refused and nothing is signed.
+ */
+async function confirmPublicSweep(ctx: Ctx, inputs: readonly CoinRecord[], payee: bigint, to: string): Promise<void> {
+  const publicKeys = new Map(devnetAccounts().map((a) => [bytesToHex(a.pubkey), a.index]));
+  const shared = new Set(inputs.flatMap((c) => (publicKeys.has(c.pubkey) ? [publicKeys.get(c.pubkey) as number] : [])));
+  if (shared.size === 0 || ctx.args.flags.has("yes")) return;
+  const list = [...shared].sort((a, b) => a - b).join(", ");
+  const what = `this sends everything (${inputs.length} unspent output${inputs.length === 1 ? "" : "s"}: ${coins(payee)} after the fee) to ${to}, emptying public devnet account${shared.size === 1 ? "" : "s"} ${list}: their keys are public, so on a shared network they belong to the whole room`;
+  const stdin = ctx.io.stdin ?? (process.stdin as PromptInput);
+  if (!stdin?.isTTY) throw new UsageError(`${what}. Nothing was sent; add --yes to send it anyway`);
+  const answer = await promptLine(`${what}. Type yes to send:`, stdin, ctx.io.err);
+  if (answer.trim().toLowerCase() !== "yes") throw new UsageError("not sent: the answer was not yes (nothing was signed)");
 }
 
 function paySummary(w: Wallet, plan: Plan<CoinRecord>, payee: string, changePubkey: string | undefined, rate: bigint) {

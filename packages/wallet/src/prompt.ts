@@ -26,3 +26,20 @@ export function promptHidden(question: string, input: PromptInput, say: (line: s
     });
   });
 }
+
+/** Reads one visible line (a yes/no answer); `say` shows the question. An input that closes answers "". */
+export function promptLine(question: string, input: PromptInput, say: (line: string) => void): Promise<string> {
+  return new Promise((resolve) => {
+    say(question);
+    const rl = createInterface({ input, terminal: false });
+    let answered = false;
+    rl.once("line", (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    rl.once("close", () => {
+      if (!answered) resolve("");
+    });
+  });
+}

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { cp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { RpcClient } from "@utxolab/client";
 import {
@@ -140,6 +141,38 @@ describe("wallet against a running node", () => {
     expect(r.out).toMatch(/the node would accept it/);
     expect(readFileSync(walletFile("dev"), "utf8")).toBe(before);
     expect(await rpc.call<string[]>("getrawmempool")).toEqual([]);
+  });
+
+  it("asks before `send … max` empties public devnet accounts, and sends with --yes", async () => {
+    const before = readFileSync(walletFile("dev"), "utf8");
+    // no terminal to ask on: refused, nothing signed
+    const r = await wallet(["send", SINK, "max", "--wallet", "dev"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("emptying public devnet accounts 1, 2, 3, 4, 5, 6, 7, 8, 9");
+    expect(r.err).toContain("add --yes");
+    // a terminal answering anything but yes: refused too
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    tty.end("no\n");
+    const said: string[] = [];
+    const code = await runWalletCommand(
+      ["send", SINK, "max", "--wallet", "dev", "--datadir", datadir, "--rpc", url, "--rpc-token", TOKEN],
+      {
+        out: () => undefined,
+        err: (l) => said.push(l),
+        env: {},
+        stdin: tty,
+      },
+    );
+    expect(code).toBe(2);
+    expect(said.join("\n")).toContain("Type yes to send:");
+    expect(said.join("\n")).toContain("not sent");
+    expect(await rpc.call<string[]>("getrawmempool")).toEqual([]);
+    expect(readFileSync(walletFile("dev"), "utf8")).toBe(before);
+    // --yes: sent (one coin here, so the other tests keep theirs)
+    const coin = (await json(["utxos", "--wallet", "dev"])).utxos.find((u: { value: string }) => u.value === (1000n * COIN).toString());
+    const yes = await json(["send", SINK, "max", "--from", `${coin.txid}:${coin.vout}`, "--yes", "--wallet", "dev"]);
+    expect(await rpc.call<string[]>("getrawmempool")).toEqual([yes.txid]);
+    await mine(1);
   });
 
   it("sends max (no change, exact fee) and takes the fee from the amount with --subtract-fee", async () => {

@@ -20,9 +20,10 @@ export const immatureCoinbase: Demo = {
   name: "immature-coinbase",
   summary: "a block reward spent at once: bad-txns-premature-spend-of-coinbase with the heights; accepted once 10 blocks deep",
   nodes: 1,
+  steps: 6,
   async run({ nodes: [node], n }) {
     const maturity = DEVNET.coinbaseMaturity;
-    n.step(`Mine one block whose reward goes to account ${MINER}.`);
+    await n.step(`Mine one block whose reward goes to account ${MINER}.`);
     const [hash] = await node.mine(1, MINER);
     const block = await node.call<{ height: number; txids: Hash[] }>("getblock", [hash, true]);
     const c = block.height;
@@ -73,18 +74,18 @@ export const immatureCoinbase: Demo = {
       return r;
     };
 
-    n.step(`Account ${MINER} spends that reward at once, paying it to account ${PAYEE}.`);
+    await n.step(`Account ${MINER} spends that reward at once, paying it to account ${PAYEE}.`);
     await tryAt("at once");
 
-    n.step(`Mine blocks until the tip is at height ${c + maturity - 2}, and try again: one block short.`);
+    await n.step(`Mine blocks until the tip is at height ${c + maturity - 2}, and try again: one block short.`);
     await mineTo(node, n, c + maturity - 2);
     await tryAt("one block short");
 
-    n.step(`Mine one more block: the next block is at height ${c + maturity} and the reward is mature.`);
+    await n.step(`Mine one more block: the next block is at height ${c + maturity} and the reward is mature.`);
     await mineTo(node, n, c + maturity - 1);
     const r = await tryAt("mature");
 
-    n.step("Balances:");
+    await n.step("Balances:");
     n.expect(await showBalances(node, n, [MINER, PAYEE]), "no balance is below zero");
     if (r.ok) {
       const conf = await node.confirmations(r.txid);

@@ -69,16 +69,17 @@ export const leverage: Demo = {
   summary:
     "a margin loan kept off the ledger goes underwater as the price falls; liquidation is an ordinary payment; no balance is ever negative",
   nodes: 1,
+  steps: 7,
   async run({ nodes: [node], n }) {
     const funding = await findCoin(node, COLLATERAL + relayFee(1, 2) + DUST_LIMIT, { prefer: [3] });
     const trader = funding.account;
     const lender = trader === 4 ? 5 : 4;
     const parties = [trader, lender];
 
-    n.step(`The trader is account ${trader}, the lender is account ${lender}.`);
+    await n.step(`The trader is account ${trader}, the lender is account ${lender}.`);
     n.expect(await showBalances(node, n, parties), "no balance is below zero");
 
-    n.step(`The trader sets aside ${coins(COLLATERAL)} as collateral: a payment to itself that makes one output of exactly that.`);
+    await n.step(`The trader sets aside ${coins(COLLATERAL)} as collateral: a payment to itself that makes one output of exactly that.`);
     const setAside = payWithChange(funding, trader, COLLATERAL);
     const r0 = await node.send(setAside);
     n.ledger(r0.ok ? `accepted, txid ${r0.txid}` : showRefusal(r0));
@@ -99,7 +100,7 @@ export const leverage: Demo = {
       status: "open",
     };
     const limit = (loan.debt * loan.maintenancePercent) / 100n;
-    n.step(`The lender lends the trader ${dollars(LOAN)} against it, with the coin at ${dollars(OPEN_PRICE)}.`);
+    await n.step(`The lender lends the trader ${dollars(LOAN)} against it, with the coin at ${dollars(OPEN_PRICE)}.`);
     n.say(
       `Collateral worth ${dollars(worthAt(COLLATERAL, OPEN_PRICE))}, debt ${dollars(LOAN)}. If the collateral falls below ${loan.maintenancePercent}% of the debt (${dollars(limit)}),`,
     );
@@ -111,7 +112,7 @@ export const leverage: Demo = {
     for (const price of PRICES) {
       const value = worthAt(COLLATERAL, price);
       const equity = value - loan.debt;
-      n.step(`The price moves to ${dollars(price)} per coin.`);
+      await n.step(`The price moves to ${dollars(price)} per coin.`);
       n.say(`Collateral ${dollars(value)}, debt ${dollars(loan.debt)}, trader's equity ${dollars(equity)}.`);
       if (equity < 0n) {
         n.say(`The position is UNDERWATER: the trader owes ${dollars(-equity)} more than the collateral is worth.`);
@@ -122,7 +123,7 @@ export const leverage: Demo = {
       n.expect(await showBalances(node, n, parties), "no balance is below zero");
       if (value >= limit) continue;
 
-      n.step(`Liquidation at ${dollars(price)}: the desk pays the trader's collateral to the lender, an ordinary payment.`);
+      await n.step(`Liquidation at ${dollars(price)}: the desk pays the trader's collateral to the lender, an ordinary payment.`);
       const fee = relayFee(1, 2);
       const needed = unitsToCover(loan.debt, price);
       const paid = needed + fee + DUST_LIMIT <= COLLATERAL ? needed : COLLATERAL - relayFee(1, 1);
@@ -162,7 +163,7 @@ export const leverage: Demo = {
       break;
     }
 
-    n.step("Balances after the liquidation:");
+    await n.step("Balances after the liquidation:");
     n.expect(loan.status === "liquidated", "the loan was liquidated when the price fell below its line");
     n.expect(await showBalances(node, n, parties), "no balance is below zero, though the trader still owes money");
   },

@@ -12,16 +12,29 @@ export class Narrator {
   private steps = 0;
   private failures: string[] = [];
 
-  constructor(private readonly out: (line: string) => void) {}
+  /**
+   * `pace` waits before each step's actions (a pause, or Enter with --step); `onStep` tells the node's page
+   * where the demo is. Both are optional: without them a demo runs straight through.
+   */
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly hooks: { pace?: () => Promise<void>; onStep?: (step: number, text: string) => Promise<void> } = {},
+  ) {}
 
   title(name: string, summary: string): void {
     this.out(`== demo: ${name} ==`);
     this.out(summary);
   }
 
-  step(what: string): void {
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  async step(what: string): Promise<void> {
     this.out("");
     this.out(`Step ${++this.steps}. ${what}`);
+    await this.hooks.onStep?.(this.steps, what);
+    await this.hooks.pace?.();
   }
 
   say(text: string): void {

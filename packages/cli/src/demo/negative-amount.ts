@@ -14,8 +14,9 @@ export const negativeAmount: Demo = {
   summary:
     'someone types "-5": refused before anything is signed; written into the bytes it becomes a huge u64, refused with bad-txns-vout-toolarge',
   nodes: 1,
+  steps: 5,
   async run({ nodes: [node], n }) {
-    n.step('Someone asks their wallet to send "-5" coins.');
+    await n.step('Someone asks their wallet to send "-5" coins.');
     const typed = parseCoins("-5", "amount");
     n.say('The wallet reads the amount with parseCoins("-5"):');
     n.say(`  ${typed.ok ? `${typed.value} units` : typed.error}`);
@@ -27,7 +28,7 @@ export const negativeAmount: Demo = {
     n.say("Nothing was signed and nothing reached the network. `utxolab wallet send ADDRESS -5`");
     n.say("stops with the same message.");
 
-    n.step("What if someone skips the wallet and writes -5 coins into the transaction bytes?");
+    await n.step("What if someone skips the wallet and writes -5 coins into the transaction bytes?");
     const minusFive = -5n * COIN;
     const asU64 = BigInt.asUintN(64, minusFive);
     const bytes = bytesToHex(new Writer(8).u64(asU64).finish());
@@ -40,7 +41,7 @@ export const negativeAmount: Demo = {
 
     const coin = await findCoin(node, COIN, { prefer: [5, 6] });
     const other = coin.account === 6 ? 7 : 6;
-    n.step(`Account ${coin.account} signs such a payment: "-5 coins" to account ${other}, its coin back to itself.`);
+    await n.step(`Account ${coin.account} signs such a payment: "-5 coins" to account ${other}, its coin back to itself.`);
     const tx = signedPayment(
       [coin],
       [
@@ -58,7 +59,7 @@ export const negativeAmount: Demo = {
     n.say("amount rule, before the node even looks up the coin. Had it been small enough to pass,");
     n.say("the next rule would demand that the inputs cover it: no one spends what they do not have.");
 
-    n.step("Balances (nothing moved):");
+    await n.step("Balances (nothing moved):");
     n.expect(await showBalances(node, n, [coin.account, other]), "no balance is below zero");
   },
 };

@@ -57,7 +57,7 @@ export class DemoNode {
   constructor(
     readonly name: string,
     readonly rpcUrl: string,
-    token: string,
+    private readonly token: string,
     readonly p2pUrl?: string,
   ) {
     this.rpc = new RpcClient({ url: rpcUrl, token, tokenHint: `the token for ${name}` });
@@ -131,6 +131,23 @@ export class DemoNode {
     } catch (e) {
       if (isRefusal(e) && e.code === -5) return undefined;
       throw e;
+    }
+  }
+
+  /**
+   * Tells the node's page where the demo is (POST /api/demo). A node without the workshop page
+   * (or an older one) simply does not show it: the demo goes on either way.
+   */
+  async progress(note: { name: string; step: number; total: number; text?: string; done?: boolean }): Promise<void> {
+    try {
+      await fetch(new URL("/api/demo", this.rpcUrl), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
+        body: JSON.stringify({ ...note, ...(note.text ? { text: note.text.slice(0, 300) } : {}) }),
+        signal: AbortSignal.timeout(2000),
+      });
+    } catch {
+      // the banner is a nicety; the terminal says the same
     }
   }
 

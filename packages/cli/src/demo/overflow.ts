@@ -21,17 +21,18 @@ export const overflow: Demo = {
   summary:
     "outputs that each stay under MAX_MONEY but add up past it: bad-txns-txouttotal-toolarge, and the 2^64 wraparound that rule prevents",
   nodes: 1,
+  steps: 5,
   async run({ nodes: [node], n }) {
     const coin = await findCoin(node, COIN, { prefer: [3, 4] });
     const to = coin.account === 4 ? 5 : 4;
 
-    n.step("Two limits on amounts.");
+    await n.step("Two limits on amounts.");
     n.say(`MAX_MONEY, all the coins there will ever be: ${unitsAndCoins(MAX_MONEY)}.`);
     n.say(`A u64 on the wire holds at most 2^64 - 1 = ${TWO_64 - 1n} units, about 8,784 times MAX_MONEY.`);
     n.say("Every output must be at most MAX_MONEY, and so must the sum of a transaction's outputs.");
 
     const half = 15_000_000n * COIN;
-    n.step(`Account ${coin.account} writes two outputs of ${coins(half)} each to account ${to}: each is under MAX_MONEY.`);
+    await n.step(`Account ${coin.account} writes two outputs of ${coins(half)} each to account ${to}: each is under MAX_MONEY.`);
     n.say(`It spends one coin of ${coins(coin.value)}; the sum of outputs is ${coins(2n * half)}.`);
     const r1 = await node.send(
       signedPayment(
@@ -50,7 +51,7 @@ export const overflow: Demo = {
     const outs = wrappingOutputs();
     const trueSum = outs.reduce((s, v) => s + v, 0n);
     const wrapped = BigInt.asUintN(64, trueSum);
-    n.step("Why the total needs its own rule: 64-bit wraparound.");
+    await n.step("Why the total needs its own rule: 64-bit wraparound.");
     n.say("In August 2010 a Bitcoin transaction paid two outputs of 92,233,720,368.54277039 BTC each.");
     n.say("Added up in 64-bit integers the total wrapped past the top and came out below zero, so");
     n.say('"inputs cover outputs" passed, and 184 billion bitcoins appeared (CVE-2010-5139). The fix was');
@@ -73,7 +74,7 @@ export const overflow: Demo = {
     n.say("This node adds amounts as exact integers (bigint), so the total it sees is the true total,");
     n.say("and the cap keeps every sum of a transaction's outputs far below 2^64.");
 
-    n.step("Balances (nothing moved):");
+    await n.step("Balances (nothing moved):");
     n.expect(await showBalances(node, n, [coin.account, to]), "no balance is below zero");
   },
 };

@@ -11,8 +11,9 @@ export const overspend: Demo = {
   name: "overspend",
   summary: "an account pays more than it has: refused with bad-txns-in-belowout; its exact balance minus a fee goes through",
   nodes: 1,
+  steps: 5,
   async run({ nodes: [node], n }) {
-    n.step("Pick an account and look at what it owns.");
+    await n.step("Pick an account and look at what it owns.");
     let payer: { account: number; coins: DemoCoin[] } | undefined;
     for (const account of [1, 2, 3, 4, 5, 6, 7, 8, 0, 9]) {
       const info = await node.addressInfo(account);
@@ -38,7 +39,7 @@ export const overspend: Demo = {
     n.say("On a UTXO ledger a balance is not a number kept somewhere: it is the sum of the");
     n.say("unspent outputs this key can sign for. A payment names the outputs it spends.");
 
-    n.step(`Account ${from} tries to pay ${coins(have + COIN)} (one coin more than it has) to account ${to}.`);
+    await n.step(`Account ${from} tries to pay ${coins(have + COIN)} (one coin more than it has) to account ${to}.`);
     const tooMuch = signedPayment(spent, [{ to, value: have + COIN }]);
     n.say("The transaction is well formed and every signature is genuine: only the sum is wrong.");
     const r1 = await node.send(tooMuch);
@@ -53,14 +54,14 @@ export const overspend: Demo = {
     n.expect(after.balance >= have, `account ${from} still owns its ${coins(have)}`);
 
     const fee = relayFee(spent.length, 1);
-    n.step(`Account ${from} pays exactly what it has minus a fee: ${coins(have - fee)} to account ${to}.`);
+    await n.step(`Account ${from} pays exactly what it has minus a fee: ${coins(have - fee)} to account ${to}.`);
     n.say(`The fee is what the inputs hold beyond the outputs: ${unitsAndCoins(fee)}, 1 unit per byte; the miner collects it.`);
     const exact = signedPayment(spent, [{ to, value: have - fee }]);
     const r2 = await node.send(exact);
     n.ledger(r2.ok ? `accepted, txid ${r2.txid}` : showRefusal(r2));
     n.expect(r2.ok, "the exact balance minus the fee is accepted");
 
-    n.step("Balances now (confirmed, and what waits in the pool for a block):");
+    await n.step("Balances now (confirmed, and what waits in the pool for a block):");
     n.expect(await showBalances(node, n, [from, to]), "no balance is below zero");
     n.say(`Account ${from} is down to what it did not spend; it cannot go lower than zero, because there`);
     n.say("is nothing left to put in a transaction's inputs.");

@@ -23,8 +23,9 @@ export const reorgRace: Demo = {
   summary:
     "two nodes cut apart mine conflicting payments of one coin; reconnected, the heavier chain wins on both and the other payment is gone",
   nodes: 2,
+  steps: 10,
   async run({ nodes: [a, b], n }) {
-    n.step(`Check that ${a.name} and ${b.name} follow the same chain.`);
+    await n.step(`Check that ${a.name} and ${b.name} follow the same chain.`);
     if (!(await waitFor(() => sameTip(a, b), 30_000))) {
       throw new DemoAbort(
         `${a.name} and ${b.name} are not on the same tip after 30 s: are they connected? (utxolab rpc getpeerinfo on each; a devnet connects them)`,
@@ -44,14 +45,14 @@ export const reorgRace: Demo = {
     n.say(`Account ${coin.account} owns ${coin.txid}:${coin.vout} worth ${coins(coin.value)}. Balances before:`);
     await showBalances(a, n, watched);
 
-    n.step(`Cut ${b.name} off the network: setnetworkactive false.`);
+    await n.step(`Cut ${b.name} off the network: setnetworkactive false.`);
     await b.call("setnetworkactive", [false]);
     try {
       const alone = await waitFor(async () => (await b.call<unknown[]>("getpeerinfo")).length === 0, 10_000);
       if (!n.expect(alone, `${b.name} has no peers`)) return;
       n.say(`${b.name} dropped every peer and refuses new ones. The rest of the network goes on without it.`);
 
-      n.step(
+      await n.step(
         `The same coin is spent twice, once on each side: 2 coins to account ${left} via ${a.name}, 2 coins to account ${right} via ${b.name}.`,
       );
       const payA = payWithChange(coin, left, 2n * COIN);
@@ -62,11 +63,32 @@ export const reorgRace: Demo = {
       n.ledger(rb.ok ? `accepted, txid ${rb.txid}` : showRefusal(rb), b.name);
       if (!n.expect(ra.ok && rb.ok, "each side accepts the payment it sees: it has never heard of the other") || !ra.ok || !rb.ok) return;
 
-      n.step(`Both sides confirm their payment in blocks, and ${b.name}'s side mines more.`);
+      await n.step("Both sides confirm their payment in a block.");
       await confirm(a, n, ra.txid);
       await confirm(b, n, rb.txid);
       let ta = await a.tip();
       let tb = await b.tip();
+      n.say(`${a.name}'s side: height ${ta.height}. ${b.name}'s side: height ${tb.height}.`);
+
+      await n.step(`Show ${a.name} the other side's blocks too (submitblock), so its page shows both branches at once.`);
+      let shown = 0;
+      for (let h = start.height + 1; h <= tb.height; h++) {
+        const hash = await b.call<Hash>("getblockhash", [h]);
+        const hex = await b.call<string>("getblock", [hash, false]);
+        const r = await a.call<string | null>("submitblock", [hex]);
+        if (r === null || r === "duplicate") shown++;
+        else n.say(`${a.name} refused ${b.name}'s block #${h}: ${r}`);
+      }
+      const both = await a.tip();
+      n.say(`${a.name} now holds ${shown} block(s) of ${b.name}'s branch beside its own. The Chain tab of ${a.name}'s page`);
+      n.say(
+        both.hash === ta.hash
+          ? "shows them as a side branch: no more work than its own, so it keeps the branch it saw first."
+          : "shows the switch: the other branch already had more work.",
+      );
+      n.say("Two histories, each valid on its own: on each, the coin was spent exactly once.");
+
+      await n.step(`${b.name}'s side mines more: it pulls ahead.`);
       // A lead of two blocks, so that one more block from a devnet miner on the other side does not turn the race.
       for (let i = 0; i < 5 && tb.height < ta.height + 2; i++) {
         const more = ta.height + 2 - tb.height;
@@ -78,12 +100,11 @@ export const reorgRace: Demo = {
       n.say(`${a.name}'s side: height ${ta.height}, payment to account ${left} confirmed.`);
       n.say(`${b.name}'s side: height ${tb.height}, payment to account ${right} confirmed.`);
       n.say("All blocks here carry the same proof-of-work target, so more blocks means more work.");
-      n.say("Two histories, each valid on its own: on each, the coin was spent exactly once.");
       const okA = await showBalances(a, n, watched);
       const okB = await showBalances(b, n, watched);
       n.expect(okA && okB, "no balance is below zero on either side");
 
-      n.step(`Reconnect: setnetworkactive true on ${b.name}, then addnode ${a.p2pUrl}.`);
+      await n.step(`Reconnect: setnetworkactive true on ${b.name}, then addnode ${a.p2pUrl}.`);
       const heavier = tb.chainWork > ta.chainWork ? { node: b, tip: tb } : { node: a, tip: ta };
       await b.call("setnetworkactive", [true]);
       await b.call("addnode", [a.p2pUrl]);
@@ -103,7 +124,7 @@ export const reorgRace: Demo = {
         n.say("before the two met again, and that chain won: the rule is the same, the most work wins.");
       }
 
-      n.step("Which payment survived?");
+      await n.step("Which payment survived?");
       const status = async (id: Hash) => [await a.confirmations(id), await b.confirmations(id)];
       const [a0, a1] = await status(ra.txid);
       const [b0, b1] = await status(rb.txid);
@@ -120,7 +141,7 @@ export const reorgRace: Demo = {
       n.say(`Account ${winner} keeps its 2 coins. The rewards of the losing blocks vanished too: that is`);
       n.say("why a block reward must wait 10 blocks before it can be spent (see the immature-coinbase demo).");
 
-      n.step("Balances on both nodes:");
+      await n.step("Balances on both nodes:");
       let same = false;
       for (let i = 0; i < 5 && !same; i++) {
         const before = await a.tip();

@@ -12,5 +12,7 @@ export interface Demo {
   /** one line for `utxolab demo list` and the title */
   summary: string;
   nodes: 1 | 2;
+  /** how many steps it announces, the ledger check at the end included: the page shows "step 3/6" */
+  steps: number;
   run(ctx: DemoContext): Promise<void>;
 }

@@ -4,8 +4,10 @@ import { createApi } from "./api.js";
 import { WebAccess } from "./guard.js";
 import { sendJson } from "./http.js";
 import { LiveEvents, RefusalFeed } from "./live.js";
+import { keepRefusal, restoreRefusals } from "./refusal-log.js";
 import { PageFiles } from "./static.js";
 import { Views } from "./views.js";
+import { createWorkshopApi } from "./workshop.js";
 
 export { MAX_BODY_BYTES } from "./api.js";
 export { explain, REASONS_LIST, type ReasonText } from "./reasons.js";
@@ -20,9 +22,9 @@ export interface WebOptions {
  * live events on the WebSocket /api/events. None of it needs the RPC token: it shows what
  * any peer could learn and takes transactions as the P2P port does.
  */
-export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
+export async function attachWeb(node: UtxoNode, opts: WebOptions = {}): Promise<void> {
   const views = new Views(node);
-  const feed = new RefusalFeed();
+  const feed = new RefusalFeed((r) => keepRefusal(node, r));
   const access = new WebAccess({
     bind: node.config.rpcBind ?? "127.0.0.1",
     allowHosts: node.config.allowHosts,
@@ -31,6 +33,8 @@ export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
   const live = new LiveEvents(access);
   const page = new PageFiles(opts.pageDir);
   const api = createApi(node, views, feed, access);
+  const workshop = createWorkshopApi(node, views);
+  await restoreRefusals(node, feed);
 
   node.events.on((e) => {
     const now = Math.floor(node.now());
@@ -48,6 +52,7 @@ export function attachWeb(node: UtxoNode, opts: WebOptions = {}): void {
       sendJson(res, 403, { error: badHost });
       return true;
     }
+    if (await workshop(req, res, url)) return true;
     if (await api(req, res, url)) return true;
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     return page.serve(url.pathname, res, req.method === "HEAD");

@@ -26,7 +26,7 @@ export interface LiveMessage {
   plain?: string;
 }
 
-const FEED_SIZE = 200;
+export const FEED_SIZE = 200;
 const MAX_CLIENTS = 200;
 /** one client address may hold this many; the rest stay for everyone else */
 export const MAX_CLIENTS_PER_ADDRESS = 16;
@@ -40,8 +40,12 @@ export class RefusalFeed {
   private readonly items: Refusal[] = [];
   private seq = 0;
 
+  /** `onAdd` keeps each new refusal elsewhere too (the store's log) */
+  constructor(private readonly onAdd?: (r: Refusal) => void) {}
+
   add(r: Omit<Refusal, "seq" | "plain">): Refusal {
     const item = { ...r, seq: ++this.seq, plain: explain(r.reason) };
+    this.onAdd?.(item);
     this.items.push(item);
     if (this.items.length > FEED_SIZE) this.items.shift();
     return item;
@@ -49,6 +53,13 @@ export class RefusalFeed {
 
   list(): Refusal[] {
     return [...this.items].reverse();
+  }
+
+  /** Puts back the refusals a previous run kept (oldest first); new ones are numbered after them. */
+  restore(kept: Omit<Refusal, "plain">[]): void {
+    for (const r of kept.slice(-FEED_SIZE)) this.items.push({ ...r, plain: explain(r.reason) });
+    this.items.splice(0, Math.max(0, this.items.length - FEED_SIZE));
+    this.seq = Math.max(this.seq, ...kept.map((r) => r.seq));
   }
 }
 

@@ -180,7 +180,67 @@ export type NodeEvent =
       depth: number;
     }
   | { type: "peer"; line: string }
-  | { type: "info"; line: string };
+  | { type: "info"; line: string }
+  | { type: "demo"; name: string; step: number; total: number; text: string; done: boolean }
+  | { type: "mining"; paused: boolean; line: string };
+
+export type DemoNote = Extract<NodeEvent, { type: "demo" }>;
+
+export interface MiningState {
+  paused: boolean;
+  /** something mines by itself (--automine, --mine-interval) */
+  automatic: boolean;
+  mineTo: string | null;
+  pool: number;
+  said?: string;
+  height?: number;
+}
+
+export interface RawBlock {
+  hash: string;
+  height: number;
+  active: boolean;
+  hex: string;
+  nextHash: string | null;
+  tip: number;
+}
+
+export interface BlockCoin {
+  txid: string;
+  vout: number;
+  value?: Units;
+  address?: string;
+  coinbase?: boolean;
+  /** consumed: the transaction of this block that spent it */
+  by?: string;
+  /** created: who spent it since, if anyone */
+  spent?: { txid: string; in: "chain"; height: number } | { txid: string; in: "pool" } | null;
+}
+
+export interface BlockCoins {
+  hash: string;
+  height: number;
+  active: boolean;
+  known: boolean;
+  consumed: BlockCoin[];
+  created: BlockCoin[];
+  consumedCount: number;
+  createdCount: number;
+  consumedTotal: Units;
+  createdTotal: Units;
+}
+
+export interface BlockCause {
+  height: number;
+  hash: string;
+  reason: string;
+  detail?: string;
+  plain: string;
+}
+
+export type BlockAnswer =
+  | { ok: true; hash: string; height: number; active: boolean; plain: string; cause?: BlockCause }
+  | { ok: false; hash?: string; reason: string; detail?: string; plain: string; cause?: BlockCause };
 
 export interface LiveMessage {
   seq: number;
@@ -197,6 +257,27 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+const TOKEN_KEY = "utxolab-rpc-token";
+
+/** The RPC token, when someone typed it on this page (needed to steer a node from another machine). */
+export const token = {
+  get: (): string => sessionStorage.getItem(TOKEN_KEY) ?? "",
+  set: (t: string) => (t ? sessionStorage.setItem(TOKEN_KEY, t) : sessionStorage.removeItem(TOKEN_KEY)),
+};
+
+async function postJson<T>(path: string, body: unknown, okStatuses: number[] = [200]): Promise<T> {
+  let res: Response;
+  const auth: Record<string, string> = token.get() ? { authorization: `Bearer ${token.get()}` } : {};
+  try {
+    res = await fetch(path, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "the node does not answer: is it still running?");
+  }
+  const answer = await res.json().catch(() => ({ error: `the node answered HTTP ${res.status} without JSON` }));
+  if (okStatuses.includes(res.status)) return answer as T;
+  throw new ApiError(res.status, answer.error ?? `HTTP ${res.status}`);
 }
 
 async function get<T>(path: string): Promise<T> {
@@ -222,6 +303,13 @@ export const api = {
   accounts: () => get<Account[]>("/api/accounts"),
   refusals: () => get<Refusal[]>("/api/refusals"),
   reasons: () => get<ReasonText[]>("/api/reasons"),
+  mining: () => get<MiningState>("/api/mining"),
+  steerMining: (action: "pause" | "resume" | "mine", to?: string) =>
+    postJson<MiningState>("/api/mining", { action, ...(to ? { to } : {}) }),
+  demo: () => get<DemoNote | null>("/api/demo"),
+  rawBlock: (id: string) => get<RawBlock>(`/api/rawblock/${encodeURIComponent(id)}`),
+  blockCoins: (id: string) => get<BlockCoins>(`/api/blockcoins/${encodeURIComponent(id)}`),
+  submitBlock: (hex: string) => postJson<BlockAnswer>("/api/block", { hex }, [200, 422]),
 
   async submit(hex: string): Promise<SubmitAnswer> {
     let res: Response;

@@ -64,15 +64,47 @@ export function ago(unix: number): string {
 
 export const link = (href: string, text: Child, attrs: Record<string, Attr> = {}) => h("a", { href, ...attrs }, text);
 
-/** A refusal as the node says it: the stable code, then the numbers. */
+/** "1 coin", "2.5 coins": a count of coins with the right word. */
+export const coinsText = (units: bigint | string): string => {
+  const v = typeof units === "bigint" ? units : BigInt(units);
+  return `${coins(v)} ${v === COIN ? "coin" : "coins"}`;
+};
+
+/** "1 unit", "546 units". */
+export const unitsText = (units: bigint | string | number): string => `${units} ${String(units) === "1" ? "unit" : "units"}`;
+
+/** Refusals whose numbers are amounts in units (SPEC §6, §7): the page shows them in coins too. */
+const AMOUNT_REASONS = new Set([
+  "bad-txns-in-belowout",
+  "bad-txns-vout-toolarge",
+  "bad-txns-txouttotal-toolarge",
+  "bad-txns-inputvalues-outofrange",
+  "bad-cb-amount",
+  "dust",
+  "min-relay-fee-not-met",
+]);
+const AMOUNT = /\b(in|out|value|total|claims|subsidy|fees|fee|pays|limit|least|MAX_MONEY|<)\s+([0-9]+)\b/g;
+
+/** Every amount a refusal's detail names, in coins: "in 1,000 coins, out 1,001 coins". */
+export function amountsInCoins(reason: string, detail: string | undefined): string | undefined {
+  if (!detail || !AMOUNT_REASONS.has(reason)) return undefined;
+  const parts: string[] = [];
+  for (const m of detail.matchAll(AMOUNT)) {
+    const word = m[1] === "<" ? "needed" : m[1] === "limit" ? "dust limit" : m[1] === "least" ? "add at least" : m[1];
+    parts.push(`${word} ${coinsText(m[2])}`);
+  }
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+/** A refusal as the node says it: the stable code, then the numbers (in units), then the same amounts in coins. */
 export function reasonLine(reason: string, detail?: string): HTMLElement {
   // the node counts in units; a newcomer reads coins
-  const sums = detail ? /^in ([0-9]+) < out ([0-9]+)$/.exec(detail) : null;
+  const inCoins = amountsInCoins(reason, detail);
   return h(
     "span",
     { class: "reason-line" },
     h("code", { class: "reason" }, reason),
     detail ? h("span", { class: "detail" }, `: ${detail}`) : null,
-    sums ? h("span", { class: "muted" }, ` (units: ${coins(sums[1])} coins in, ${coins(sums[2])} coins out)`) : null,
+    inCoins ? h("span", { class: "muted in-coins", "data-testid": "in-coins" }, ` (units; in coins: ${inCoins})`) : null,
   );
 }

@@ -1,13 +1,15 @@
 import "./style.css";
-import { ApiError, api, type LiveMessage } from "./api.js";
+import { ApiError, api, type DemoNote, type LiveMessage } from "./api.js";
 import { AppState, type View } from "./app.js";
 import { clock, coins, h, link, reasonLine, replace, short } from "./dom.js";
 import { LiveFeed, type LiveState } from "./live.js";
 import { accountsView, addressView } from "./views/accounts.js";
 import { blockView } from "./views/block.js";
 import { chainView } from "./views/chain.js";
+import { miningControls } from "./views/mining.js";
 import { poolView } from "./views/pool.js";
 import { refusalsView } from "./views/refusals.js";
+import { tamperView } from "./views/tamper.js";
 import { tryView } from "./views/try.js";
 import { txView } from "./views/tx.js";
 
@@ -32,10 +34,23 @@ const TABS: [string, string][] = [
   ["#/pool", "Pool"],
   ["#/accounts", "Accounts"],
   ["#/refused", "Refused"],
+  ["#/tamper", "Tamper"],
   ["#/try", "Try to break it"],
 ];
 
 const layout = h("div", { class: "layout" }, main, h("aside", null, h("h2", null, "Live"), feed));
+const demoBanner = h("div", { class: "demo-banner", "data-testid": "demo-banner", role: "status", hidden: true });
+const mining = miningControls(state);
+
+/** The banner a running `utxolab demo` keeps up to date: which demo, which step, what it does. */
+function showDemo(d: DemoNote | null): void {
+  if (!d || d.done) {
+    demoBanner.hidden = true;
+    return;
+  }
+  demoBanner.hidden = false;
+  replace(demoBanner, h("strong", null, `demo ${d.name}`), ` — step ${d.step}/${d.total}: `, d.text);
+}
 
 let view: View | undefined;
 let route = "";
@@ -87,7 +102,7 @@ function viewFor(hash: string): View {
     case "chain":
       return chainView(state, /^[0-9]{1,10}$/.test(arg) ? Number(arg) : undefined);
     case "block":
-      return blockView(text(arg), num(extra));
+      return blockView(state, text(arg), num(extra));
     case "tx":
       return txView(state, text(arg));
     case "pool":
@@ -100,6 +115,8 @@ function viewFor(hash: string): View {
       return refusalsView();
     case "try":
       return tryView(state);
+    case "tamper":
+      return tamperView(state, arg === "" ? undefined : text(arg));
     default:
       return chainView(state, undefined);
   }
@@ -129,7 +146,7 @@ async function refresh(): Promise<void> {
       again = false;
       const v = view;
       try {
-        const [info] = await Promise.all([api.info(), v?.update()]);
+        const [info] = await Promise.all([api.info(), v?.update(), mining.update()]);
         state.setInfo(info);
         renderSummary();
       } catch (e) {
@@ -151,7 +168,7 @@ async function navigate(): Promise<void> {
   renderNav();
   view = viewFor(hash);
   // the panel shows the node's answers itself and needs the width for them
-  layout.classList.toggle("wide", hash.startsWith("#/try"));
+  layout.classList.toggle("wide", hash.startsWith("#/try") || hash.startsWith("#/tamper"));
   replace(main, view.el);
   await refresh();
   main.dataset.ready = "true";
@@ -207,6 +224,10 @@ function feedLine(m: LiveMessage): HTMLElement | null {
       return h("li", { class: "ev gone" }, t, "tx ", h("span", { class: "mono" }, short(e.txid, 8)), ` left the pool (${e.why})`);
     case "peer":
       return h("li", { class: "ev" }, t, e.line);
+    case "mining":
+      return h("li", { class: "ev" }, t, e.line);
+    case "demo":
+      return e.done ? h("li", { class: "ev" }, t, `demo ${e.name} finished`) : null;
     case "info":
       return null;
   }
@@ -214,6 +235,8 @@ function feedLine(m: LiveMessage): HTMLElement | null {
 
 function onLive(m: LiveMessage): void {
   state.track(m.event, m.time);
+  if (m.event.type === "demo") showDemo(m.event);
+  if (m.event.type === "mining") void mining.update();
   const line = feedLine(m);
   if (line) {
     feed.querySelector(".quiet")?.remove();
@@ -254,6 +277,8 @@ replace(
     summary,
   ),
   nav,
+  mining.el,
+  demoBanner,
   layout,
 );
 
@@ -268,7 +293,12 @@ async function boot(): Promise<void> {
   const net = app.querySelector("[data-testid=network]");
   if (net && state.info) net.textContent = state.info.network;
   renderSummary();
-  new LiveFeed(onLive, setLive, soon).start();
+  new LiveFeed(onLive, setLive, () => {
+    soon();
+    void api.demo().then(showDemo, () => undefined);
+  }).start();
+  void api.demo().then(showDemo, () => undefined);
+  void mining.update();
   await navigate();
 }
 

@@ -1,7 +1,10 @@
 import { decodeAddress } from "@utxolab/core";
 import { api } from "../api.js";
 import type { AppState, View } from "../app.js";
-import { coins, h, link, replace, short, shortAddr } from "../dom.js";
+import { coins, coinsText, h, link, replace, short, shortAddr } from "../dom.js";
+
+/** at most this many terms are written out in a balance's sum; the rest are counted */
+const SUM_TERMS = 12;
 
 const meanings = () =>
   h(
@@ -114,6 +117,28 @@ export function addressView(state: AppState, address: string): View {
           ["being spent", a.spending],
           ["balance (confirmed)", a.balance],
         ].map(([k, v]) => h("div", { class: "total" }, h("div", { class: "total-value" }, coins(v)), h("div", { class: "muted" }, k))),
+      ),
+      h(
+        "div",
+        { class: "sum-line", "data-testid": "balance-sum" },
+        h("strong", null, "Balance = the sum of its coins: "),
+        a.utxos.length === 0
+          ? "no coins, so 0. "
+          : [
+              a.utxos
+                .slice(0, SUM_TERMS)
+                .map((u) => coins(u.value))
+                .join(" + "),
+              a.utxoCount > SUM_TERMS ? ` + … (${a.utxoCount - SUM_TERMS} more coins)` : "",
+              " = ",
+              h("strong", null, coinsText(a.balance)),
+              ". ",
+            ],
+        h(
+          "span",
+          { class: "muted" },
+          "The node stores no balance anywhere: it adds up the unspent outputs that pay this address, so spending removes coins and can never go below zero.",
+        ),
       ),
       h("h3", null, `Its coins (unspent outputs): ${a.utxoCount}${a.utxoCount > a.utxos.length ? `, newest ${a.utxos.length} shown` : ""}`),
       h(

@@ -1,15 +1,78 @@
-import { api } from "../api.js";
-import type { View } from "../app.js";
-import { clock, coins, h, link, reasonLine, replace, short } from "../dom.js";
+import { api, type BlockCoin, type BlockCoins } from "../api.js";
+import type { AppState, View } from "../app.js";
+import { clock, coins, coinsText, h, link, reasonLine, replace, short } from "../dom.js";
 
 const TX_PAGE = 50;
 
 /** One block: its header, where it stands (best chain or side branch) and its transactions, a page at a time. */
-export function blockView(id: string, offset: number): View {
+/**
+ * The UTXO set changes one block at a time: the coins this block consumed (gone from the set)
+ * and the coins it created (added to it), each with its owner.
+ */
+function coinsSection(state: AppState, c: BlockCoins): HTMLElement {
+  const coin = (x: BlockCoin, kind: "gone" | "new") =>
+    h(
+      "div",
+      {
+        class: `coin ${kind === "gone" ? "gone" : x.coinbase ? "new" : ""}`,
+        "data-testid": kind === "gone" ? "coin-consumed" : "coin-created",
+      },
+      h("div", { class: "coin-value" }, x.value !== undefined ? coinsText(x.value) : "?"),
+      h("div", null, kind === "gone" ? "was owned by " : "owned by ", state.addressLink(x.address)),
+      h(
+        "div",
+        { class: "muted" },
+        link(`#/tx/${x.txid}`, h("span", { class: "mono" }, `${short(x.txid, 8)}:${x.vout}`)),
+        kind === "new"
+          ? x.spent
+            ? x.spent.in === "chain"
+              ? ` · spent since, in #${x.spent.height}`
+              : " · being spent by a waiting payment"
+            : " · still unspent"
+          : x.coinbase
+            ? " · a mining reward"
+            : "",
+      ),
+    );
+  return h(
+    "div",
+    { class: "block-coins", "data-testid": "block-coins" },
+    h("h3", null, "Coins: what this block did to the UTXO set"),
+    h(
+      "p",
+      { class: "muted" },
+      "Every block removes the coins its transactions spend and adds the coins they create. A balance is the sum of the coins an address owns right now: the node never stores it as a number.",
+    ),
+    h(
+      "div",
+      { class: "coin-flow" },
+      h(
+        "div",
+        null,
+        h("h3", null, `Consumed: ${c.consumedCount} coin${c.consumedCount === 1 ? "" : "s"}, ${coinsText(c.consumedTotal)}`),
+        c.consumed.length
+          ? c.consumed.map((x) => coin(x, "gone"))
+          : h("p", { class: "muted" }, "none: only the mining reward, which spends nothing"),
+      ),
+      h(
+        "div",
+        null,
+        h("h3", null, `Created: ${c.createdCount} coin${c.createdCount === 1 ? "" : "s"}, ${coinsText(c.createdTotal)}`),
+        c.created.map((x) => coin(x, "new")),
+      ),
+    ),
+    c.consumedCount + c.createdCount > c.consumed.length + c.created.length
+      ? h("p", { class: "muted" }, "Only the first 400 of each are shown.")
+      : null,
+  );
+}
+
+export function blockView(state: AppState, id: string, offset: number): View {
   const el = h("section", { class: "view block-view", "data-testid": "block-view" });
 
   async function update(): Promise<void> {
     const b = await api.block(id, offset);
+    const coinsOf = b.hasBody && offset === 0 ? await api.blockCoins(b.hash).catch(() => undefined) : undefined;
     const where = b.active
       ? h("span", { class: "badge ok" }, `best chain · ${b.confirmations} confirmation${b.confirmations === 1 ? "" : "s"}`)
       : b.status === "invalid"
@@ -38,7 +101,15 @@ export function blockView(id: string, offset: number): View {
     const more = b.txCount > offset + TX_PAGE;
     replace(
       el,
-      h("div", { class: "view-head" }, h("h2", null, `Block #${b.height}`), where),
+      h(
+        "div",
+        { class: "view-head" },
+        h("h2", null, `Block #${b.height}`),
+        where,
+        b.hasBody && b.height > 0
+          ? link(`#/tamper/${b.active ? b.height : b.hash}`, "Tamper with this block", { class: "button", "data-testid": "tamper-link" })
+          : null,
+      ),
       b.invalidReason
         ? h(
             "div",
@@ -90,6 +161,7 @@ export function blockView(id: string, offset: number): View {
             ),
           )
         : h("p", { class: "muted" }, "The node keeps only the header of this block: it broke a rule, so its body was never stored."),
+      coinsOf ? coinsSection(state, coinsOf) : null,
       h(
         "div",
         { class: "pager" },

@@ -27,6 +27,13 @@ function card(state: AppState, c: BlockCard, parentOnBest: boolean): HTMLElement
       title: c.hash,
     },
     h("div", { class: "card-top" }, h("span", { class: "height" }, `#${c.height}`), h("span", { class: "mono hash" }, short(c.hash, 12))),
+    c.height > 0
+      ? h(
+          "div",
+          { class: "card-link", "data-testid": "card-link", title: `previous block ${c.prevHash}` },
+          `↓ links to #${c.height - 1}: ${short(c.prevHash, 10)}`,
+        )
+      : h("div", { class: "card-link" }, "genesis: links to nothing"),
     h(
       "div",
       { class: "card-facts" },
@@ -69,15 +76,23 @@ export function chainView(state: AppState, from: number | undefined): View {
   el.append(head, banner, rows);
   let page: ChainPage | undefined;
 
-  const jump = h("input", { type: "text", inputmode: "numeric", placeholder: "height", "aria-label": "go to height", size: 7 });
+  const jump = h("input", {
+    type: "text",
+    inputmode: "numeric",
+    placeholder: "height",
+    "aria-label": "go to height",
+    size: 7,
+    "data-testid": "jump",
+  });
+  const jumpMsg = h("span", { class: "error", "data-testid": "jump-msg", role: "alert" });
   const go = () => {
     const v = jump.value.trim();
-    if (/^[0-9]{1,10}$/.test(v)) location.hash = `#/chain/${v}`;
-    else jump.setCustomValidity("a block height: digits only");
-    jump.reportValidity();
+    if (/^[0-9]{1,10}$/.test(v)) {
+      replace(jumpMsg);
+      location.hash = `#/chain/${v}`;
+    } else replace(jumpMsg, `“${v}” is not a height: type a block number, e.g. 12`);
   };
   jump.addEventListener("keydown", (e) => {
-    jump.setCustomValidity("");
     if (e.key === "Enter") go();
   });
 
@@ -97,7 +112,8 @@ export function chainView(state: AppState, from: number | undefined): View {
         !atTip ? link(`#/chain/${Math.min(page.tip, page.from + PAGE)}`, "◀ Newer", { class: "button" }) : null,
         page.to > 0 ? link(`#/chain/${page.to - 1}`, "Older ▶", { class: "button", "data-testid": "older" }) : null,
         jump,
-        h("button", { type: "button", onclick: go }, "Go"),
+        h("button", { type: "button", onclick: go, "data-testid": "jump-go" }, "Go"),
+        jumpMsg,
       ),
     );
     replace(banner, reorgBanner(state));

@@ -11,9 +11,9 @@ import {
   type Transaction,
   txSize,
 } from "@utxolab/core";
-import { type Account, ApiError, api, type SubmitAnswer } from "../api.js";
+import { type Account, type AddressView, ApiError, api, type SubmitAnswer } from "../api.js";
 import type { AppState, View } from "../app.js";
-import { type Child, coins, h, reasonLine, replace, short } from "../dom.js";
+import { type Child, coins, coinsText, h, link, reasonLine, replace, short } from "../dom.js";
 
 /** SPEC §7 defaults: the pool refuses outputs below the dust limit and fees below 1 unit/byte. */
 const DUST = 546n;
@@ -33,6 +33,8 @@ interface Step {
   built?: { tx: Transaction; spent: Spendable[]; signer: number };
   local?: string;
   answer?: SubmitAnswer;
+  /** where an accepted transaction is a moment later */
+  where?: { in: "pool" } | { in: "chain"; height: number };
   note?: Child;
 }
 
@@ -44,7 +46,7 @@ function tooSmall(title: string, c: Spendable, fee: bigint): Step | undefined {
   if (c.value - fee >= DUST) return undefined;
   return {
     title,
-    local: `coin ${short(c.txid, 8)}:${c.vout} of account ${c.owner} holds ${coins(c.value)} coins, too small to pay this attack's fee of ${coins(fee)} and keep an output the pool accepts; pick an account with a bigger coin`,
+    local: `coin ${short(c.txid, 8)}:${c.vout} of account ${c.owner} holds ${coinsText(c.value)}, too small to pay this attack's fee of ${coinsText(fee)} and keep an output the pool accepts; pick an account with a bigger coin`,
   };
 }
 
@@ -98,9 +100,14 @@ export function tryView(state: AppState): View {
   toSel.addEventListener("change", () => {
     toAddr.hidden = toSel.value !== "other";
   });
-  fromSel.addEventListener("change", () => void refreshBalance());
+  fromSel.addEventListener("change", () => {
+    // a choice made by the person is never overridden by the "richest account" default
+    fromChosen = true;
+    void refreshBalance();
+  });
 
   const from = () => Number(fromSel.value);
+  let fromChosen = false;
 
   function recipient(): { ok: true; pubkey: Uint8Array; label: string } | { ok: false; error: string } {
     if (toSel.value !== "other") {
@@ -111,7 +118,7 @@ export function tryView(state: AppState): View {
     return d.ok ? { ok: true, pubkey: d.pubkey, label: short(toAddr.value.trim(), 14) } : { ok: false, error: `to: ${d.error}` };
   }
 
-  async function spendable(owner: number): Promise<{ coins: Spendable[]; immature: Spendable[] }> {
+  async function spendable(owner: number): Promise<{ coins: Spendable[]; immature: Spendable[]; view: AddressView }> {
     const a = await api.address(state.accountAddresses[owner]);
     const mine = (u: { txid: string; vout: number; value: string }) => ({
       txid: u.txid as Hash,
@@ -120,7 +127,44 @@ export function tryView(state: AppState): View {
       owner,
     });
     // confirmed coins first (biggest first), then outputs of waiting transactions: the pool accepts chains of them
-    return { coins: [...a.spendableUtxos.map(mine), ...a.pendingUtxos.map(mine)], immature: a.utxos.filter((u) => !u.mature).map(mine) };
+    return {
+      coins: [...a.spendableUtxos.map(mine), ...a.pendingUtxos.map(mine)],
+      immature: a.utxos.filter((u) => !u.mature).map(mine),
+      view: a,
+    };
+  }
+
+  /** The richest account by spendable coins, to suggest when the chosen one has nothing to use. */
+  function richest(except?: number): Account | undefined {
+    return [...accounts]
+      .filter((a) => a.index !== except)
+      .sort((x, y) =>
+        BigInt(y.spendable) > BigInt(x.spendable) ? 1 : BigInt(y.spendable) < BigInt(x.spendable) ? -1 : x.index - y.index,
+      )[0];
+  }
+
+  /** Exactly why an account has no coin an attack can start from, and what to do about it. */
+  function noCoin(owner: number, a: AddressView): string {
+    const height = state.info?.height ?? 0;
+    const maturity = state.info?.params.coinbaseMaturity ?? 10;
+    const why: string[] = [];
+    const immature = a.utxos.filter((u) => !u.mature);
+    if (immature.length) {
+      const first = Math.min(...immature.map((u) => u.height + maturity));
+      why.push(
+        `${immature.length} mining reward${immature.length === 1 ? " is" : "s are"} immature (the first can be spent in block #${first}, ${first - height - 1 <= 0 ? "the next block" : `${first - height - 1} blocks from now`}: mine blocks to get there)`,
+      );
+    }
+    const inPool = a.utxos.filter((u) => u.mature && u.spentBy);
+    if (inPool.length) {
+      why.push(
+        `${inPool.length === 1 ? "its coin is" : `${inPool.length} coins are`} already spent by a payment waiting in the pool (${short(inPool[0].spentBy ?? "", 8)}): mine a block to confirm it, then the change, if any, can be spent`,
+      );
+    }
+    if (!immature.length && !inPool.length) why.push(`it owns no coins at all: everything it had has been spent`);
+    const r = richest(owner);
+    const other = r && BigInt(r.spendable) > 0n ? ` Or pick account ${r.index}, which can spend ${coinsText(r.spendable)}.` : "";
+    return `account ${owner} has no coin to use right now: ${why.join("; ")}.${other}`;
   }
 
   function sign(spent: Spendable[], outputs: { pubkey: Uint8Array; value: bigint }[], signer?: number): Step["built"] {
@@ -142,7 +186,13 @@ export function tryView(state: AppState): View {
     if (!step.built) return step;
     try {
       step.answer = await api.submit(bytesToHex(encodeTx(step.built.tx)));
-      if (step.answer.ok) spentHere.push(...step.built.spent);
+      if (step.answer.ok) {
+        spentHere.push(...step.built.spent);
+        // automine may have put it in a block already: say where it really is
+        await new Promise((r) => setTimeout(r, 150));
+        const t = await api.tx(step.answer.txid).catch(() => undefined);
+        step.where = t?.status.in === "chain" ? { in: "chain", height: t.status.height } : { in: "pool" };
+      }
     } catch (e) {
       step.local = (e as Error).message;
     }
@@ -175,12 +225,8 @@ export function tryView(state: AppState): View {
         "div",
         null,
         totalIn >= totalOut
-          ? `Fee: ${coins(totalIn - totalOut)} coins (${txSize(b.tx)} bytes). `
-          : h(
-              "strong",
-              { class: "bad-text" },
-              `It pays out ${coins(totalOut - totalIn)} ${totalOut - totalIn === COIN ? "coin" : "coins"} more than it spends. `,
-            ),
+          ? `Fee: ${coinsText(totalIn - totalOut)} (${txSize(b.tx)} bytes). `
+          : h("strong", { class: "bad-text" }, `It pays out ${coinsText(totalOut - totalIn)} more than it spends. `),
         `Signed in this browser with account ${b.signer}'s public devnet key.`,
       ),
       h("details", null, h("summary", null, "the signed bytes (hex)"), h("p", { class: "mono wrap small" }, bytesToHex(encodeTx(b.tx)))),
@@ -205,7 +251,10 @@ export function tryView(state: AppState): View {
                   "div",
                   { class: "answer accepted" },
                   h("strong", null, "The node accepted it. "),
-                  `txid ${short(s.answer.txid, 16)}, fee ${coins(s.answer.fee)} coins. It waits in the pool for a block.`,
+                  `txid ${short(s.answer.txid, 16)}, fee ${coinsText(s.answer.fee)}. `,
+                  s.where?.in === "chain"
+                    ? ["The miner already confirmed it in ", link(`#/block/${s.where.height}`, `block #${s.where.height}`), "."]
+                    : "It waits in the pool for a block.",
                 )
               : h(
                   "div",
@@ -244,6 +293,15 @@ export function tryView(state: AppState): View {
         },
       ];
     }
+    if (amt.value === 0n) {
+      return [
+        {
+          title,
+          local:
+            "an amount of 0 pays nobody anything: give more than 0 (the smallest amount is 0.00000001 coins, 1 unit, and the pool refuses outputs below 546 units as dust)",
+        },
+      ];
+    }
     let fixedFee: bigint | undefined;
     if (fee.value.trim() !== "") {
       const f = parseCoins(fee.value, "fee");
@@ -253,8 +311,8 @@ export function tryView(state: AppState): View {
     const to = recipient();
     if (!to.ok) return [{ title, local: to.error }];
     const owner = from();
-    const { coins: pool } = await spendable(owner);
-    if (pool.length === 0) return [{ title, local: `account ${owner} has no spendable coins right now (mining rewards wait 10 blocks)` }];
+    const { coins: pool, view } = await spendable(owner);
+    if (pool.length === 0) return [{ title, local: noCoin(owner, view) }];
     const chosen: Spendable[] = [];
     let total = 0n;
     const feeFor = (n: number) => fixedFee ?? sizeOf(n, 2) * AUTO_FEE_PER_BYTE;
@@ -270,7 +328,7 @@ export function tryView(state: AppState): View {
         return [
           {
             title,
-            local: `account ${owner} can spend ${coins(have)} coins${pool.length > MAX_INPUTS ? ` (${MAX_INPUTS} coins at most in one payment: ${coins(total)})` : ""}, but this payment needs ${coins(needed)} with the fee. This page checks first, as a wallet does; tick “skip this page's checks” to hand-build it anyway and see the node refuse it.`,
+            local: `account ${owner} can spend ${coinsText(have)}${pool.length > MAX_INPUTS ? ` (${MAX_INPUTS} coins at most in one payment: ${coinsText(total)})` : ""}, but this payment needs ${coinsText(needed)} with the fee. This page checks first, as a wallet does; tick “skip this page's checks” to hand-build it anyway and see the node refuse it.`,
           },
         ];
       }
@@ -295,13 +353,13 @@ export function tryView(state: AppState): View {
     const owner = from();
     const to = recipient();
     if (!to.ok) return [{ title: "Overspend", local: to.error }];
-    const { coins: pool } = await spendable(owner);
+    const { coins: pool, view } = await spendable(owner);
     const c = pool[0];
-    if (!c) return [{ title: "Overspend", local: `account ${owner} has no spendable coin to start from` }];
+    if (!c) return [{ title: "Overspend", local: noCoin(owner, view) }];
     const built = sign([c], [{ pubkey: to.pubkey, value: c.value + COIN }]);
     return [
       await submit({
-        title: `Overspend: an output worth ${coins(c.value)} coins pays out ${coins(c.value + COIN)}`,
+        title: `Overspend: an output worth ${coinsText(c.value)} pays out ${coins(c.value + COIN)}`,
         built,
         note: "The signature is perfect and the coin is real: only the arithmetic is wrong. The node adds up the inputs and the outputs and refuses any transaction that pays out more than it spends.",
       }),
@@ -323,13 +381,13 @@ export function tryView(state: AppState): View {
         }),
       ];
     }
-    const { coins: pool } = await spendable(owner);
+    const { coins: pool, view } = await spendable(owner);
     const c = pool[0];
-    if (!c) return [{ title: "Double spend", local: `account ${owner} has no spendable coin` }];
+    if (!c) return [{ title: "Double spend", local: noCoin(owner, view) }];
     const small = tooSmall("Double spend", c, ATTACK_FEE + 1000n);
     if (small) return [small];
     const first = await submit({
-      title: `1. Pay with coin ${short(c.txid, 8)}:${c.vout} (${coins(c.value)} coins)`,
+      title: `1. Pay with coin ${short(c.txid, 8)}:${c.vout} (${coinsText(c.value)})`,
       built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - ATTACK_FEE }]),
     });
     const second = await submit({
@@ -345,9 +403,9 @@ export function tryView(state: AppState): View {
     const thief = (owner + 1) % 10;
     const to = recipient();
     if (!to.ok) return [{ title: "Forge", local: to.error }];
-    const { coins: pool } = await spendable(owner);
+    const { coins: pool, view } = await spendable(owner);
     const c = pool[0];
-    if (!c) return [{ title: "Forge", local: `account ${owner} has no spendable coin` }];
+    if (!c) return [{ title: "Forge", local: noCoin(owner, view) }];
     const small = tooSmall("Forge", c, ATTACK_FEE);
     if (small) return [small];
     return [
@@ -361,21 +419,38 @@ export function tryView(state: AppState): View {
 
   async function premature(): Promise<Step[]> {
     const owner = from();
-    const { immature } = await spendable(owner);
-    const c = immature[immature.length - 1];
-    if (!c) {
-      return [
-        {
-          title: "Spend a mining reward too early",
-          local: `account ${owner} has no fresh mining reward. Mine a block to it first (utxolab rpc generatetoaddress 1 ${state.accountAddresses[owner]}), then try again.`,
-        },
-      ];
+    const steps: Step[] = [];
+    let { immature } = await spendable(owner);
+    if (immature.length === 0) {
+      // no fresh reward yet: mine one to this account first, as a miner would
+      try {
+        const m = await api.steerMining("mine", state.accountAddresses[owner]);
+        steps.push({
+          title: `1. Mine block #${m.height} with its reward to account ${owner}`,
+          note: "A new block's reward is new coins, paid to whoever the miner names: here, this account.",
+        });
+        ({ immature } = await spendable(owner));
+      } catch (e) {
+        return [
+          {
+            title: "Spend a mining reward too early",
+            local: `account ${owner} has no fresh mining reward, and this page could not mine one (${e instanceof ApiError ? e.message : (e as Error).message}). Mine a block to it first (utxolab rpc generatetoaddress 1 ${state.accountAddresses[owner]}), then try again.`,
+          },
+        ];
+      }
     }
+    const c = immature[immature.length - 1];
+    if (!c)
+      return [
+        ...steps,
+        { title: "Spend a mining reward too early", local: `account ${owner} still shows no immature reward: reload and try again` },
+      ];
     const small = tooSmall("Spend a mining reward too early", c, ATTACK_FEE);
-    if (small) return [small];
+    if (small) return [...steps, small];
     return [
+      ...steps,
       await submit({
-        title: `Spend a ${coins(c.value)}-coin mining reward too early`,
+        title: `${steps.length ? "2. " : ""}Spend a ${coins(c.value)}-coin mining reward too early`,
         built: sign([c], [{ pubkey: keys[(owner + 1) % 10].pubkey, value: c.value - ATTACK_FEE }]),
         note: "New coins from mining must wait 10 blocks: if their block is replaced in a reorganization, the coins vanish, and so would everything paid with them.",
       }),
@@ -395,6 +470,12 @@ export function tryView(state: AppState): View {
   async function refreshBalance(): Promise<void> {
     if (!state.info?.devnet) return;
     accounts = await api.accounts();
+    if (!fromChosen) {
+      // the richest account works for every attack; the person may pick another at any time
+      const r = richest();
+      if (r) fromSel.value = String(r.index);
+      fromChosen = true;
+    }
     accounts.forEach((a, i) => {
       fromSel.options[i].text = `account ${a.index}: ${coins(a.spendable)} spendable`;
     });
@@ -403,8 +484,8 @@ export function tryView(state: AppState): View {
       replace(
         balance,
         `Account ${a.index} can spend `,
-        h("strong", null, `${coins(a.spendable)} coins`),
-        ` now; ${coins(a.immature)} immature, ${coins(a.pending)} pending.`,
+        h("strong", null, coinsText(a.spendable)),
+        ` now; ${coinsText(a.immature)} immature, ${coinsText(a.pending)} pending.`,
       );
     }
   }
@@ -444,19 +525,22 @@ export function tryView(state: AppState): View {
         ),
         h("details", null, h("summary", null, "Send raw bytes"), raw, button("Send these bytes", "try-raw-send", sendRaw)),
       ),
-      h("div", null, result),
-    ),
-    h(
-      "div",
-      { class: "why" },
-      h("h3", null, "Why no balance can ever go negative"),
       h(
-        "p",
+        "div",
         null,
-        "A balance is not a number the node stores and could subtract from: it is the sum of the unspent outputs that pay an address. " +
-          "Each output holds a whole number of units that cannot be below zero (the format has no sign). " +
-          "A payment can only spend outputs that exist and are unspent, each one once, signed by their owner, and it must not pay out more than they hold (bad-txns-in-belowout). " +
-          "So the most anyone can do is spend everything they have, leaving zero.",
+        h(
+          "div",
+          { class: "try-why", "data-testid": "try-why" },
+          h("strong", null, "Why no balance can ever go negative"),
+          h(
+            "p",
+            null,
+            "A balance is not a number the node stores and could subtract from: it is the sum of the unspent outputs (coins) that pay an address. ",
+            "Each coin holds a whole number of units, never below zero. A payment spends coins that exist and are unspent, each once, signed by their owner, ",
+            "and may not pay out more than they hold (bad-txns-in-belowout). So the most anyone can do is spend everything, leaving zero.",
+          ),
+        ),
+        result,
       ),
     ),
   );
