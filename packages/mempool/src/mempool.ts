@@ -67,6 +67,8 @@ export interface TemplateOptions {
   maxBlockSize?: number;
   /** bytes kept free for the coinbase (default 1,000) */
   coinbaseReserve?: number;
+  /** signatures (inputs) in the chosen transactions; default the pool's maxBlockSigs */
+  maxSigs?: number;
 }
 
 /**
@@ -104,7 +106,7 @@ export class Mempool implements CoinView {
     options: MempoolOptions = {},
   ) {
     this.opts = resolveOptions(options);
-    this.orphans = new OrphanPool(this.opts.maxOrphans, this.opts.orphanExpirySeconds);
+    this.orphans = new OrphanPool(this.opts.maxOrphans, this.opts.orphanExpirySeconds, this.opts.maxOrphanBytes);
     // The genesis coinbase is older than any block the pool sees connect; its txid is known all the same.
     this.recent.add(txid(genesisBlock(chain.params).txs[0]), 0);
     chain.addListener({
@@ -127,6 +129,11 @@ export class Mempool implements CoinView {
   /** transactions held for their missing parents (not in the pool) */
   get orphanCount(): number {
     return this.orphans.size;
+  }
+
+  /** estimated memory of the held orphans (decoded objects, not raw bytes) */
+  get orphanBytes(): number {
+    return this.orphans.bytes;
   }
 
   has(id: Hash): boolean {
@@ -190,7 +197,7 @@ export class Mempool implements CoinView {
   template(opts: TemplateOptions = {}): BlockTemplate {
     const max = opts.maxBlockSize ?? this.chain.params.maxBlockSize;
     const reserve = opts.coinbaseReserve ?? 1000;
-    return selectTemplate(this.graph, Math.max(0, max - reserve - BLOCK_OVERHEAD));
+    return selectTemplate(this.graph, Math.max(0, max - reserve - BLOCK_OVERHEAD), opts.maxSigs ?? this.opts.maxBlockSigs);
   }
 
   /** Removes transactions that waited longer than the expiry, with their descendants; returns their txids. */
@@ -290,6 +297,14 @@ export class Mempool implements CoinView {
       return fail(
         "tx-size",
         `size ${size} > max ${o.maxTxSize} bytes; split the payment into smaller transactions with fewer inputs`,
+        false,
+      );
+    }
+    // Cheap before costly: the signature budget is checked before any lookup or signature check.
+    if (tx.inputs.length > o.maxTxSigs) {
+      return fail(
+        "too-many-sigs",
+        `${tx.inputs.length} inputs means ${tx.inputs.length} signatures to check, max ${o.maxTxSigs} per transaction; split the payment into transactions of at most ${o.maxTxSigs} inputs`,
         false,
       );
     }
