@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--ban-time SECONDS]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -25,6 +25,7 @@ export async function runNode(args: string[]): Promise<number> {
         memory: { type: "boolean" },
         "rpc-token": { type: "string" },
         maxmempool: { type: "string" },
+        "ban-time": { type: "string" },
       },
     }),
   );
@@ -44,6 +45,7 @@ export async function runNode(args: string[]): Promise<number> {
       mineIntervalMs: intOption(values["mine-interval"], "mine-interval", 1, 86_400_000),
       rpcToken: values["rpc-token"],
       mempoolMaxBytes: intOption(values.maxmempool, "maxmempool", 10_000, 10_000_000_000),
+      banSeconds: intOption(values["ban-time"], "ban-time", 1, 365 * 24 * 60 * 60),
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {

@@ -1,5 +1,6 @@
 export * from "./chainindex.js";
 export * from "./events.js";
+export * from "./logger.js";
 export * from "./miner.js";
 export * from "./node.js";
 export * from "./peers.js";

@@ -9,6 +9,7 @@ import {
   genesisHash,
   type NetworkParams,
   networkByName,
+  type SubmitOptions,
   type SubmitResult,
   type Transaction,
   txid,
@@ -17,6 +18,7 @@ import { type AcceptResult, Mempool } from "@utxolab/mempool";
 import { openStore, type Store } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
+import { RateLimitedLog, type RateLimitOptions } from "./logger.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
 import { RpcServer } from "./rpc/server.js";
@@ -44,6 +46,10 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** how long a misbehaving peer is refused, seconds (default 600; `--ban-time`) */
+  banSeconds?: number;
+  /** rate limit of log lines peers can cause (refusals, peer events) */
+  logLimit?: RateLimitOptions;
 }
 
 export class ConfigError extends Error {}
@@ -125,8 +131,8 @@ export class UtxoNode {
       throw e;
     }
     try {
-      const log = config.log ?? ((l: string) => console.log(l));
-      node.events.on((e) => log(formatEvent(e)));
+      const log = new RateLimitedLog(config.log ?? ((l: string) => console.log(l)), config.logLimit);
+      node.events.on((e) => log.log(e, formatEvent(e)));
       node.wire();
       await node.index.rebuild(node.chain);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
@@ -142,6 +148,7 @@ export class UtxoNode {
         port: config.p2pPort ?? DEFAULT_P2P_PORT,
         bind: config.p2pBind ?? "127.0.0.1",
         peers: config.peers ?? [],
+        ...(config.banSeconds !== undefined ? { banSeconds: config.banSeconds } : {}),
       });
       writeFileSync(
         join(datadir, "node.json"),
@@ -207,8 +214,8 @@ export class UtxoNode {
   }
 
   /** Every block, from any source, enters here: the chain decides, the log tells. */
-  async submitBlock(block: Block, source: string): Promise<SubmitResult> {
-    const r = await this.chain.submitBlock(block);
+  async submitBlock(block: Block, source: string, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const r = await this.chain.submitBlock(block, opts);
     if (!r.ok && r.reason !== "duplicate") {
       this.events.emit({ type: "block-rejected", hash: r.hash ?? "", reason: r.reason, detail: r.detail, source });
     }

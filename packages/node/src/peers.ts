@@ -14,7 +14,7 @@ export interface PeerLayer {
 }
 
 /** Reasons for which a peer is not to blame: policy, or a block we simply cannot place yet. */
-const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
+const NOT_MISBEHAVING_BLOCK = new Set(["duplicate", "prev-blk-not-found", "time-too-new", "low-work"]);
 
 /** What the peer layer may ask of the node: answers from the chain and the pool, submissions through the node. */
 function hostFor(node: UtxoNode): P2PHost {
@@ -50,8 +50,8 @@ function hostFor(node: UtxoNode): P2PHost {
       const b = await chain.getBlock(hash);
       return b ? encodeBlock(b) : undefined;
     },
-    submitBlock: async (block: Block) => {
-      const r = await node.submitBlock(block, "peer");
+    submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean }) => {
+      const r = await node.submitBlock(block, "peer", { requireMoreWork: opts?.unrequested === true });
       if (r.ok) return { ok: true as const, active: r.active };
       return {
         ok: false as const,
@@ -59,6 +59,7 @@ function hostFor(node: UtxoNode): P2PHost {
         detail: r.detail,
         misbehaving: !NOT_MISBEHAVING_BLOCK.has(r.reason),
         missingParent: r.reason === "prev-blk-not-found",
+        lowWork: r.reason === "low-work",
       };
     },
     hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),
@@ -81,8 +82,17 @@ function hostFor(node: UtxoNode): P2PHost {
   };
 }
 
-export async function createPeerLayer(node: UtxoNode, opts: { port: number; bind: string; peers: string[] }): Promise<PeerLayer> {
-  const p2p = new P2PNode(hostFor(node), { port: opts.port, bind: opts.bind, peers: opts.peers, params: node.params });
+export async function createPeerLayer(
+  node: UtxoNode,
+  opts: { port: number; bind: string; peers: string[]; banSeconds?: number },
+): Promise<PeerLayer> {
+  const p2p = new P2PNode(hostFor(node), {
+    port: opts.port,
+    bind: opts.bind,
+    peers: opts.peers,
+    params: node.params,
+    ...(opts.banSeconds !== undefined ? { banSeconds: opts.banSeconds } : {}),
+  });
   try {
     await p2p.start();
   } catch (e) {

@@ -10,6 +10,8 @@ export type BlockSubmit =
       misbehaving: boolean;
       /** its parent is unknown: the network layer holds it and asks the peer for the headers in between */
       missingParent?: boolean;
+      /** sent unasked and would not carry more work than the tip: not stored (scored, not banned at once) */
+      lowWork?: boolean;
     };
 
 export type TxSubmit =
@@ -44,7 +46,8 @@ export interface P2PHost {
   hasBlock(hash: Hash): boolean;
   /** raw bytes of a stored block */
   getBlock(hash: Hash): Promise<Uint8Array | undefined>;
-  submitBlock(block: Block, raw: Uint8Array): Promise<BlockSubmit>;
+  /** `unrequested`: nobody asked for it; the host stores it only if it carries more work than the tip */
+  submitBlock(block: Block, raw: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit>;
   /** true for a transaction waiting in the pool or confirmed: it is not requested again */
   hasTx(txid: Hash): boolean;
   /** raw bytes of a transaction the node relays (the pool's) */
@@ -58,7 +61,7 @@ export interface P2PHost {
  * Block reject reasons that are not the sender's fault: the block may be fine and
  * we lack its parent or our clock is behind, or we simply have it already.
  */
-const BLOCK_NOT_PEER_FAULT = new Set(["duplicate", "prev-blk-not-found", "time-too-new"]);
+const BLOCK_NOT_PEER_FAULT = new Set(["duplicate", "prev-blk-not-found", "time-too-new", "low-work"]);
 
 /** For hosts mapping ChainState's SubmitResult to `BlockSubmit.misbehaving`. */
 export const isPeerFaultBlockReason = (reason: string): boolean => !BLOCK_NOT_PEER_FAULT.has(reason);

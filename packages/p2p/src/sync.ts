@@ -6,6 +6,10 @@ import type { Peer } from "./peer.js";
 
 /** Hashes waiting to be downloaded from one peer: a full `headers` batch on top of the low-water mark fits. */
 const MAX_QUEUE = 4 * MAX_HEADERS;
+/** An unasked block with no more work than our tip: five of them ban (issue 12, attack 6). */
+const SCORE_LOW_WORK_BLOCK = 20;
+/** Estimated memory of held orphan blocks (decoded objects included, see estimateBlockMemory). */
+const MAX_ORPHAN_MEMORY = 32 * 1024 * 1024;
 /** Below this many queued hashes, the next batch of headers is asked for. */
 const LOW_WATER = MAX_HEADERS / 4;
 
@@ -35,7 +39,7 @@ export class BlockSync {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly env: SyncEnv) {
-    this.orphans = new OrphanPool(256, 8 * env.params.maxBlockSize + 64 * 1024 * 1024);
+    this.orphans = new OrphanPool(256, MAX_ORPHAN_MEMORY);
   }
 
   /** Blocks received but not yet through the host: tests and benchmarks wait for 0. */
@@ -156,7 +160,11 @@ export class BlockSync {
     this.pending.set(hash, peer);
     const job = async (): Promise<void> => {
       try {
-        await this.process(peer, hash, block, raw);
+        // A peer banned or dropped while its blocks waited gets no more work done for it
+        // (issue 12, attack 1: one failed check, then nothing): whatever it was to deliver
+        // is asked of other peers (peerGone).
+        if (peer.state === "closed" || peer.closing) return;
+        await this.process(peer, hash, block, raw, requested);
       } finally {
         if (!requested) peer.unsolicited--;
         this.pending.delete(hash);
@@ -177,14 +185,16 @@ export class BlockSync {
     this.fill(peer);
   }
 
-  private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<boolean> {
-    const r = await this.env.host.submitBlock(block, raw);
+  private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<boolean> {
+    const r = await this.env.host.submitBlock(block, raw, requested ? undefined : { unrequested: true });
     if (r.ok) {
       if (r.active) this.env.relayBlock(hash);
       return true;
     }
     if (r.misbehaving) {
       this.env.misbehave(peer, 100, `sent block ${hash} that breaks a consensus rule: ${formatReject(r)}`);
+    } else if (r.lowWork) {
+      this.env.misbehave(peer, SCORE_LOW_WORK_BLOCK, `sent block ${hash} unasked, with no more work than our tip`);
     } else if (r.missingParent) {
       this.orphans.add({ hash, block, raw, from: peer });
       const parent = block.header.prevHash;
@@ -199,18 +209,20 @@ export class BlockSync {
     return false;
   }
 
-  private async process(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<void> {
-    if (!(await this.submit(peer, hash, block, raw))) return;
+  private async process(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<void> {
+    if (!(await this.submit(peer, hash, block, raw, requested))) return;
     const work = [hash];
     for (let parent = work.pop(); parent !== undefined; parent = work.pop()) {
       for (const o of this.orphans.takeChildren(parent)) {
-        if (await this.submit(o.from, o.hash, o.block, o.raw)) work.push(o.hash);
+        if (o.from.state === "closed" || o.from.closing) continue;
+        if (await this.submit(o.from, o.hash, o.block, o.raw, true)) work.push(o.hash);
       }
     }
   }
 
   /** A peer left: what it was to deliver is up for grabs, so every other peer is asked what it has. */
   peerGone(peer: Peer): void {
+    this.orphans.dropFrom(peer);
     const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
     for (const h of peer.inFlight) if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
     peer.inFlight.clear();

@@ -93,10 +93,10 @@ export class TestHost implements P2PHost {
     return b && encodeBlock(b);
   }
 
-  async submitBlock(block: Block): Promise<BlockSubmit> {
+  async submitBlock(block: Block, _raw?: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit> {
     this.submittedBlocks++;
     this.onSubmitBlock?.();
-    const r = await this.chain.submitBlock(block);
+    const r = await this.chain.submitBlock(block, { requireMoreWork: opts?.unrequested === true });
     if (r.ok) {
       for (const tx of block.txs) this.pool.delete(txid(tx));
       return { ok: true, active: r.active };
@@ -107,6 +107,7 @@ export class TestHost implements P2PHost {
       ...(r.detail ? { detail: r.detail } : {}),
       misbehaving: isPeerFaultBlockReason(r.reason),
       missingParent: r.reason === "prev-blk-not-found",
+      lowWork: r.reason === "low-work",
     };
   }
 
