@@ -1,7 +1,8 @@
 import { BoundedSet, type Hash } from "@utxolab/core";
-import type WebSocket from "ws";
 import { peerKey, portOfUrl } from "./bans.js";
+import type { Clock } from "./clock.js";
 import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
+import type { PeerSocket } from "./transport.js";
 
 /** How many hashes a peer is remembered to know: enough for a full inv and then some. */
 const KNOWN_INV = 100_000;
@@ -25,7 +26,7 @@ export class Peer {
   refused = false;
   /** we are closing it: whatever it still sends is ignored */
   closing = false;
-  readonly connectedAt = Date.now();
+  readonly connectedAt: number;
   readonly sent: Record<string, number> = {};
   readonly received: Record<string, number> = {};
 
@@ -57,7 +58,7 @@ export class Peer {
   headersRequestedAt = 0;
 
   get headersPending(): boolean {
-    return this.headersRequestedAt > 0 && Date.now() - this.headersRequestedAt < 30_000;
+    return this.headersRequestedAt > 0 && this.clock.now() - this.headersRequestedAt < 30_000;
   }
   readonly txAwaiting = new Set<Hash>();
 
@@ -67,14 +68,17 @@ export class Peer {
 
   constructor(
     readonly id: number,
-    readonly ws: WebSocket,
+    readonly socket: PeerSocket,
     readonly inbound: boolean,
     /** remote address as seen on the socket */
     public address: string,
     public remotePort: number,
     /** the URL we dialled (outbound) */
-    readonly dialUrl?: string,
-  ) {}
+    readonly dialUrl: string | undefined,
+    private readonly clock: Clock,
+  ) {
+    this.connectedAt = clock.now();
+  }
 
   /** Ban identity: see `peerKey`. */
   get key(): string {
@@ -103,12 +107,12 @@ export class Peer {
   }
 
   get open(): boolean {
-    return this.ws.readyState === this.ws.OPEN && this.state !== "closed";
+    return this.socket.readyState === "open" && this.state !== "closed";
   }
 
   send(m: OutMessage): boolean {
     if (!this.open) return false;
-    this.ws.send(encodeMessage(m));
+    this.socket.send(encodeMessage(m));
     this.sent[m.type] = (this.sent[m.type] ?? 0) + 1;
     return true;
   }

@@ -1,4 +1,5 @@
 import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
+import type { Clock } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
 import { OrphanPool } from "./orphans.js";
@@ -16,6 +17,7 @@ const LOW_WATER = MAX_HEADERS / 4;
 export interface SyncEnv {
   host: P2PHost;
   params: NetworkParams;
+  clock: Clock;
   maxBlocksInFlight: number;
   readyPeers(): Iterable<Peer>;
   misbehave(peer: Peer, score: number, why: string): void;
@@ -60,7 +62,8 @@ export class BlockSync {
   requestHeaders(peer: Peer, from?: Hash, stop?: Hash): void {
     const ours = this.env.host.locator();
     const locator = (from ? [from, ...ours] : ours).slice(0, MAX_LOCATOR);
-    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator })) peer.headersRequestedAt = Date.now();
+    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator }))
+      peer.headersRequestedAt = this.env.clock.now();
   }
 
   onHeaders(peer: Peer, headers: BlockHeader[]): void {
@@ -124,7 +127,7 @@ export class BlockSync {
     }
     if (i > 0) peer.queue = peer.queue.slice(i);
     if (want.length > 0) {
-      if (peer.awaiting.size === 0) peer.lastBlockProgressAt = Date.now();
+      if (peer.awaiting.size === 0) peer.lastBlockProgressAt = this.env.clock.now();
       for (const h of want) {
         this.inFlight.set(h, peer);
         peer.inFlight.add(h);
@@ -141,7 +144,7 @@ export class BlockSync {
     const hash = blockHash(block.header);
     peer.knownInv.add(hash);
     const requested = this.inFlight.get(hash) === peer;
-    if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = Date.now();
+    if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = this.env.clock.now();
     const waiting = this.pending.get(hash);
     // One copy waiting for the host is enough: resent copies must not pile up.
     if (waiting === peer) return;

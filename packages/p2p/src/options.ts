@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import type { NetworkParams } from "@utxolab/core";
+import { type Clock, realClock } from "./clock.js";
+import type { P2PHost } from "./host.js";
+import type { Peer } from "./peer.js";
+import type { Transport } from "./transport.js";
+import { WebSocketTransport } from "./ws-transport.js";
+
+/** Port of the peer protocol when none is given (the RPC default is 18443). */
+export const DEFAULT_P2P_PORT = 18444;
+
+export interface P2POptions {
+  params: NetworkParams;
+  /** 0 picks a free port; default 18444 */
+  port?: number;
+  /** address to listen on; default 127.0.0.1 (use 0.0.0.0 for a LAN) */
+  bind?: string;
+  /** the URL peers are told to reach us at; default ws://<bind>:<port> (127.0.0.1 for a wildcard bind) */
+  advertise?: string;
+  /** ws://host:port URLs to stay connected to, redialled with exponential backoff */
+  peers?: string[];
+  /** connections in total; inbound ones beyond it are refused. Default 32 */
+  maxPeers?: number;
+  /** default 15 s */
+  pingIntervalMs?: number;
+  /** a peer that leaves a ping unanswered this long is dropped; default 30 s */
+  pingTimeoutMs?: number;
+  /** a connection that has not finished the handshake by then is dropped; default 10 s */
+  handshakeTimeoutMs?: number;
+  /** a peer that delivers none of the blocks asked of it for this long is dropped; default 60 s */
+  blockStallMs?: number;
+  /** how long a misbehaving peer is refused; default 600 s */
+  banSeconds?: number;
+  /** first redial delay, doubled on every failure up to reconnectMaxMs; defaults 1 s and 60 s */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** blocks requested from one peer and not yet processed; default 16 */
+  maxBlocksInFlight?: number;
+  /** how peers are reached; default WebSocket. A simulator passes an in-memory one. */
+  transport?: Transport;
+  /** time and timers; default the wall clock. A simulator passes a virtual one. */
+  clock?: Clock;
+  /** `bytes` random bytes as hex (node and ping nonces); default crypto. A simulator passes a seeded one. */
+  randomHex?: (bytes: number) => string;
+}
+
+export type ResolvedOptions = Required<Omit<P2POptions, "advertise" | "peers">> & { advertise?: string; peers: string[] };
+
+export function resolveOptions(opts: P2POptions): ResolvedOptions {
+  return {
+    params: opts.params,
+    port: opts.port ?? DEFAULT_P2P_PORT,
+    bind: opts.bind ?? "127.0.0.1",
+    advertise: opts.advertise,
+    peers: opts.peers ?? [],
+    maxPeers: opts.maxPeers ?? 32,
+    pingIntervalMs: opts.pingIntervalMs ?? 15_000,
+    pingTimeoutMs: opts.pingTimeoutMs ?? 30_000,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+    blockStallMs: opts.blockStallMs ?? 60_000,
+    banSeconds: opts.banSeconds ?? 600,
+    reconnectBaseMs: opts.reconnectBaseMs ?? 1_000,
+    reconnectMaxMs: opts.reconnectMaxMs ?? 60_000,
+    maxBlocksInFlight: opts.maxBlocksInFlight ?? 16,
+    transport: opts.transport ?? new WebSocketTransport(),
+    clock: opts.clock ?? realClock,
+    randomHex: opts.randomHex ?? ((n) => randomBytes(n).toString("hex")),
+  };
+}
+
+export const BAN_THRESHOLD = 100;
+/** Scores for offences that do not ban at once; everything else listed in docs/protocol.md scores 100. */
+export const SCORE_UNKNOWN_TYPE = 10;
+export const SCORE_REPEAT_HANDSHAKE = 20;
+export const SCORE_REQUEST_FLOOD = 20;
+
+/** What the parts of a node (dialer, handshake, relay) share. */
+export interface NodeContext {
+  readonly host: P2PHost;
+  readonly params: NetworkParams;
+  readonly opts: ResolvedOptions;
+  readonly clock: Clock;
+  readyPeers(): Iterable<Peer>;
+  misbehave(peer: Peer, score: number, why: string): void;
+  disconnect(peer: Peer, why: string): void;
+  /** the host's best height, 0 if it cannot say */
+  safeHeight(): number;
+}
+
+export const formatDelay = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`);
