@@ -42,6 +42,7 @@ function hostFor(node: UtxoNode): P2PHost {
       }
       return out;
     },
+    heightOf: (hash: Hash) => chain.getEntry(hash)?.height,
     // a block found invalid counts as held too: fetching it again would only be refused again
     hasBlock: (hash: Hash) => chain.getEntry(hash) !== undefined,
     getBlock: async (hash: Hash) => {

@@ -42,6 +42,8 @@ export interface P2PHost {
    * genesis if none is), in order, at most `max`, ending at `stop` if it is met.
    */
   headersAfter(locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[];
+  /** height of a block in the node's index (any branch), if known: lets low-work header branches go undownloaded */
+  heightOf?(hash: Hash): number | undefined;
   /** true for any block the node holds or has found invalid: it is not downloaded again */
   hasBlock(hash: Hash): boolean;
   /** raw bytes of a stored block */

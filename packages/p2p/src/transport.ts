@@ -42,6 +42,15 @@ export interface ListenOptions {
   bind: string;
   /** bigger messages are a protocol error (`WS_ERR_UNSUPPORTED_MESSAGE_LENGTH`) */
   maxPayload: number;
+  /**
+   * Raw connections (before any upgrade or handshake) held at once, in total and per
+   * remote address: beyond them a new socket is closed at once, so idle TCP sockets
+   * cannot use up file descriptors (issue 12, attack 7). Optional for other transports.
+   */
+  maxConnections?: number;
+  maxPerAddress?: number;
+  /** a raw connection that has not upgraded by then is closed */
+  upgradeTimeoutMs?: number;
 }
 
 export interface Acceptor {

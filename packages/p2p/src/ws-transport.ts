@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import type {
@@ -93,8 +94,38 @@ export class WebSocketTransport implements Transport {
     });
     // Garbage that is not even HTTP: drop the socket; there is no peer yet to blame.
     server.on("clientError", (_err, socket) => socket.destroy());
+    // Every TCP socket counts from its first byte, upgraded or not: limits in total and per
+    // address, and a deadline for the upgrade, before a WebSocket exists.
+    const perAddress = new Map<string, number>();
+    let open = 0;
+    const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
+    const maxPerAddress = opts.maxPerAddress ?? Number.POSITIVE_INFINITY;
+    const upgradeTimeoutMs = opts.upgradeTimeoutMs ?? 10_000;
+    server.on("connection", (socket: Socket) => {
+      const addr = socket.remoteAddress ?? "unknown";
+      const mine = perAddress.get(addr) ?? 0;
+      if (open >= maxConnections || mine >= maxPerAddress) {
+        socket.destroy();
+        return;
+      }
+      open++;
+      perAddress.set(addr, mine + 1);
+      socket.once("close", () => {
+        open--;
+        const n = (perAddress.get(addr) ?? 1) - 1;
+        if (n <= 0) perAddress.delete(addr);
+        else perAddress.set(addr, n);
+      });
+      const timer = setTimeout(() => {
+        if (!upgraded.has(socket)) socket.destroy();
+      }, upgradeTimeoutMs);
+      timer.unref();
+      socket.once("close", () => clearTimeout(timer));
+    });
+    const upgraded = new WeakSet<object>();
     const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
       socket.on("error", () => socket.destroy());
       if (!acceptor.allow()) {
         socket.destroy();

@@ -83,6 +83,10 @@ export class TestHost implements P2PHost {
     return out;
   }
 
+  heightOf(hash: Hash): number | undefined {
+    return this.chain.getEntry(hash)?.height;
+  }
+
   hasBlock(hash: Hash): boolean {
     const e = this.chain.getEntry(hash);
     return e !== undefined && (e.hasData || e.status === "invalid");
@@ -207,8 +211,9 @@ export class Net {
     return n;
   }
 
-  async raw(url: string): Promise<RawPeer> {
-    const r = await RawPeer.connect(url);
+  /** A raw peer, by default from an address of its own (127.0.1.N): bans are per address. */
+  async raw(url: string, from: string = nextLoopback()): Promise<RawPeer> {
+    const r = await RawPeer.connect(url, from);
     this.raws.push(r);
     return r;
   }
@@ -229,6 +234,13 @@ export async function until(cond: () => boolean, what: string, ms = 15_000): Pro
 }
 
 export const hasPeer = (n: P2PNode, url?: string) => n.peers().some((p) => url === undefined || p.url === url || p.listen === url);
+
+let loopback = 0;
+/** Linux routes all of 127/8 to the loopback interface: each raw peer can have its own address. */
+export function nextLoopback(): string {
+  loopback++;
+  return `127.0.${1 + Math.floor(loopback / 250)}.${1 + (loopback % 250)}`;
+}
 
 /** A hand-driven peer: sends whatever a test wants, records what it gets. */
 export class RawPeer {
@@ -254,10 +266,14 @@ export class RawPeer {
     );
   }
 
-  static connect(url: string): Promise<RawPeer> {
+  /** the address it connects from */
+  localAddress = "127.0.0.1";
+
+  static connect(url: string, from?: string): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...(from ? { localAddress: from } : {}) });
       const r = new RawPeer(ws);
+      if (from) r.localAddress = from;
       ws.once("open", () => resolve(r));
       ws.once("error", reject);
     });
