@@ -6,12 +6,7 @@ const PROTECT_BLOCKS = 4;
 const PROTECT_TXS = 4;
 
 function protect(candidates: Peer[], n: number, better: (a: Peer, b: Peer) => number, useful: (p: Peer) => boolean): Peer[] {
-  const keep = new Set(
-    candidates
-      .filter(useful)
-      .sort(better)
-      .slice(0, n),
-  );
+  const keep = new Set(candidates.filter(useful).sort(better).slice(0, n));
   return candidates.filter((p) => !keep.has(p));
 }
 
@@ -28,10 +23,30 @@ export function chooseEviction(peers: readonly Peer[]): Peer | undefined {
   // still handshaking: no record at all, the first to go
   const fresh = c.filter((p) => p.state === "handshake").sort((a, b) => b.connectedAt - a.connectedAt);
   if (fresh.length > 0) return fresh[0];
-  c = protect(c, PROTECT_PING, (a, b) => (a.pingMs ?? Infinity) - (b.pingMs ?? Infinity), (p) => p.pingMs !== undefined);
-  c = protect(c, PROTECT_BLOCKS, (a, b) => b.lastBlockAt - a.lastBlockAt, (p) => p.lastBlockAt > 0);
-  c = protect(c, PROTECT_TXS, (a, b) => b.lastTxAt - a.lastTxAt, (p) => p.lastTxAt > 0);
-  c = protect(c, Math.floor(c.length / 2), (a, b) => a.connectedAt - b.connectedAt, () => true);
+  c = protect(
+    c,
+    PROTECT_PING,
+    (a, b) => (a.pingMs ?? Infinity) - (b.pingMs ?? Infinity),
+    (p) => p.pingMs !== undefined,
+  );
+  c = protect(
+    c,
+    PROTECT_BLOCKS,
+    (a, b) => b.lastBlockAt - a.lastBlockAt,
+    (p) => p.lastBlockAt > 0,
+  );
+  c = protect(
+    c,
+    PROTECT_TXS,
+    (a, b) => b.lastTxAt - a.lastTxAt,
+    (p) => p.lastTxAt > 0,
+  );
+  c = protect(
+    c,
+    Math.floor(c.length / 2),
+    (a, b) => a.connectedAt - b.connectedAt,
+    () => true,
+  );
   if (c.length === 0) return undefined;
   const byAddress = new Map<string, Peer[]>();
   for (const p of c) byAddress.set(p.address, [...(byAddress.get(p.address) ?? []), p]);

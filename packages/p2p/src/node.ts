@@ -221,11 +221,16 @@ export class P2PNode implements NodeContext {
     );
     // Cheap refusals first, before a handshake costs anything.
     const ban = this.banList.get(peer.key);
-    if (ban) return this.refuseInbound(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.clock.now())} s: ${ban.reason}`);
+    if (ban)
+      return this.refuseInbound(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.clock.now())} s: ${ban.reason}`);
     let fromAddress = 0;
     for (const p of this.peersById.values()) if (p.inbound && p.address === peer.address) fromAddress++;
     if (fromAddress >= this.opts.maxPerAddress) {
-      return this.refuseInbound(peer, "too-many-peers", `${fromAddress} connections from ${peer.address} already (limit ${this.opts.maxPerAddress} per address)`);
+      return this.refuseInbound(
+        peer,
+        "too-many-peers",
+        `${fromAddress} connections from ${peer.address} already (limit ${this.opts.maxPerAddress} per address)`,
+      );
     }
     if (this.peersById.size >= this.opts.maxPeers) {
       const victim = chooseEviction([...this.peersById.values()]);
@@ -354,6 +359,16 @@ export class P2PNode implements NodeContext {
 
   private onFrame(peer: Peer, text: string, binary: boolean): void {
     if (peer.state === "closed" || peer.closing) return;
+    // Counted before parsing: a flood of tiny messages (pings) costs us parsing time per
+    // message, so the rate itself is the offence (issue 12, attack 2).
+    const rate = this.opts.maxMessagesPerSecond;
+    const now = this.clock.now();
+    peer.msgTokens = Math.min(2 * rate, peer.msgTokens + ((now - peer.msgAt) / 1000) * rate);
+    peer.msgAt = now;
+    if (--peer.msgTokens < 0) {
+      this.misbehave(peer, BAN_THRESHOLD, `sent messages faster than ${rate} a second`);
+      return;
+    }
     try {
       if (binary) {
         this.misbehave(peer, BAN_THRESHOLD, "sent a binary frame (messages are JSON text)");
@@ -395,6 +410,8 @@ export class P2PNode implements NodeContext {
         this.handshake.onPong(peer, m.nonce, m.height);
         break;
       case "inv":
+        // a full inv names 50,000 hashes: it costs budget by its size, not as one message
+        peer.msgTokens -= (m.txs.length + m.blocks.length) / 50;
         this.relay.onInv(peer, m.txs, m.blocks);
         break;
       case "getdata":

@@ -44,6 +44,8 @@ export interface P2POptions {
   maxPerAddress?: number;
   /** bytes queued for one peer that does not read before it is dropped (pongs and every other reply); default 16 MB */
   maxSendBufferBytes?: number;
+  /** messages one peer may send per second on average (burst: twice that); beyond, it is banned. Default 2,000 */
+  maxMessagesPerSecond?: number;
   /** bytes of getdata/getheaders answers served to one peer per second (then it waits); default 8 MB */
   uploadBytesPerSecond?: number;
   /** how peers are reached; default WebSocket. A simulator passes an in-memory one. */
@@ -77,6 +79,7 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     maxPerAddress: opts.maxPerAddress ?? 8,
     maxSendBufferBytes: opts.maxSendBufferBytes ?? 16 * 1024 * 1024,
     uploadBytesPerSecond: opts.uploadBytesPerSecond ?? 8 * 1024 * 1024,
+    maxMessagesPerSecond: opts.maxMessagesPerSecond ?? 2_000,
     transport: opts.transport ?? new WebSocketTransport(),
     clock: opts.clock ?? realClock,
     randomHex: opts.randomHex ?? ((n) => randomBytes(n).toString("hex")),

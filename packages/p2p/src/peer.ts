@@ -70,6 +70,10 @@ export class Peer {
   }
   readonly txAwaiting = new Set<Hash>();
 
+  /** message budget (see maxMessagesPerSecond) and when it was last refilled */
+  msgTokens = Number.POSITIVE_INFINITY;
+  msgAt = 0;
+
   /** upload budget (bytes) for answers to its requests, and when it was last refilled */
   uploadTokens = Number.POSITIVE_INFINITY;
   uploadAt = 0;

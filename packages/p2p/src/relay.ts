@@ -227,7 +227,11 @@ export class Relay {
       }
     }
     for (const [p, n] of late) {
-      this.ctx.misbehave(p, SCORE_TX_NOT_SERVED, `announced ${n} transaction(s), was asked, and sent neither them nor notfound within ${this.ctx.opts.txRequestTimeoutMs} ms`);
+      this.ctx.misbehave(
+        p,
+        SCORE_TX_NOT_SERVED,
+        `announced ${n} transaction(s), was asked, and sent neither them nor notfound within ${this.ctx.opts.txRequestTimeoutMs} ms`,
+      );
     }
   }
 

@@ -101,13 +101,27 @@ export class WebSocketTransport implements Transport {
     const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
     const maxPerAddress = opts.maxPerAddress ?? Number.POSITIVE_INFINITY;
     const upgradeTimeoutMs = opts.upgradeTimeoutMs ?? 10_000;
+    // sockets not yet upgraded, oldest first: when every slot is taken, the oldest of them
+    // makes room, so idle sockets from many addresses cannot lock honest peers out
+    const pending = new Set<Socket>();
     server.on("connection", (socket: Socket) => {
       const addr = socket.remoteAddress ?? "unknown";
       const mine = perAddress.get(addr) ?? 0;
-      if (open >= maxConnections || mine >= maxPerAddress) {
+      if (mine >= maxPerAddress) {
         socket.destroy();
         return;
       }
+      if (open >= maxConnections) {
+        const oldest = pending.values().next();
+        if (oldest.done) {
+          socket.destroy();
+          return;
+        }
+        pending.delete(oldest.value);
+        oldest.value.destroy();
+      }
+      pending.add(socket);
+      socket.once("close", () => pending.delete(socket));
       open++;
       perAddress.set(addr, mine + 1);
       socket.once("close", () => {
@@ -126,6 +140,7 @@ export class WebSocketTransport implements Transport {
     const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       upgraded.add(socket);
+      pending.delete(socket as Socket);
       socket.on("error", () => socket.destroy());
       if (!acceptor.allow()) {
         socket.destroy();

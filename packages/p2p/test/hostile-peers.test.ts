@@ -24,7 +24,8 @@ describe("hostile peers (issue 12)", () => {
   it("a peer that pings and never reads gets no more pongs queued than a small backlog", async () => {
     net = new Net();
     const host = await TestHost.create("victim");
-    const node = await net.node(host);
+    // the message rate limit (next test) would ban it first: this tests the pong backlog alone
+    const node = await net.node(host, { maxMessagesPerSecond: 100_000_000 });
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:7001");
     await until(() => node.peers().length === 1, "ready");
@@ -38,6 +39,19 @@ describe("hostile peers (issue 12)", () => {
     // ~110 bytes a pong: 100,000 would be 11 MB; the kernel takes some, the node holds at most 64 KB more
     expect(info.sent.pong ?? 0).toBeLessThan(n);
     expect(info.sendQueue).toBeLessThanOrEqual(64 * 1024 + 200);
+  });
+
+  it("a peer flooding messages faster than maxMessagesPerSecond is banned before they cost parsing time", async () => {
+    net = new Net();
+    const host = await TestHost.create("victim");
+    const node = await net.node(host, { maxMessagesPerSecond: 100 });
+    const r = await net.raw(node.url);
+    await r.handshake("ws://127.0.0.1:7005");
+    await until(() => node.peers().length === 1, "ready");
+    for (let i = 0; i < 1_000; i++) r.send({ type: "ping", nonce: "cd".repeat(8), height: 0 });
+    await r.whenClosed();
+    expect(r.of("reject").at(-1)?.detail).toMatch(/faster than 100 a second/);
+    expect(r.of("pong").length).toBeLessThanOrEqual(250);
   });
 
   // Attack 4: getheaders at 10 KB/s pushed 918 MB out; answers are now paid from an upload budget.
