@@ -221,25 +221,29 @@ export class P2PNode implements NodeContext {
     );
     // Cheap refusals first, before a handshake costs anything.
     const ban = this.banList.get(peer.key);
-    if (ban)
-      return this.refuseInbound(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.clock.now())} s: ${ban.reason}`);
+    if (ban) {
+      this.refuseInbound(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.clock.now())} s: ${ban.reason}`);
+      return;
+    }
     let fromAddress = 0;
     for (const p of this.peersById.values()) if (p.inbound && p.address === peer.address) fromAddress++;
     if (fromAddress >= this.opts.maxPerAddress) {
-      return this.refuseInbound(
+      this.refuseInbound(
         peer,
         "too-many-peers",
         `${fromAddress} connections from ${peer.address} already (limit ${this.opts.maxPerAddress} per address)`,
       );
+      return;
     }
     if (this.peersById.size >= this.opts.maxPeers) {
       const victim = chooseEviction([...this.peersById.values()]);
       if (!victim) {
-        return this.refuseInbound(
+        this.refuseInbound(
           peer,
           "too-many-peers",
           `this node already has ${this.peersById.size} peers (limit ${this.opts.maxPeers}) and all are protected`,
         );
+        return;
       }
       this.host.log(`evicting ${victim.label} to make room for inbound ${peer.remote}`);
       victim.send({ type: "reject", reason: "evicted", detail: "the node is full and made room for a new peer" });
