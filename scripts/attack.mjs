@@ -29,9 +29,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ------------------------------------------------------------------ node processes
 
 async function startNode(name) {
+  const flags = name === "H" && process.env.ATTACK_H_FLAGS ? process.env.ATTACK_H_FLAGS.split(" ") : [];
   const proc = spawn(
     process.execPath,
-    [BIN, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", TOKEN, "--ban-time", "60"],
+    [...flags, BIN, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", TOKEN, "--ban-time", "60"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

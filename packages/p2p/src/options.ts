@@ -42,7 +42,7 @@ export interface P2POptions {
   txRequestTimeoutMs?: number;
   /** inbound connections from one address (raw sockets and peers); default 8 */
   maxPerAddress?: number;
-  /** bytes queued for one peer that does not read before it is dropped (pongs and every other reply); default 16 MB */
+  /** bytes queued for one peer that does not read before it is dropped (pongs and every other reply); default 4 MB */
   maxSendBufferBytes?: number;
   /** messages one peer may send per second on average (burst: twice that); beyond, it is banned. Default 2,000 */
   maxMessagesPerSecond?: number;
@@ -77,7 +77,7 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     blockTimeoutMs: opts.blockTimeoutMs ?? 20_000,
     txRequestTimeoutMs: opts.txRequestTimeoutMs ?? 5_000,
     maxPerAddress: opts.maxPerAddress ?? 8,
-    maxSendBufferBytes: opts.maxSendBufferBytes ?? 16 * 1024 * 1024,
+    maxSendBufferBytes: opts.maxSendBufferBytes ?? 4 * 1024 * 1024,
     uploadBytesPerSecond: opts.uploadBytesPerSecond ?? 8 * 1024 * 1024,
     maxMessagesPerSecond: opts.maxMessagesPerSecond ?? 2_000,
     transport: opts.transport ?? new WebSocketTransport(),

@@ -11,7 +11,7 @@ const MAX_ANNOUNCERS = 8;
 /** getdata items waiting to be served for one peer; beyond this its requests are dropped */
 const MAX_SERVE_PENDING = 4 * MAX_GETDATA;
 /** bytes queued on a socket before the node waits for it to drain */
-const SEND_HIGH_WATER = 8 * 1024 * 1024;
+const SEND_HIGH_WATER = 1024 * 1024;
 const INV_CHUNK = 1_000;
 
 /**
