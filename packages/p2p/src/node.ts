@@ -306,6 +306,8 @@ export class P2PNode implements NodeContext {
     } catch {
       peer.socket.terminate();
     }
+    // whatever it still sends is ignored: do not even read it (a banned flooder keeps sending)
+    peer.socket.pause?.();
     // A peer that ignores the closing handshake is cut off anyway.
     this.clock
       .setTimeout(() => {
@@ -414,8 +416,8 @@ export class P2PNode implements NodeContext {
         this.handshake.onPong(peer, m.nonce, m.height);
         break;
       case "inv":
-        // a full inv names 50,000 hashes: it costs budget by its size, not as one message
-        peer.msgTokens -= (m.txs.length + m.blocks.length) / 50;
+        // a full inv names 50,000 hashes: it costs budget by its size (one per 20 hashes), not as one message
+        peer.msgTokens -= (m.txs.length + m.blocks.length) / 20;
         this.relay.onInv(peer, m.txs, m.blocks);
         break;
       case "getdata":

@@ -5,7 +5,8 @@ import { BAN_THRESHOLD, type NodeContext, SCORE_REQUEST_FLOOD, SCORE_TX_NOT_SERV
 import type { Peer } from "./peer.js";
 import { errText } from "./sync.js";
 
-const MAX_TX_REQUESTS = 5_000;
+/** Transactions asked of one peer and not yet delivered; announcements beyond are not even looked at. */
+const MAX_TX_REQUESTS = 1_000;
 /** Peers remembered per requested transaction, to ask the next one if the first does not deliver. */
 const MAX_ANNOUNCERS = 8;
 /** getdata items waiting to be served for one peer; beyond this its requests are dropped */
@@ -43,7 +44,8 @@ export class Relay {
         if (asked.peer !== peer && asked.others.length < MAX_ANNOUNCERS && !asked.others.includes(peer)) asked.others.push(peer);
         continue;
       }
-      if (peer.txAwaiting.size + want.length >= MAX_TX_REQUESTS || this.ctx.host.hasTx(h)) continue;
+      if (peer.txAwaiting.size + want.length >= MAX_TX_REQUESTS) break;
+      if (this.ctx.host.hasTx(h)) continue;
       want.push(h);
     }
     for (const h of want) {

@@ -32,6 +32,8 @@ export interface PeerSocket {
   close(code: number, reason: string): void;
   /** cuts the connection at once */
   terminate(): void;
+  /** stops reading from the peer (a closing, hostile peer's further data costs nothing); optional */
+  pause?(): void;
   on<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void;
   once<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void;
 }

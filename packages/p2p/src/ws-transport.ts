@@ -55,6 +55,10 @@ class WsSocket implements PeerSocket {
     this.ws.terminate();
   }
 
+  pause(): void {
+    this.ws.pause();
+  }
+
   on<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void {
     this.ws.on(event, adapt(event, fn));
   }
