@@ -306,8 +306,6 @@ export class P2PNode implements NodeContext {
     } catch {
       peer.socket.terminate();
     }
-    // whatever it still sends is ignored: do not even read it (a banned flooder keeps sending)
-    peer.socket.pause?.();
     // A peer that ignores the closing handshake is cut off anyway.
     this.clock
       .setTimeout(() => {
@@ -347,6 +345,9 @@ export class P2PNode implements NodeContext {
     peer.refused = true;
     peer.send({ type: "reject", reason: "banned", detail: `you are banned for ${ban.seconds} s: ${why}` });
     this.disconnect(peer, `banned: ${why}`);
+    // whatever it still sends is ignored: do not even read it (a banned flooder keeps sending);
+    // it is cut off when the close handshake times out
+    peer.socket.pause?.();
   }
 
   bans(): Ban[] {

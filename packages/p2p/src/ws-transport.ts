@@ -138,13 +138,16 @@ export class WebSocketTransport implements Transport {
         if (!upgraded.has(socket)) socket.destroy();
       }, upgradeTimeoutMs);
       timer.unref();
+      timers.set(socket, timer);
       socket.once("close", () => clearTimeout(timer));
     });
+    const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
     const upgraded = new WeakSet<object>();
     const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       upgraded.add(socket);
       pending.delete(socket as Socket);
+      clearTimeout(timers.get(socket));
       socket.on("error", () => socket.destroy());
       if (!acceptor.allow()) {
         socket.destroy();
