@@ -125,15 +125,18 @@ describe("a network of real node processes", () => {
 });
 
 describe("misbehaving peers", () => {
-  const connect = () =>
+  // Bans fall on the connecting address (docs/protocol.md): each test peer gets its own
+  // loopback address (all of 127/8 is loopback on Linux), so banning one spares the nodes on 127.0.0.1.
+  let nextAddress = 0;
+  const connect = (from = `127.0.30.${++nextAddress}`) =>
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(n0.p2pUrl);
+      const ws = new WebSocket(n0.p2pUrl, { localAddress: from });
       ws.once("open", () => resolve(ws));
       ws.once("error", reject);
     });
   const closed = (ws: WebSocket) =>
     new Promise<number>((r) => (ws.readyState === WebSocket.CLOSED ? r(0) : ws.once("close", (code) => r(code))));
-  /** `listen` names this test peer: bans are per address and advertised port. */
+  /** `listen` is what the test peer advertises (bans ignore it). */
   const handshake = async (ws: WebSocket, listen: string) => {
     const got = new Promise<void>((resolve) => {
       ws.on("message", (d) => {
@@ -184,7 +187,7 @@ describe("misbehaving peers", () => {
   });
 
   it("drops and bans a peer that sends an invalid block, and keeps relaying for the others", async () => {
-    const ws = await connect();
+    const ws = await connect("127.0.31.1");
     const listen = "ws://127.0.0.1:1";
     await handshake(ws, listen);
     const info = await n0.rpc("getblockchaininfo");
@@ -204,8 +207,8 @@ describe("misbehaving peers", () => {
     await closed(ws);
     await n0.waitFor(/block rejected from peer: .* bad-txns-in-belowout/);
     await stillServing();
-    // banned: the same peer coming back is refused before its handshake completes
-    const again = await connect();
+    // banned: the same address coming back is refused before its handshake completes
+    const again = await connect("127.0.31.1");
     const refused = await Promise.race([closed(again).then(() => true), handshake(again, listen).then(() => false)]);
     expect(refused).toBe(true);
     const p = pay(

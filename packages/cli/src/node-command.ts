@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE] [--ban-time SECONDS]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -31,6 +31,7 @@ export async function runNode(args: string[]): Promise<number> {
         "allow-host": { type: "string", multiple: true },
         "web-origin": { type: "string", multiple: true },
         repair: { type: "boolean" },
+        "ban-time": { type: "string" },
       },
     }),
   );
@@ -56,6 +57,7 @@ export async function runNode(args: string[]): Promise<number> {
       webOrigins: values["web-origin"],
       mempoolSaveIntervalMs: intOption(values["mempool-save-interval"], "mempool-save-interval", 0, 86_400_000),
       repair: values.repair,
+      banSeconds: intOption(values["ban-time"], "ban-time", 1, 365 * 24 * 60 * 60),
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {

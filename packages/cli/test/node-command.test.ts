@@ -19,6 +19,24 @@ describe("utxolab node", () => {
   });
 });
 
+describe("utxolab node --ban-time", () => {
+  it("refuses a ban time that is not a whole number of seconds from 1", async () => {
+    const r = await runCli(["node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "t", "--ban-time", "0"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("--ban-time must be a whole number from 1");
+  });
+
+  it("sets how long misbehaving peers are banned", async () => {
+    const { UtxoNode } = await import("@utxolab/node");
+    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, banSeconds: 7, log: () => {} });
+    try {
+      expect(node.peers.p2p.opts.banSeconds).toBe(7);
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
 describe("utxolab node signals", () => {
   it("a second signal while stopping exits at once and says so", async () => {
     const p = spawn(process.execPath, [CLI, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "t"], {

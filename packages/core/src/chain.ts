@@ -72,10 +72,19 @@ export interface ChainBackend {
   commit(update: ChainUpdate): Promise<void>;
   /** status changes outside a connect (blocks found invalid) */
   saveEntries(entries: BlockIndexEntry[]): Promise<void>;
+  /** forgets side-branch blocks, bodies and index entries (never on the active chain); optional */
+  pruneBlocks?(hashes: Hash[]): Promise<void>;
 }
 
 export type SubmitResult =
-  | { ok: true; hash: Hash; height: number /** on the best chain after this call */; active: boolean }
+  | {
+      ok: true;
+      hash: Hash;
+      height: number /** on the best chain after this call */;
+      active: boolean;
+      /** stored, then forgotten at once: it was on the lowest-work side branch beyond maxSideBlocks */
+      pruned?: boolean;
+    }
   | (Reject & { hash?: Hash; remembered: boolean });
 
 export interface ConnectedInfo {
@@ -107,6 +116,22 @@ export interface ChainOptions {
   now?: () => number;
   utxos?: UtxoSet;
   sigCache?: SigCache;
+  /**
+   * stored blocks off the active chain kept at most (default 1,000); beyond it the
+   * lowest-work side branches are forgotten, so fork blocks cannot grow memory and
+   * disk without bound (issue 12, attack 6). A forgotten block is fetched again if
+   * its branch ever gains the most work.
+   */
+  maxSideBlocks?: number;
+}
+
+export interface SubmitOptions {
+  /**
+   * Nobody asked for this block (a peer sent it unannounced): store it only if it would
+   * carry more work than the tip, so low-work fork blocks cost nothing to refuse (as
+   * Bitcoin Core's AcceptBlock does for unrequested blocks). Refused as `low-work`.
+   */
+  requireMoreWork?: boolean;
 }
 
 /** An invalid entry keeps `formatReject` text; split it back so the reason stays the stable string. */
@@ -135,6 +160,7 @@ export class ChainState {
   readonly utxos: UtxoSet;
   readonly sigCache: SigCache;
   private readonly now: () => number;
+  readonly maxSideBlocks: number;
 
   private constructor(
     readonly params: NetworkParams,
@@ -144,6 +170,7 @@ export class ChainState {
     this.utxos = opts.utxos ?? new MemoryUtxoSet();
     this.sigCache = opts.sigCache ?? new SigCache();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.maxSideBlocks = opts.maxSideBlocks ?? 1_000;
   }
 
   /** Loads the stored chain, or starts a new one at genesis; resumes an interrupted switch of branch. */
@@ -272,11 +299,11 @@ export class ChainState {
   }
 
   /** SPEC §6 block rules in order; a block that passes is stored and the best chain follows the most work. */
-  submitBlock(block: Block): Promise<SubmitResult> {
-    return this.run(() => this.processBlock(block));
+  submitBlock(block: Block, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    return this.run(() => this.processBlock(block, opts));
   }
 
-  private async processBlock(block: Block): Promise<SubmitResult> {
+  private async processBlock(block: Block, opts: SubmitOptions): Promise<SubmitResult> {
     const hash = blockHash(block.header);
     const known = this.index.get(hash);
     if (known) {
@@ -296,6 +323,16 @@ export class ChainState {
     const parent = this.index.get(h.prevHash);
     if (!parent) {
       return { ...reject("prev-blk-not-found", `parent ${h.prevHash} is unknown`), hash, remembered: false };
+    }
+    if (opts.requireMoreWork && parent.chainWork + workOfBits(h.bits) <= this.tip.chainWork) {
+      return {
+        ...reject(
+          "low-work",
+          `block ${hash} at height ${parent.height + 1} would not carry more work than the tip at height ${this.height}; it was not asked for`,
+        ),
+        hash,
+        remembered: false,
+      };
     }
     const fail = async (r: Reject): Promise<SubmitResult> => {
       if (!REASONS[r.reason].remembered) return { ...r, hash, remembered: false };
@@ -343,8 +380,47 @@ export class ChainState {
     } finally {
       this.recent.delete(hash);
     }
+    if (!this.isActive(entry)) await this.pruneSideBranches();
     if (entry.status === "invalid") return { ...storedReject(entry), hash, remembered: true };
-    return { ok: true, hash, height: entry.height, active: this.isActive(entry) };
+    return { ok: true, hash, height: entry.height, active: this.isActive(entry), ...(this.index.has(hash) ? {} : { pruned: true }) };
+  }
+
+  /** Stored blocks off the active chain (bodies kept): what maxSideBlocks bounds. */
+  get sideBlockCount(): number {
+    let n = 0;
+    for (const e of this.index.values()) if (e.hasData && !this.isActive(e)) n++;
+    return n;
+  }
+
+  /**
+   * Beyond maxSideBlocks, forgets side-branch leaves with the least work (the newest on a
+   * tie), one at a time, so a child never outlives its parent and the branch closest to
+   * overtaking the tip is kept longest. The bound must exceed the deepest reorg expected.
+   */
+  private async pruneSideBranches(): Promise<void> {
+    const side: BlockIndexEntry[] = [];
+    const children = new Map<BlockIndexEntry, number>();
+    for (const e of this.index.values()) {
+      if (e.parent) children.set(e.parent, (children.get(e.parent) ?? 0) + 1);
+      if (e.hasData && !this.isActive(e)) side.push(e);
+    }
+    if (side.length <= this.maxSideBlocks) return;
+    const gone = new Set<BlockIndexEntry>();
+    let left = side.length;
+    while (left > this.maxSideBlocks) {
+      let worst: BlockIndexEntry | undefined;
+      for (const e of side) {
+        if (gone.has(e) || (children.get(e) ?? 0) > 0) continue;
+        if (!worst || e.chainWork < worst.chainWork || (e.chainWork === worst.chainWork && e.seq > worst.seq)) worst = e;
+      }
+      if (!worst) break;
+      gone.add(worst);
+      left--;
+      if (worst.parent) children.set(worst.parent, (children.get(worst.parent) ?? 1) - 1);
+    }
+    const hashes = [...gone].map((e) => e.hash);
+    await this.backend.pruneBlocks?.(hashes);
+    for (const h of hashes) this.index.delete(h);
   }
 
   /** The stored, not-invalid block with the most work, first seen on a tie, if it beats the tip. */
@@ -617,5 +693,12 @@ export class MemoryChainBackend implements ChainBackend {
 
   async saveEntries(entries: BlockIndexEntry[]): Promise<void> {
     for (const e of entries) this.entries.set(e.hash, encodeIndexEntry(e));
+  }
+
+  async pruneBlocks(hashes: Hash[]): Promise<void> {
+    for (const h of hashes) {
+      this.blocks.delete(h);
+      this.entries.delete(h);
+    }
   }
 }

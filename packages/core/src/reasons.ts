@@ -276,6 +276,14 @@ const table = {
     plain:
       "Someone running this node set this block (or one before it) aside by hand with invalidateblock or a snapshot revert; no rule was broken, and reconsiderblock brings it back.",
   },
+  "low-work": {
+    kind: "block",
+    txPeerFault: false,
+    blockPeerFault: false,
+    remembered: false,
+    plain:
+      "Nobody asked for this block and it has no more work than the chain the node already follows, so it is not even stored (a defence against floods of cheap side branches).",
+  },
   "txn-already-in-mempool": {
     kind: "policy",
     txPeerFault: false,
@@ -331,6 +339,14 @@ const table = {
     blockPeerFault: false,
     remembered: false,
     plain: "The pool only relays transactions of version 1.",
+  },
+  "too-many-sigs": {
+    kind: "policy",
+    txPeerFault: false,
+    blockPeerFault: false,
+    remembered: false,
+    plain:
+      "The transaction asks the pool to check more signatures than its budget allows (one per input). Split the payment, or combine small coins first.",
   },
   "too-long-mempool-chain": {
     kind: "policy",

@@ -75,6 +75,8 @@ export interface TemplateOptions {
   maxBlockSize?: number;
   /** bytes kept free for the coinbase (default 1,000) */
   coinbaseReserve?: number;
+  /** signatures (inputs) in the chosen transactions; default the pool's maxBlockSigs */
+  maxSigs?: number;
 }
 
 /** Txids of recent blocks remembered for `txn-already-known` (about 25 full blocks). */
@@ -106,7 +108,7 @@ export class Mempool implements CoinView {
     options: MempoolOptions = {},
   ) {
     this.opts = resolveOptions(options);
-    this.orphans = new OrphanPool(this.opts.maxOrphans, this.opts.orphanExpirySeconds);
+    this.orphans = new OrphanPool(this.opts.maxOrphans, this.opts.orphanExpirySeconds, this.opts.maxOrphanBytes);
     // The genesis coinbase is older than any block the pool sees connect; its txid is known all the same.
     this.recent.add(txid(genesisBlock(chain.params).txs[0]), 0);
     chain.addListener({
@@ -139,6 +141,11 @@ export class Mempool implements CoinView {
   /** transactions held for their missing parents (not in the pool) */
   get orphanCount(): number {
     return this.orphans.size;
+  }
+
+  /** estimated memory of the held orphans (decoded objects, not raw bytes) */
+  get orphanBytes(): number {
+    return this.orphans.bytes;
   }
 
   has(id: Hash): boolean {
@@ -202,7 +209,7 @@ export class Mempool implements CoinView {
   template(opts: TemplateOptions = {}): BlockTemplate {
     const max = opts.maxBlockSize ?? this.chain.params.maxBlockSize;
     const reserve = opts.coinbaseReserve ?? 1000;
-    return selectTemplate(this.graph, Math.max(0, max - reserve - BLOCK_OVERHEAD));
+    return selectTemplate(this.graph, Math.max(0, max - reserve - BLOCK_OVERHEAD), opts.maxSigs ?? this.opts.maxBlockSigs);
   }
 
   /** Removes transactions that waited longer than the expiry, with their descendants; returns their txids. */
@@ -302,6 +309,13 @@ export class Mempool implements CoinView {
     const size = txSize(tx);
     if (size > o.maxTxSize) {
       return fail("tx-size", `size ${size} > max ${o.maxTxSize} bytes; split the payment into smaller transactions with fewer inputs`);
+    }
+    // Cheap before costly: the signature budget is checked before any lookup or signature check.
+    if (tx.inputs.length > o.maxTxSigs) {
+      return fail(
+        "too-many-sigs",
+        `${tx.inputs.length} inputs means ${tx.inputs.length} signatures to check, max ${o.maxTxSigs} per transaction; split the payment into transactions of at most ${o.maxTxSigs} inputs`,
+      );
     }
     for (let i = 0; i < tx.outputs.length; i++) {
       const v = tx.outputs[i].value;

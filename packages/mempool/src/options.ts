@@ -14,8 +14,18 @@ export interface MempoolOptions {
   maxDescendants?: number;
   /** a transaction that waited longer than this leaves with its descendants (default 14 days) */
   expirySeconds?: number;
+  /**
+   * signatures one transaction may ask the pool to verify (default 100, about 0.2 s of
+   * checks): refused before any signature work, so a 980-input transaction with one bad
+   * signature at the end costs nothing (issue 12, attack 1). Every input carries one.
+   */
+  maxTxSigs?: number;
+  /** signatures in one block template (default 1,000): the miner's per-block budget */
+  maxBlockSigs?: number;
   /** transactions with unknown parents held for peers (default 100) */
   maxOrphans?: number;
+  /** estimated memory of the held orphans, decoded objects included (default 5,000,000 bytes) */
+  maxOrphanBytes?: number;
   /** how long an orphan waits for its parents (default 20 minutes) */
   orphanExpirySeconds?: number;
   /** unix seconds */
@@ -34,7 +44,10 @@ export const DEFAULTS = Object.freeze({
   maxAncestors: 25,
   maxDescendants: 25,
   expirySeconds: 14 * 24 * 60 * 60,
+  maxTxSigs: 100,
+  maxBlockSigs: 1_000,
   maxOrphans: 100,
+  maxOrphanBytes: 5_000_000,
   orphanExpirySeconds: 20 * 60,
 });
 
@@ -61,7 +74,10 @@ export function resolveOptions(o: MempoolOptions): ResolvedOptions {
     maxAncestors: requireCount("maxAncestors", o.maxAncestors ?? DEFAULTS.maxAncestors, 1),
     maxDescendants: requireCount("maxDescendants", o.maxDescendants ?? DEFAULTS.maxDescendants, 1),
     expirySeconds: requireCount("expirySeconds", o.expirySeconds ?? DEFAULTS.expirySeconds, 0),
+    maxTxSigs: requireCount("maxTxSigs", o.maxTxSigs ?? DEFAULTS.maxTxSigs, 1),
+    maxBlockSigs: requireCount("maxBlockSigs", o.maxBlockSigs ?? DEFAULTS.maxBlockSigs, 1),
     maxOrphans: requireCount("maxOrphans", o.maxOrphans ?? DEFAULTS.maxOrphans, 0),
+    maxOrphanBytes: requireCount("maxOrphanBytes", o.maxOrphanBytes ?? DEFAULTS.maxOrphanBytes, 0),
     orphanExpirySeconds: requireCount("orphanExpirySeconds", o.orphanExpirySeconds ?? DEFAULTS.orphanExpirySeconds, 0),
     now: o.now ?? (() => Math.floor(Date.now() / 1000)),
     onListenerError: o.onListenerError ?? ((err) => console.error("mempool listener failed:", err)),

@@ -28,7 +28,7 @@ interface Candidate {
  * package is chosen, its descendants' packages shrink and they are scored again. A
  * package that does not fit the bytes left is passed over; smaller ones may still fit.
  */
-export function selectTemplate(graph: TxGraph, budget: number): BlockTemplate {
+export function selectTemplate(graph: TxGraph, budget: number, sigBudget = Number.POSITIVE_INFINITY): BlockTemplate {
   const state = new Map<Hash, Candidate>();
   const heap = new Heap<Candidate>((a, b) => {
     const c = compareRate(a.fee, a.size, b.fee, b.size);
@@ -44,11 +44,16 @@ export function selectTemplate(graph: TxGraph, budget: number): BlockTemplate {
   const txs: Transaction[] = [];
   let fees = 0n;
   let used = 0;
+  let sigs = 0;
   for (let c = heap.pop(); c; c = heap.pop()) {
     const cur = state.get(c.e.txid) as Candidate;
     if (chosen.has(c.e.txid) || cur.version !== c.version) continue;
     if (used + c.size > budget) continue;
     const pkg = [c.e, ...[...graph.ancestorsFrom(c.e.parents)].filter((a) => !chosen.has(a.txid))].sort((a, b) => a.seq - b.seq);
+    let pkgSigs = 0;
+    for (const p of pkg) pkgSigs += p.tx.inputs.length;
+    if (sigs + pkgSigs > sigBudget) continue;
+    sigs += pkgSigs;
     for (const p of pkg) {
       chosen.add(p.txid);
       txs.push(p.tx);

@@ -1,6 +1,7 @@
 export * from "./chainindex.js";
 export * from "./events.js";
 export * from "./fixtures.js";
+export * from "./logger.js";
 export * from "./miner.js";
 export * from "./node.js";
 export * from "./peers.js";

@@ -9,6 +9,7 @@ import {
   genesisHash,
   type NetworkParams,
   networkByName,
+  type SubmitOptions,
   type SubmitResult,
   type Transaction,
   txid,
@@ -19,6 +20,7 @@ import { ChainIndex } from "./chainindex.js";
 import { NodeClock } from "./clock.js";
 import { EventBus, formatEvent, type NodeEvent } from "./events.js";
 import { loadChainFile } from "./fixtures.js";
+import { RateLimitedLog, type RateLimitOptions } from "./logger.js";
 import { loadMempoolFile, MempoolSaver } from "./mempool-file.js";
 import { Miner } from "./miner.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
@@ -67,6 +69,10 @@ export interface NodeConfig {
   mempoolSaveIntervalMs?: number;
   /** sees the chain database before the store does: for tests that inject disk faults */
   wrapDb?: (db: KvDb) => KvDb;
+  /** how long a misbehaving peer is refused, seconds (default 600; `--ban-time`) */
+  banSeconds?: number;
+  /** rate limit of log lines peers can cause (refusals, peer events) */
+  logLimit?: RateLimitOptions;
 }
 
 export class ConfigError extends Error {}
@@ -191,7 +197,9 @@ export class UtxoNode {
       throw e;
     }
     try {
-      node.events.on((e) => log(formatEvent(e)));
+      // lines a peer can cause are rate-limited and stripped of control characters
+      const eventLog = new RateLimitedLog(log, config.logLimit);
+      node.events.on((e) => eventLog.log(e, formatEvent(e)));
       store.onFatal((e) => node.storageFailed(e));
       node.wire();
       await node.index.rebuild(node.chain);
@@ -209,6 +217,7 @@ export class UtxoNode {
         port: config.p2pPort ?? DEFAULT_P2P_PORT,
         bind: config.p2pBind ?? "127.0.0.1",
         peers: config.peers ?? [],
+        ...(config.banSeconds !== undefined ? { banSeconds: config.banSeconds } : {}),
       });
       writeOwnFile(
         join(datadir, "node.json"),
@@ -316,8 +325,8 @@ export class UtxoNode {
   }
 
   /** Every block, from any source, enters here: the chain decides, the log tells. */
-  async submitBlock(block: Block, source: string): Promise<SubmitResult> {
-    const r = await this.chain.submitBlock(block);
+  async submitBlock(block: Block, source: string, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const r = await this.chain.submitBlock(block, opts);
     if (!r.ok && r.reason !== "duplicate") {
       this.events.emit({ type: "block-rejected", hash: r.hash ?? "", reason: r.reason, detail: r.detail, source });
     }

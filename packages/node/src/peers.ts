@@ -39,6 +39,7 @@ function hostFor(node: UtxoNode): P2PHost {
       }
       return out;
     },
+    heightOf: (hash: Hash) => chain.getEntry(hash)?.height,
     // a block found invalid counts as held too: fetching it again would only be refused again
     hasBlock: (hash: Hash) => chain.getEntry(hash) !== undefined,
     getBlock: async (hash: Hash) => {
@@ -47,8 +48,8 @@ function hostFor(node: UtxoNode): P2PHost {
       const b = await chain.getBlock(hash);
       return b ? encodeBlock(b) : undefined;
     },
-    submitBlock: async (block: Block) => {
-      const r = await node.submitBlock(block, "peer");
+    submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean }) => {
+      const r = await node.submitBlock(block, "peer", { requireMoreWork: opts?.unrequested === true });
       if (r.ok) return { ok: true as const, active: r.active };
       return {
         ok: false as const,
@@ -56,6 +57,7 @@ function hostFor(node: UtxoNode): P2PHost {
         detail: r.detail,
         misbehaving: isPeerFaultBlockReason(r.reason),
         missingParent: r.reason === "prev-blk-not-found",
+        lowWork: r.reason === "low-work",
       };
     },
     hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),
@@ -78,8 +80,17 @@ function hostFor(node: UtxoNode): P2PHost {
   };
 }
 
-export async function createPeerLayer(node: UtxoNode, opts: { port: number; bind: string; peers: string[] }): Promise<PeerLayer> {
-  const p2p = new P2PNode(hostFor(node), { port: opts.port, bind: opts.bind, peers: opts.peers, params: node.params });
+export async function createPeerLayer(
+  node: UtxoNode,
+  opts: { port: number; bind: string; peers: string[]; banSeconds?: number },
+): Promise<PeerLayer> {
+  const p2p = new P2PNode(hostFor(node), {
+    port: opts.port,
+    bind: opts.bind,
+    peers: opts.peers,
+    params: node.params,
+    ...(opts.banSeconds !== undefined ? { banSeconds: opts.banSeconds } : {}),
+  });
   try {
     await p2p.start();
   } catch (e) {

@@ -5,6 +5,11 @@ import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type VersionMsg } from "./messa
 import { BAN_THRESHOLD, type NodeContext, SCORE_REPEAT_HANDSHAKE } from "./options.js";
 import type { Peer } from "./peer.js";
 
+/** A requested block that another peer also has may be late by this much before the staller is dropped. */
+const BLOCK_STALL_WINDOW_MS = 2_000;
+/** Unsent bytes beyond which a ping gets no pong. */
+const PONG_BACKLOG = 64 * 1024;
+
 export interface HandshakeEnv {
   ctx: NodeContext;
   bans: BanList;
@@ -66,6 +71,13 @@ export class Handshake {
       );
       return;
     }
+    for (const other of this.ctx.readyPeers()) {
+      if (other !== peer && other.version?.nonce === v.nonce) {
+        // one node, one connection: the same identity is not accepted ten times (issue 12, attack 8)
+        this.refuse(peer, "duplicate", `${other.label} already connected with node nonce ${v.nonce}`);
+        return;
+      }
+    }
     const ban = this.env.bans.get(peer.key);
     if (ban) {
       this.refuse(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.ctx.clock.now())} s: ${ban.reason}`);
@@ -119,6 +131,9 @@ export class Handshake {
 
   onPing(peer: Peer, nonce: string, height: number): void {
     peer.height = height;
+    // A pong waits for the peer to read the last ones: pings sent faster than their pongs are
+    // read go unanswered instead of filling our memory (issue 12, attack 2).
+    if (peer.socket.bufferedAmount > PONG_BACKLOG) return;
     peer.send({ type: "pong", nonce, height: this.ctx.safeHeight() });
   }
 
@@ -151,6 +166,27 @@ export class Handshake {
     }
     if (p.awaiting.size > 0 && now - p.lastBlockProgressAt > opts.blockStallMs) {
       this.ctx.disconnect(p, `stalled: ${p.awaiting.size} requested blocks, none delivered in ${opts.blockStallMs} ms`);
+      return;
+    }
+    // Each requested block has its own deadline, so dripping one block at a time does not
+    // reset it; and as in Bitcoin Core, a block another peer also has is given only
+    // BLOCK_STALL_WINDOW_MS before the staller is dropped and the block asked of others
+    // (issue 12, attack 5).
+    for (const [h, at] of p.requestedAt) {
+      const age = now - at;
+      if (age > opts.blockTimeoutMs) {
+        this.ctx.disconnect(p, `stalled: block ${h} asked ${age} ms ago and not delivered (timeout ${opts.blockTimeoutMs} ms)`);
+        return;
+      }
+      if (age > BLOCK_STALL_WINDOW_MS) {
+        for (const o of this.ctx.readyPeers()) {
+          if (o !== p && o.headerSet.has(h)) {
+            this.ctx.disconnect(p, `stalled: block ${h} asked ${age} ms ago and not delivered, and ${o.label} has it`);
+            return;
+          }
+        }
+      }
+      break; // the map is in request order: the oldest decides
     }
   }
 }

@@ -10,6 +10,8 @@ export type BlockSubmit =
       misbehaving: boolean;
       /** its parent is unknown: the network layer holds it and asks the peer for the headers in between */
       missingParent?: boolean;
+      /** sent unasked and would not carry more work than the tip: not stored (scored, not banned at once) */
+      lowWork?: boolean;
     };
 
 export type TxSubmit =
@@ -40,11 +42,14 @@ export interface P2PHost {
    * genesis if none is), in order, at most `max`, ending at `stop` if it is met.
    */
   headersAfter(locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[];
+  /** height of a block in the node's index (any branch), if known: lets low-work header branches go undownloaded */
+  heightOf?(hash: Hash): number | undefined;
   /** true for any block the node holds or has found invalid: it is not downloaded again */
   hasBlock(hash: Hash): boolean;
   /** raw bytes of a stored block */
   getBlock(hash: Hash): Promise<Uint8Array | undefined>;
-  submitBlock(block: Block, raw: Uint8Array): Promise<BlockSubmit>;
+  /** `unrequested`: nobody asked for it; the host stores it only if it carries more work than the tip */
+  submitBlock(block: Block, raw: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit>;
   /** true for a transaction waiting in the pool or confirmed: it is not requested again */
   hasTx(txid: Hash): boolean;
   /** raw bytes of a transaction the node relays (the pool's) */

@@ -1,7 +1,8 @@
 import type { Hash, NetworkParams } from "@utxolab/core";
 import { type Ban, BanList, normalizeAddress } from "./bans.js";
 import type { Clock, TimerHandle } from "./clock.js";
-import { Dialer } from "./dialer.js";
+import { Dialer, secondsLeft } from "./dialer.js";
+import { chooseEviction } from "./eviction.js";
 import { Handshake } from "./handshake.js";
 import type { P2PHost } from "./host.js";
 import { type InMessage, maxMessageBytes, parseMessage } from "./messages.js";
@@ -12,6 +13,7 @@ import {
   type P2POptions,
   type ResolvedOptions,
   resolveOptions,
+  SCORE_NOT_READING,
   SCORE_UNKNOWN_TYPE,
 } from "./options.js";
 import { Peer } from "./peer.js";
@@ -37,6 +39,8 @@ export interface PeerInfo {
   /** last ping round trip */
   pingMs?: number;
   blocksInFlight: number;
+  /** bytes waiting to be sent to it (a peer that does not read shows here; bounded by maxSendBufferBytes) */
+  sendQueue: number;
   /** messages by type */
   sent: Record<string, number>;
   received: Record<string, number>;
@@ -132,7 +136,15 @@ export class P2PNode implements NodeContext {
     this.starting = true;
     try {
       this.listener = await this.opts.transport.listen(
-        { port: this.opts.port, bind: this.opts.bind, maxPayload: this.maxPayload },
+        {
+          port: this.opts.port,
+          bind: this.opts.bind,
+          maxPayload: this.maxPayload,
+          // room for the peers, plus a few sockets on their way in or being refused
+          maxConnections: this.opts.maxPeers + 16,
+          maxPerAddress: this.opts.maxPerAddress,
+          upgradeTimeoutMs: this.opts.handshakeTimeoutMs,
+        },
         {
           allow: () => !this.closed && this.enabled,
           accept: (s) => this.onInbound(s),
@@ -149,7 +161,8 @@ export class P2PNode implements NodeContext {
       });
     }
     this._port = this.listener.port;
-    const tick = Math.max(10, Math.min(this.opts.pingIntervalMs, this.opts.pingTimeoutMs, this.opts.handshakeTimeoutMs) / 4);
+    // at most 500 ms: block stalls are judged within a couple of seconds
+    const tick = Math.max(10, Math.min(this.opts.pingIntervalMs, this.opts.pingTimeoutMs, this.opts.handshakeTimeoutMs, 2_000) / 4);
     this.heartbeat = this.clock.setInterval(() => this.onHeartbeat(), tick);
     for (const u of this.opts.peers) this.dialer.add(u);
   }
@@ -206,25 +219,59 @@ export class P2PNode implements NodeContext {
       undefined,
       this.clock,
     );
-    if (this.peersById.size >= this.opts.maxPeers) {
-      peer.refused = true;
-      peer.send({
-        type: "reject",
-        reason: "too-many-peers",
-        detail: `this node already has ${this.peersById.size} peers (limit ${this.opts.maxPeers})`,
-      });
-      socket.close(1013, "too many peers");
-      socket.on("error", () => {});
-      this.host.log(`refused inbound ${peer.remote}: too-many-peers (limit ${this.opts.maxPeers})`);
+    // Cheap refusals first, before a handshake costs anything.
+    const ban = this.banList.get(peer.key);
+    if (ban) {
+      this.refuseInbound(peer, "banned", `${peer.key} is banned for another ${secondsLeft(ban, this.clock.now())} s: ${ban.reason}`);
       return;
+    }
+    let fromAddress = 0;
+    for (const p of this.peersById.values()) if (p.inbound && p.address === peer.address) fromAddress++;
+    if (fromAddress >= this.opts.maxPerAddress) {
+      this.refuseInbound(
+        peer,
+        "too-many-peers",
+        `${fromAddress} connections from ${peer.address} already (limit ${this.opts.maxPerAddress} per address)`,
+      );
+      return;
+    }
+    if (this.peersById.size >= this.opts.maxPeers) {
+      const victim = chooseEviction([...this.peersById.values()]);
+      if (!victim) {
+        this.refuseInbound(
+          peer,
+          "too-many-peers",
+          `this node already has ${this.peersById.size} peers (limit ${this.opts.maxPeers}) and all are protected`,
+        );
+        return;
+      }
+      this.host.log(`evicting ${victim.label} to make room for inbound ${peer.remote}`);
+      victim.send({ type: "reject", reason: "evicted", detail: "the node is full and made room for a new peer" });
+      victim.refused = true;
+      this.disconnect(victim, "evicted to make room for a new peer");
+      // it leaves the table now, so the slot is free for this connection
+      this.peersById.delete(victim.id);
     }
     socket.on("error", (e) => this.onSocketError(peer, e));
     this.attach(peer);
   }
 
+  private refuseInbound(peer: Peer, reason: string, detail: string): void {
+    peer.refused = true;
+    peer.send({ type: "reject", reason, detail });
+    peer.socket.close(reason === "banned" ? 1008 : 1013, reason);
+    peer.socket.on("error", () => {});
+    this.host.log(`refused inbound ${peer.remote}: ${reason}: ${detail}`);
+  }
+
   /** A socket is open in either direction: start the handshake. */
   private attach(peer: Peer): void {
     this.peersById.set(peer.id, peer);
+    peer.maxBuffered = this.opts.maxSendBufferBytes;
+    peer.onOverflow = (queued) => {
+      this.misbehave(peer, SCORE_NOT_READING, `does not read what it asks for: ${queued} bytes wait to be sent to it`);
+      this.disconnect(peer, `not reading: ${queued} bytes queued`);
+    };
     const s = peer.socket;
     s.on("message", (text, binary) => this.onFrame(peer, text, binary));
     s.on("close", (code, reason) => this.onClosed(peer, code, reason));
@@ -294,10 +341,13 @@ export class P2PNode implements NodeContext {
     }
     const ban = this.banList.ban(peer.key, this.opts.banSeconds, why);
     this.dialer.onBanned(peer, ban);
-    this.host.log(`${peer.label} banned for ${this.opts.banSeconds} s as ${peer.key}: ${why}`);
+    this.host.log(`${peer.label} banned for ${ban.seconds} s as ${peer.key}: ${why}`);
     peer.refused = true;
-    peer.send({ type: "reject", reason: "banned", detail: `you are banned for ${this.opts.banSeconds} s: ${why}` });
+    peer.send({ type: "reject", reason: "banned", detail: `you are banned for ${ban.seconds} s: ${why}` });
     this.disconnect(peer, `banned: ${why}`);
+    // whatever it still sends is ignored: do not even read it (a banned flooder keeps sending);
+    // it is cut off when the close handshake times out
+    peer.socket.pause?.();
   }
 
   bans(): Ban[] {
@@ -316,6 +366,16 @@ export class P2PNode implements NodeContext {
 
   private onFrame(peer: Peer, text: string, binary: boolean): void {
     if (peer.state === "closed" || peer.closing) return;
+    // Counted before parsing: a flood of tiny messages (pings) costs us parsing time per
+    // message, so the rate itself is the offence (issue 12, attack 2).
+    const rate = this.opts.maxMessagesPerSecond;
+    const now = this.clock.now();
+    peer.msgTokens = Math.min(2 * rate, peer.msgTokens + ((now - peer.msgAt) / 1000) * rate);
+    peer.msgAt = now;
+    if (--peer.msgTokens < 0) {
+      this.misbehave(peer, BAN_THRESHOLD, `sent messages faster than ${rate} a second`);
+      return;
+    }
     try {
       if (binary) {
         this.misbehave(peer, BAN_THRESHOLD, "sent a binary frame (messages are JSON text)");
@@ -357,6 +417,8 @@ export class P2PNode implements NodeContext {
         this.handshake.onPong(peer, m.nonce, m.height);
         break;
       case "inv":
+        // a full inv names 50,000 hashes: it costs budget by its size (one per 20 hashes), not as one message
+        peer.msgTokens -= (m.txs.length + m.blocks.length) / 20;
         this.relay.onInv(peer, m.txs, m.blocks);
         break;
       case "getdata":
@@ -421,6 +483,7 @@ export class P2PNode implements NodeContext {
       connectedAt: p.connectedAt,
       ...(p.pingMs !== undefined ? { pingMs: p.pingMs } : {}),
       blocksInFlight: p.inFlight.size,
+      sendQueue: p.socket.bufferedAmount,
       sent: { ...p.sent },
       received: { ...p.received },
     }));

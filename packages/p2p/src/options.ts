@@ -36,6 +36,18 @@ export interface P2POptions {
   reconnectMaxMs?: number;
   /** blocks requested from one peer and not yet processed; default 16 */
   maxBlocksInFlight?: number;
+  /** a requested block not delivered this long after its request: the peer is a staller, dropped, and the block asked of others; default 20 s */
+  blockTimeoutMs?: number;
+  /** a requested transaction not delivered this long: asked of the next peer that announced it; default 5 s */
+  txRequestTimeoutMs?: number;
+  /** inbound connections from one address (raw sockets and peers); default 8 */
+  maxPerAddress?: number;
+  /** bytes queued for one peer that does not read before it is dropped (pongs and every other reply); default 4 MB */
+  maxSendBufferBytes?: number;
+  /** messages one peer may send per second on average (burst: twice that); beyond, it is banned. Default 2,000 */
+  maxMessagesPerSecond?: number;
+  /** bytes of getdata/getheaders answers served to one peer per second (then it waits); default 8 MB */
+  uploadBytesPerSecond?: number;
   /** how peers are reached; default WebSocket. A simulator passes an in-memory one. */
   transport?: Transport;
   /** time and timers; default the wall clock. A simulator passes a virtual one. */
@@ -62,6 +74,12 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     reconnectBaseMs: opts.reconnectBaseMs ?? 1_000,
     reconnectMaxMs: opts.reconnectMaxMs ?? 60_000,
     maxBlocksInFlight: opts.maxBlocksInFlight ?? 16,
+    blockTimeoutMs: opts.blockTimeoutMs ?? 20_000,
+    txRequestTimeoutMs: opts.txRequestTimeoutMs ?? 5_000,
+    maxPerAddress: opts.maxPerAddress ?? 8,
+    maxSendBufferBytes: opts.maxSendBufferBytes ?? 4 * 1024 * 1024,
+    uploadBytesPerSecond: opts.uploadBytesPerSecond ?? 8 * 1024 * 1024,
+    maxMessagesPerSecond: opts.maxMessagesPerSecond ?? 2_000,
     transport: opts.transport ?? new WebSocketTransport(),
     clock: opts.clock ?? realClock,
     randomHex: opts.randomHex ?? ((n) => randomBytes(n).toString("hex")),
@@ -73,6 +91,14 @@ export const BAN_THRESHOLD = 100;
 export const SCORE_UNKNOWN_TYPE = 10;
 export const SCORE_REPEAT_HANDSHAKE = 20;
 export const SCORE_REQUEST_FLOOD = 20;
+/** its replies piled up past maxSendBufferBytes: dropped, and two such drops ban */
+export const SCORE_NOT_READING = 50;
+/** `headers` nobody asked for (issue 12: 644k spam headers) */
+export const SCORE_UNREQUESTED_HEADERS = 20;
+/** `notfound` for a block it announced and we asked of it */
+export const SCORE_NOTFOUND_BLOCK = 20;
+/** a transaction it announced, we asked for, and it never sent */
+export const SCORE_TX_NOT_SERVED = 20;
 
 /** What the parts of a node (dialer, handshake, relay) share. */
 export interface NodeContext {

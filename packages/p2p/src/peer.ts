@@ -36,6 +36,12 @@ export class Peer {
   pendingBlockInv: Hash[] = [];
   flushScheduled = false;
 
+  /** when it last gave us a block that we accepted, a transaction we accepted (0: never): eviction protects these */
+  lastBlockAt = 0;
+  lastTxAt = 0;
+  /** requested blocks (hash, when asked) not yet received: each has a deadline */
+  readonly requestedAt = new Map<Hash, number>();
+
   pingNonce?: string;
   pingSentAt = 0;
   lastPingAt = 0;
@@ -52,6 +58,8 @@ export class Peer {
   /** requested from it and not yet received */
   readonly awaiting = new Set<Hash>();
   lastBlockProgressAt = 0;
+  /** height of the last header it sent, when known */
+  lastHeaderHeight?: number;
   /** its last `headers` was full: ask again from this hash */
   moreHeadersFrom?: Hash;
   /** when our last getheaders went out (0: answered); an answer overdue by 30 s no longer blocks asking again */
@@ -61,6 +69,14 @@ export class Peer {
     return this.headersRequestedAt > 0 && this.clock.now() - this.headersRequestedAt < 30_000;
   }
   readonly txAwaiting = new Set<Hash>();
+
+  /** message budget (see maxMessagesPerSecond) and when it was last refilled */
+  msgTokens = Number.POSITIVE_INFINITY;
+  msgAt = 0;
+
+  /** upload budget (bytes) for answers to its requests, and when it was last refilled */
+  uploadTokens = Number.POSITIVE_INFINITY;
+  uploadAt = 0;
 
   /** getdata/getheaders are answered one at a time, in order */
   serving: Promise<void> = Promise.resolve();
@@ -78,6 +94,7 @@ export class Peer {
     private readonly clock: Clock,
   ) {
     this.connectedAt = clock.now();
+    this.uploadAt = this.connectedAt;
   }
 
   /** Ban identity: see `peerKey`. */
@@ -110,8 +127,22 @@ export class Peer {
     return this.socket.readyState === "open" && this.state !== "closed";
   }
 
+  /** bytes allowed to wait in the socket for this peer to read; beyond, onOverflow and nothing more is queued */
+  maxBuffered = Number.POSITIVE_INFINITY;
+  onOverflow?: (queued: number) => void;
+
   send(m: OutMessage): boolean {
     if (!this.open) return false;
+    const queued = this.socket.bufferedAmount;
+    if (queued > this.maxBuffered) {
+      // a peer that does not read gets nothing more queued: memory stays bounded (issue 12, attack 2)
+      const cb = this.onOverflow;
+      // once: the reject and close that follow must not overflow again
+      this.onOverflow = undefined;
+      this.maxBuffered = Number.POSITIVE_INFINITY;
+      cb?.(queued);
+      return false;
+    }
     this.socket.send(encodeMessage(m));
     this.sent[m.type] = (this.sent[m.type] ?? 0) + 1;
     return true;

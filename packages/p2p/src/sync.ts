@@ -7,6 +7,12 @@ import type { Peer } from "./peer.js";
 
 /** Hashes waiting to be downloaded from one peer: a full `headers` batch on top of the low-water mark fits. */
 const MAX_QUEUE = 4 * MAX_HEADERS;
+/** An unasked block with no more work than our tip: five of them ban (issue 12, attack 6). */
+const SCORE_LOW_WORK_BLOCK = 20;
+const SCORE_UNREQUESTED_HEADERS = 20;
+const SCORE_NOTFOUND_BLOCK = 20;
+/** Estimated memory of held orphan blocks (decoded objects included, see estimateBlockMemory). */
+const MAX_ORPHAN_MEMORY = 32 * 1024 * 1024;
 /** Below this many queued hashes, the next batch of headers is asked for. */
 const LOW_WATER = MAX_HEADERS / 4;
 
@@ -37,7 +43,7 @@ export class BlockSync {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly env: SyncEnv) {
-    this.orphans = new OrphanPool(256, 8 * env.params.maxBlockSize + 64 * 1024 * 1024);
+    this.orphans = new OrphanPool(256, MAX_ORPHAN_MEMORY);
   }
 
   /** Blocks received but not yet through the host: tests and benchmarks wait for 0. */
@@ -63,6 +69,11 @@ export class BlockSync {
   }
 
   onHeaders(peer: Peer, headers: BlockHeader[]): void {
+    if (peer.headersRequestedAt === 0) {
+      // we only ever learn headers by asking: unasked ones are spam (issue 12: 644k in 90 s)
+      this.env.misbehave(peer, SCORE_UNREQUESTED_HEADERS, `sent ${headers.length} headers nobody asked for`);
+      return;
+    }
     peer.headersRequestedAt = 0;
     if (headers.length === 0) {
       peer.moreHeadersFrom = undefined;
@@ -87,12 +98,19 @@ export class BlockSync {
       }
       hashes[i] = hash;
     }
+    // Every header carries the network's fixed bits, so work follows height. A last batch
+    // (fewer than MAX_HEADERS) whose end is no higher than our tip is a branch with no more
+    // work than ours: its blocks are not downloaded (issue 12, attack 6: low-work forks).
+    const parentHeight = this.env.host.heightOf?.(first) ?? (first === peer.moreHeadersFrom ? peer.lastHeaderHeight : undefined);
+    const endHeight = parentHeight === undefined ? undefined : parentHeight + headers.length;
+    const lowWork = headers.length < MAX_HEADERS && endHeight !== undefined && endHeight <= this.env.host.bestHeight();
     for (const hash of hashes) {
       peer.headerSet.add(hash);
       // it has these blocks: never announce them back to it
       peer.knownInv.add(hash);
-      this.enqueue(peer, hash);
+      if (!lowWork) this.enqueue(peer, hash);
     }
+    peer.lastHeaderHeight = endHeight;
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
     peer.moreHeadersFrom = hashes[hashes.length - 1];
     this.fill(peer);
@@ -123,11 +141,13 @@ export class BlockSync {
     }
     if (i > 0) peer.queue = peer.queue.slice(i);
     if (want.length > 0) {
-      if (peer.awaiting.size === 0) peer.lastBlockProgressAt = this.env.clock.now();
+      const now = this.env.clock.now();
+      if (peer.awaiting.size === 0) peer.lastBlockProgressAt = now;
       for (const h of want) {
         this.inFlight.set(h, peer);
         peer.inFlight.add(h);
         peer.awaiting.add(h);
+        peer.requestedAt.set(h, now);
       }
       peer.send({ type: "getdata", blocks: want });
     }
@@ -141,6 +161,7 @@ export class BlockSync {
     peer.knownInv.add(hash);
     const requested = this.inFlight.get(hash) === peer;
     if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = this.env.clock.now();
+    peer.requestedAt.delete(hash);
     const waiting = this.pending.get(hash);
     // One copy waiting for the host is enough: resent copies must not pile up.
     if (waiting === peer) return;
@@ -159,7 +180,11 @@ export class BlockSync {
     this.pending.set(hash, peer);
     const job = async (): Promise<void> => {
       try {
-        await this.process(peer, hash, block, raw);
+        // A peer banned or dropped while its blocks waited gets no more work done for it
+        // (issue 12, attack 1: one failed check, then nothing): whatever it was to deliver
+        // is asked of other peers (peerGone).
+        if (peer.state === "closed" || peer.closing) return;
+        await this.process(peer, hash, block, raw, requested);
       } finally {
         if (!requested) peer.unsolicited--;
         this.pending.delete(hash);
@@ -171,23 +196,38 @@ export class BlockSync {
     this.queue = this.queue.then(job).catch((e) => this.env.host.log(`error processing block ${hash} from ${peer.label}: ${errText(e)}`));
   }
 
+  /**
+   * A peer says it lacks blocks we asked of it (after announcing them): it is scored,
+   * and every other peer is asked what it has, so the blocks come from someone else
+   * (issue 12, attack 5: a peer answering notfound kept a sync at height 0).
+   */
   onNotFound(peer: Peer, hashes: Hash[]): void {
+    let ours = 0;
     for (const h of hashes) {
+      peer.requestedAt.delete(h);
       if (!peer.awaiting.delete(h)) continue;
+      ours++;
       peer.inFlight.delete(h);
       if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
+    }
+    if (ours > 0) {
+      this.env.misbehave(peer, SCORE_NOTFOUND_BLOCK, `answered notfound for ${ours} block(s) we asked of it`);
+      for (const p of this.env.readyPeers()) if (p !== peer && !p.headersPending) this.requestHeaders(p);
     }
     this.fill(peer);
   }
 
-  private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<boolean> {
-    const r = await this.env.host.submitBlock(block, raw);
+  private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<boolean> {
+    const r = await this.env.host.submitBlock(block, raw, requested ? undefined : { unrequested: true });
     if (r.ok) {
+      peer.lastBlockAt = this.env.clock.now();
       if (r.active) this.env.relayBlock(hash);
       return true;
     }
     if (r.misbehaving) {
       this.env.misbehave(peer, 100, `sent block ${hash} that breaks a consensus rule: ${formatReject(r)}`);
+    } else if (r.lowWork) {
+      this.env.misbehave(peer, SCORE_LOW_WORK_BLOCK, `sent block ${hash} unasked, with no more work than our tip`);
     } else if (r.missingParent) {
       this.orphans.add({ hash, block, raw, from: peer });
       const parent = block.header.prevHash;
@@ -202,22 +242,25 @@ export class BlockSync {
     return false;
   }
 
-  private async process(peer: Peer, hash: Hash, block: Block, raw: Uint8Array): Promise<void> {
-    if (!(await this.submit(peer, hash, block, raw))) return;
+  private async process(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<void> {
+    if (!(await this.submit(peer, hash, block, raw, requested))) return;
     const work = [hash];
     for (let parent = work.pop(); parent !== undefined; parent = work.pop()) {
       for (const o of this.orphans.takeChildren(parent)) {
-        if (await this.submit(o.from, o.hash, o.block, o.raw)) work.push(o.hash);
+        if (o.from.state === "closed" || o.from.closing) continue;
+        if (await this.submit(o.from, o.hash, o.block, o.raw, true)) work.push(o.hash);
       }
     }
   }
 
   /** A peer left: what it was to deliver is up for grabs, so every other peer is asked what it has. */
   peerGone(peer: Peer): void {
+    this.orphans.dropFrom(peer);
     const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
     for (const h of peer.inFlight) if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
     peer.inFlight.clear();
     peer.awaiting.clear();
+    peer.requestedAt.clear();
     peer.queue = [];
     peer.queued.clear();
     if (!hadWork) return;

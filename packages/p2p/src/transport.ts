@@ -32,6 +32,8 @@ export interface PeerSocket {
   close(code: number, reason: string): void;
   /** cuts the connection at once */
   terminate(): void;
+  /** stops reading from the peer (a closing, hostile peer's further data costs nothing); optional */
+  pause?(): void;
   on<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void;
   once<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void;
 }
@@ -42,6 +44,15 @@ export interface ListenOptions {
   bind: string;
   /** bigger messages are a protocol error (`WS_ERR_UNSUPPORTED_MESSAGE_LENGTH`) */
   maxPayload: number;
+  /**
+   * Raw connections (before any upgrade or handshake) held at once, in total and per
+   * remote address: beyond them a new socket is closed at once, so idle TCP sockets
+   * cannot use up file descriptors (issue 12, attack 7). Optional for other transports.
+   */
+  maxConnections?: number;
+  maxPerAddress?: number;
+  /** a raw connection that has not upgraded by then is closed */
+  upgradeTimeoutMs?: number;
 }
 
 export interface Acceptor {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
 import type {
@@ -54,6 +55,10 @@ class WsSocket implements PeerSocket {
     this.ws.terminate();
   }
 
+  pause(): void {
+    this.ws.pause();
+  }
+
   on<E extends keyof SocketEvents>(event: E, fn: SocketListener<E>): void {
     this.ws.on(event, adapt(event, fn));
   }
@@ -93,8 +98,56 @@ export class WebSocketTransport implements Transport {
     });
     // Garbage that is not even HTTP: drop the socket; there is no peer yet to blame.
     server.on("clientError", (_err, socket) => socket.destroy());
+    // Every TCP socket counts from its first byte, upgraded or not: limits in total and per
+    // address, and a deadline for the upgrade, before a WebSocket exists.
+    const perAddress = new Map<string, number>();
+    let open = 0;
+    const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
+    const maxPerAddress = opts.maxPerAddress ?? Number.POSITIVE_INFINITY;
+    const upgradeTimeoutMs = opts.upgradeTimeoutMs ?? 10_000;
+    // sockets not yet upgraded, oldest first: when every slot is taken, the oldest of them
+    // makes room, so idle sockets from many addresses cannot lock honest peers out
+    const pending = new Set<Socket>();
+    server.on("connection", (socket: Socket) => {
+      const addr = socket.remoteAddress ?? "unknown";
+      const mine = perAddress.get(addr) ?? 0;
+      if (mine >= maxPerAddress) {
+        socket.destroy();
+        return;
+      }
+      if (open >= maxConnections) {
+        const oldest = pending.values().next();
+        if (oldest.done) {
+          socket.destroy();
+          return;
+        }
+        pending.delete(oldest.value);
+        oldest.value.destroy();
+      }
+      pending.add(socket);
+      socket.once("close", () => pending.delete(socket));
+      open++;
+      perAddress.set(addr, mine + 1);
+      socket.once("close", () => {
+        open--;
+        const n = (perAddress.get(addr) ?? 1) - 1;
+        if (n <= 0) perAddress.delete(addr);
+        else perAddress.set(addr, n);
+      });
+      const timer = setTimeout(() => {
+        if (!upgraded.has(socket)) socket.destroy();
+      }, upgradeTimeoutMs);
+      timer.unref();
+      timers.set(socket, timer);
+      socket.once("close", () => clearTimeout(timer));
+    });
+    const timers = new WeakMap<object, ReturnType<typeof setTimeout>>();
+    const upgraded = new WeakSet<object>();
     const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
+      pending.delete(socket as Socket);
+      clearTimeout(timers.get(socket));
       socket.on("error", () => socket.destroy());
       if (!acceptor.allow()) {
         socket.destroy();

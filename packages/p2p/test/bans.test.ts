@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { BanList, normalizeAddress, peerKey, portOfUrl } from "../src/index.js";
 
 describe("ban identities", () => {
-  it("pair the seen address with the listening port", () => {
-    expect(peerKey("127.0.0.1", 18444)).toBe("127.0.0.1:18444");
-    expect(peerKey("127.0.0.1", undefined)).toBe("127.0.0.1:-");
+  it("are the seen address, whatever port the peer advertises (issue 12, attack 10)", () => {
+    expect(peerKey("127.0.0.1", 18444)).toBe("127.0.0.1");
+    expect(peerKey("127.0.0.1", 18446)).toBe("127.0.0.1");
+    expect(peerKey("127.0.0.1", undefined)).toBe("127.0.0.1");
     expect(normalizeAddress("::ffff:192.168.1.5")).toBe("192.168.1.5");
     expect(normalizeAddress("::1")).toBe("::1");
     expect(normalizeAddress(undefined)).toBe("unknown");
@@ -31,6 +32,18 @@ describe("ban identities", () => {
     now += 1;
     expect(bans.get("127.0.0.1:1")).toBeUndefined();
     expect(bans.list()).toEqual([]);
+  });
+
+  it("double for each repeat offence of the same key, up to a day", () => {
+    let now = 0;
+    const bans = new BanList(() => now);
+    expect(bans.ban("10.0.0.7", 60, "one").seconds).toBe(60);
+    now += 61_000;
+    expect(bans.ban("10.0.0.7", 60, "two").seconds).toBe(120);
+    expect(bans.ban("10.0.0.7", 60, "three")).toMatchObject({ seconds: 240, until: 61_000 + 240_000 });
+    expect(bans.ban("10.0.0.8", 60, "other").seconds).toBe(60);
+    for (let i = 0; i < 30; i++) bans.ban("10.0.0.7", 60, "again");
+    expect(bans.ban("10.0.0.7", 60, "max").seconds).toBe(24 * 60 * 60);
   });
 });
 

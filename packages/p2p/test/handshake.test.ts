@@ -1,6 +1,6 @@
-import type { Hash } from "@utxolab/core";
+import { bytesToHex, encodeBlock, type Hash } from "@utxolab/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { hasPeer, Net, TestHost, until } from "./helpers.js";
+import { hasPeer, Net, nextBlock, TestHost, until } from "./helpers.js";
 
 let net: Net;
 afterEach(async () => {
@@ -55,12 +55,15 @@ describe("handshake", () => {
     expect(na.peers()).toEqual([]);
   });
 
-  it("refuses inbound connections beyond maxPeers", async () => {
+  it("refuses inbound connections beyond maxPeers when every peer has a record worth protecting", async () => {
     net = new Net();
     const hub = await TestHost.create("hub");
     const nh = await net.node(hub, { maxPeers: 1 });
     const first = await net.raw(nh.url);
     await first.handshake("ws://127.0.0.1:1");
+    // it gives the hub a new block: a peer eviction protects
+    first.send({ type: "block", block: bytesToHex(encodeBlock(nextBlock(hub.chain, "gift"))) });
+    await until(() => hub.chain.height === 1, "the gift is taken");
     const second = await net.raw(nh.url);
     await second.whenClosed();
     expect(second.of("reject")[0]).toMatchObject({ reason: "too-many-peers" });

@@ -83,6 +83,10 @@ export class TestHost implements P2PHost {
     return out;
   }
 
+  heightOf(hash: Hash): number | undefined {
+    return this.chain.getEntry(hash)?.height;
+  }
+
   hasBlock(hash: Hash): boolean {
     const e = this.chain.getEntry(hash);
     return e !== undefined && (e.hasData || e.status === "invalid");
@@ -93,10 +97,10 @@ export class TestHost implements P2PHost {
     return b && encodeBlock(b);
   }
 
-  async submitBlock(block: Block): Promise<BlockSubmit> {
+  async submitBlock(block: Block, _raw?: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit> {
     this.submittedBlocks++;
     this.onSubmitBlock?.();
-    const r = await this.chain.submitBlock(block);
+    const r = await this.chain.submitBlock(block, { requireMoreWork: opts?.unrequested === true });
     if (r.ok) {
       for (const tx of block.txs) this.pool.delete(txid(tx));
       return { ok: true, active: r.active };
@@ -107,6 +111,7 @@ export class TestHost implements P2PHost {
       ...(r.detail ? { detail: r.detail } : {}),
       misbehaving: isPeerFaultBlockReason(r.reason),
       missingParent: r.reason === "prev-blk-not-found",
+      lowWork: r.reason === "low-work",
     };
   }
 
@@ -206,8 +211,9 @@ export class Net {
     return n;
   }
 
-  async raw(url: string): Promise<RawPeer> {
-    const r = await RawPeer.connect(url);
+  /** A raw peer, by default from an address of its own (127.0.1.N): bans are per address. */
+  async raw(url: string, from: string = nextLoopback()): Promise<RawPeer> {
+    const r = await RawPeer.connect(url, from);
     this.raws.push(r);
     return r;
   }
@@ -228,6 +234,13 @@ export async function until(cond: () => boolean, what: string, ms = 15_000): Pro
 }
 
 export const hasPeer = (n: P2PNode, url?: string) => n.peers().some((p) => url === undefined || p.url === url || p.listen === url);
+
+let loopback = 0;
+/** Linux routes all of 127/8 to the loopback interface: each raw peer can have its own address. */
+export function nextLoopback(): string {
+  loopback++;
+  return `127.0.${1 + Math.floor(loopback / 250)}.${1 + (loopback % 250)}`;
+}
 
 /** A hand-driven peer: sends whatever a test wants, records what it gets. */
 export class RawPeer {
@@ -253,10 +266,14 @@ export class RawPeer {
     );
   }
 
-  static connect(url: string): Promise<RawPeer> {
+  /** the address it connects from */
+  localAddress = "127.0.0.1";
+
+  static connect(url: string, from?: string): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
+      const ws = new WebSocket(url, { maxPayload: 64 * 1024 * 1024, ...(from ? { localAddress: from } : {}) });
       const r = new RawPeer(ws);
+      if (from) r.localAddress = from;
       ws.once("open", () => resolve(r));
       ws.once("error", reject);
     });

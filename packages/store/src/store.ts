@@ -502,6 +502,14 @@ export class Store implements ChainBackend {
     return { blocks: entries.length, height, skipped };
   }
 
+  /** Forgets pruned side-branch blocks: their bodies and index entries (never undo data: they were never connected). */
+  async pruneBlocks(hashes: Hash[]): Promise<void> {
+    if (hashes.length === 0) return;
+    const ops: KvOp[] = [];
+    for (const h of hashes) ops.push({ type: "del", key: blockKey(h) }, { type: "del", key: indexKey(h) });
+    await this.write(ops, `pruning ${hashes.length} side-branch blocks`);
+  }
+
   /** Metadata of the program using the store, in its own key space (it cannot clobber the chain's records). */
   async getMeta(key: string): Promise<Uint8Array | undefined> {
     return this.get(appKey(checkMetaKey(key)), `metadata "${key}"`);

@@ -23,7 +23,7 @@ import {
 } from "@utxolab/core";
 import { optionValue, type ParsedArgs, parseArgs } from "./args.js";
 import { buildPayment, encodeSigned, encodeUnsigned, parseSigned, parseUnsigned, signPayment, spentOf } from "./build.js";
-import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIZE } from "./fees.js";
+import { DEFAULT_FEE_RATE, DUST_LIMIT, MAX_STANDARD_TX_SIGS, MAX_STANDARD_TX_SIZE } from "./fees.js";
 import { checkMnemonic, newMnemonic } from "./hd.js";
 import { type PromptInput, promptHidden, promptLine } from "./prompt.js";
 import { SealDamagedError, WrongPassphraseError } from "./seal.js";
@@ -722,7 +722,7 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
     if (!plan.ok) {
       if (plan.kind === "too-large") {
         throw new Error(
-          `this payment needs ${plan.needed} inputs, but a transaction the pool accepts holds at most ${plan.maxInputs} (${MAX_STANDARD_TX_SIZE} bytes): send less, or first combine coins with \`send <your address> max\``,
+          `this payment needs ${plan.needed} inputs, but a transaction the pool accepts holds at most ${plan.maxInputs} (${MAX_STANDARD_TX_SIZE} bytes, ${MAX_STANDARD_TX_SIGS} signatures): send less, or first combine coins with \`send <your address> max\``,
         );
       }
       if (plan.kind === "payee-dust") {

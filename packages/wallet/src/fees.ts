@@ -17,9 +17,12 @@ export const feeFor = (nIn: number, nOut: number, rate: bigint): Amount => (BigI
 /** SPEC §7: the pool refuses a transaction larger than this. */
 export const MAX_STANDARD_TX_SIZE = 100_000;
 
-/** The most inputs a transaction with `nOut` outputs may have and still be accepted by the pool. */
-export function maxInputsFor(nOut: number, maxSize = MAX_STANDARD_TX_SIZE): number {
+/** The pool's signature budget (docs/mempool.md `maxTxSigs`): one signature per input. */
+export const MAX_STANDARD_TX_SIGS = 100;
+
+/** The most inputs a transaction with `nOut` outputs may have and still be accepted by the pool (size and signature budget). */
+export function maxInputsFor(nOut: number, maxSize = MAX_STANDARD_TX_SIZE, maxSigs = MAX_STANDARD_TX_SIGS): number {
   let n = Math.floor((maxSize - txSizeFor(0, nOut)) / INPUT_SIZE);
   while (n > 0 && txSizeFor(n, nOut) > maxSize) n--;
-  return n;
+  return Math.min(n, maxSigs);
 }

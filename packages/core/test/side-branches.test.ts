@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { blockHash, ChainState, DEVNET, MemoryChainBackend } from "../src/index.js";
+import { GENESIS_PARENT, NOW, nextBlock } from "./helpers.js";
+
+const parentOf = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
+
+async function mainChain(chain: ChainState, n: number) {
+  let p = GENESIS_PARENT;
+  for (let i = 0; i < n; i++) {
+    const b = nextBlock(p);
+    expect(await chain.submitBlock(b)).toMatchObject({ ok: true, active: true });
+    p = parentOf(b, p.height + 1);
+  }
+}
+
+// Issue 12, attack 6: low-work fork blocks from genesis were stored forever (+465 MB).
+describe("low-work side branches", () => {
+  it("refuses an unrequested block that would not carry more work than the tip, without storing it", async () => {
+    const backend = new MemoryChainBackend();
+    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW });
+    await mainChain(chain, 3);
+    const stored = backend.blocks.size;
+    const fork = nextBlock(GENESIS_PARENT);
+    const r = await chain.submitBlock(fork, { requireMoreWork: true });
+    expect(r).toMatchObject({ ok: false, reason: "low-work", remembered: false });
+    expect(backend.blocks.size).toBe(stored);
+    expect(chain.getEntry(blockHash(fork.header))).toBeUndefined();
+    // a block on the tip has more work: taken
+    const tipParent = { hash: chain.tip.hash, height: chain.height, time: chain.tip.header.time };
+    expect(await chain.submitBlock(nextBlock(tipParent), { requireMoreWork: true })).toMatchObject({ ok: true, active: true });
+  });
+
+  it("keeps at most maxSideBlocks off the active chain, forgetting the lowest-work branches first", async () => {
+    const backend = new MemoryChainBackend();
+    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    await mainChain(chain, 10);
+    // 20 one-block forks from genesis (least work), then a 3-block fork from height 7
+    for (let i = 0; i < 20; i++) expect(await chain.submitBlock(nextBlock(GENESIS_PARENT))).toMatchObject({ ok: true, active: false });
+    expect(chain.sideBlockCount).toBe(4);
+    let p = { hash: chain.atHeight(7)?.hash ?? "", height: 7, time: chain.atHeight(7)?.header.time ?? 0 } as typeof GENESIS_PARENT;
+    const deep: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = nextBlock(p);
+      await chain.submitBlock(b);
+      deep.push(blockHash(b.header));
+      p = parentOf(b, p.height + 1);
+    }
+    expect(chain.sideBlockCount).toBe(4);
+    // the higher-work branch stays whole; one genesis fork is left
+    for (const h of deep) expect(chain.getEntry(h as never)?.hasData).toBe(true);
+    expect(backend.blocks.size).toBe(11 + 4);
+    expect(chain.height).toBe(10);
+    // the pruned state survives a reload
+    const again = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    expect(again.sideBlockCount).toBe(4);
+    expect(again.tip.hash).toBe(chain.tip.hash);
+  });
+
+  it("a pruned branch that later gains the most work is taken when its blocks come again", async () => {
+    const backend = new MemoryChainBackend();
+    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 2 });
+    await mainChain(chain, 2);
+    const a = nextBlock(GENESIS_PARENT);
+    const b = nextBlock(parentOf(a, 1));
+    const c = nextBlock(parentOf(b, 2));
+    await chain.submitBlock(a);
+    for (let i = 0; i < 5; i++) await chain.submitBlock(nextBlock(GENESIS_PARENT));
+    expect(chain.sideBlockCount).toBe(2);
+    for (const blk of [a, b]) await chain.submitBlock(blk);
+    expect(chain.sideBlockCount).toBe(2);
+    expect(await chain.submitBlock(c)).toMatchObject({ ok: true, active: true });
+    expect(chain.tip.hash).toBe(blockHash(c.header));
+    expect(chain.height).toBe(3);
+  });
+});

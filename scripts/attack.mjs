@@ -1,0 +1,432 @@
+#!/usr/bin/env node
+// Hostile peers against real node processes on loopback (issue 12). For each attack:
+// a serving node H holds 300 blocks; a fresh node S syncs them from H while one attacker
+// works on the target (H or S). Printed per attack: RPC p99 of the target (getblockchaininfo
+// every 25 ms), its peak RSS, S's sync time against the no-attack baseline, the log bytes
+// the target wrote, and what the attacker achieved.
+//   node scripts/attack.mjs                 all attacks
+//   node scripts/attack.mjs ping-flood ...  only those named
+// Each attacker gets its own loopback address (127.0.A.B: Linux routes all of 127/8 to lo),
+// because bans are per address. Bounded: ATTACK_MS per attack (default 6000). Needs a build.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import * as core from "../packages/core/dist/index.js";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const BIN = join(root, "packages/cli/bin/utxolab.js");
+const ATTACK_MS = Number(process.env.ATTACK_MS ?? 12_000);
+const BLOCKS = Number(process.env.ATTACK_BLOCKS ?? 300);
+const TOKEN = "attack";
+const GENESIS = core.genesisHash(core.DEVNET);
+const ADDRESS = core.encodeAddress(core.devnetAccounts()[0].pubkey, core.DEVNET.hrp);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ node processes
+
+async function startNode(name) {
+  const flags = name === "H" && process.env.ATTACK_H_FLAGS ? process.env.ATTACK_H_FLAGS.split(" ") : [];
+  const proc = spawn(
+    process.execPath,
+    [...flags, BIN, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", TOKEN, "--ban-time", "60"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let logBytes = 0;
+  const ready = new Promise((resolve, reject) => {
+    proc.on("exit", (c) => reject(new Error(`${name} exited with ${c}: ${out.slice(-500)}`)));
+    proc.stdout.on("data", (d) => {
+      logBytes += d.length;
+      if (out.length < 10_000) out += d;
+      const rpc = /rpc (http:\/\/\S+)\/rpc/.exec(out)?.[1];
+      const p2p = /p2p (ws:\/\/\S+)/.exec(out)?.[1];
+      if (rpc && p2p) resolve({ rpc: `${rpc}/rpc`, p2p });
+    });
+    proc.stderr.on("data", (d) => {
+      out += d;
+    });
+  });
+  const { rpc, p2p } = await Promise.race([ready, sleep(20_000).then(() => Promise.reject(new Error(`${name} did not start`)))]);
+  return {
+    name,
+    proc,
+    rpcUrl: rpc,
+    p2p,
+    logBytes: () => logBytes,
+    rss: () => {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+      } catch {
+        return 0;
+      }
+    },
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill("SIGTERM");
+      await Promise.race([new Promise((r) => proc.once("exit", r)), sleep(5_000).then(() => proc.kill("SIGKILL"))]);
+    },
+  };
+}
+
+async function rpc(node, method, params = [], timeoutMs = 5_000) {
+  const res = await fetch(node.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const j = await res.json();
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result;
+}
+
+const height = async (n) => (await rpc(n, "getblockchaininfo")).height;
+
+/** Polls the target's RPC every 25 ms and its RSS every 100 ms until stopped. */
+function measure(target) {
+  const lat = [];
+  let maxRss = target.rss();
+  let stop = false;
+  const rpcLoop = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      try {
+        await rpc(target, "getblockchaininfo", [], 2_000);
+        lat.push(performance.now() - t);
+      } catch {
+        lat.push(2_000);
+      }
+      await sleep(25);
+    }
+  })();
+  const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, target.rss())), 100);
+  return async () => {
+    stop = true;
+    clearInterval(rssTimer);
+    await rpcLoop;
+    lat.sort((a, b) => a - b);
+    return { p99: lat[Math.floor(lat.length * 0.99)] ?? 0, calls: lat.length, maxRss };
+  };
+}
+
+/** S syncs from H; resolves with ms taken, or undefined if not within limitMs. */
+async function syncTime(s, h, limitMs) {
+  const start = performance.now();
+  await rpc(s, "addnode", [h.p2p]);
+  while (performance.now() - start < limitMs) {
+    if ((await height(s).catch(() => 0)) >= BLOCKS) return performance.now() - start;
+    await sleep(20);
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ a raw attacker
+
+let addrSeq = 0;
+const nextAddr = (net) => `127.0.${net}.${1 + (addrSeq++ % 250)}`;
+
+function rawPeer(url, from, { pongs = true, listen = null } = {}) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { localAddress: from, maxPayload: 64 * 1024 * 1024 });
+    const p = {
+      ws,
+      msgs: [],
+      closed: false,
+      ready: false,
+      send: (m) => ws.readyState === 1 && ws.send(typeof m === "string" ? m : JSON.stringify(m)),
+    };
+    ws.on("error", () => {});
+    ws.on("close", () => {
+      p.closed = true;
+      resolve(p);
+    });
+    ws.on("message", (d) => {
+      const m = JSON.parse(d.toString());
+      if (p.msgs.length < 100) p.msgs.push(m);
+      p.onMessage?.(m);
+      if (m.type === "verack" && !p.ready) {
+        p.ready = true;
+        p.send({ type: "verack" });
+        resolve(p);
+      }
+      if (m.type === "ping" && pongs) p.send({ type: "pong", nonce: m.nonce, height: 0 });
+    });
+    ws.on("open", () =>
+      p.send({
+        type: "version",
+        protocol: 1,
+        genesis: GENESIS,
+        height: 0,
+        userAgent: "/attacker/",
+        nonce: randomBytes(8).toString("hex"),
+        listen,
+      }),
+    );
+  });
+}
+
+const randHash = () => randomBytes(32).toString("hex");
+
+// ------------------------------------------------------------------ the attacks
+
+/** Each returns a one-line note of what it managed; `until` is when to stop. */
+const ATTACKS = {
+  // 2: pings, never reading the pongs
+  "ping-flood": {
+    target: "H",
+    run: async ({ H, until }) => {
+      const p = await rawPeer(H.p2p, nextAddr(2));
+      p.ws._socket.pause();
+      const ping = JSON.stringify({ type: "ping", nonce: "ab".repeat(8), height: 0 });
+      let sent = 0;
+      while (Date.now() < until && !p.closed) {
+        for (let i = 0; i < 2_000; i++) p.send(ping);
+        sent += 2_000;
+        await sleep(5);
+      }
+      p.ws.terminate();
+      return `${sent} pings sent, attacker ${p.closed ? "dropped" : "still connected"}`;
+    },
+  },
+  // 3: full inv messages of random txids: the known-inventory set evicts constantly
+  "inv-flood": {
+    target: "H",
+    run: async ({ H, until }) => {
+      const p = await rawPeer(H.p2p, nextAddr(3));
+      let n = 0;
+      while (Date.now() < until && !p.closed) {
+        p.send({ type: "inv", txs: Array.from({ length: 50_000 }, randHash) });
+        n++;
+        await sleep(100);
+      }
+      p.ws.terminate();
+      return `${n} inv messages of 50,000 hashes, attacker ${p.closed ? "dropped" : "still connected"}`;
+    },
+  },
+  // 4: getheaders and getdata for all 300 blocks, never reading
+  amplification: {
+    target: "H",
+    run: async ({ H, until, hashes }) => {
+      const p = await rawPeer(H.p2p, nextAddr(4));
+      p.ws._socket.pause();
+      let n = 0;
+      while (Date.now() < until && !p.closed) {
+        p.send({ type: "getheaders", locator: [GENESIS] });
+        p.send({ type: "getdata", blocks: hashes.slice(0, 300) });
+        n++;
+        await sleep(20);
+      }
+      p.ws.terminate();
+      return `${n} getheaders+getdata(300 blocks) pairs, attacker ${p.closed ? "dropped" : "still connected"}`;
+    },
+  },
+  // 5: announces H's headers to S first, then never delivers a block
+  staller: {
+    target: "S",
+    run: async ({ S, until, headers }) => {
+      const p = await rawPeer(S.p2p, nextAddr(5));
+      p.onMessage = (m) => {
+        if (m.type === "getheaders") p.send({ type: "headers", headers });
+      };
+      p.send({ type: "headers", headers }); // likely unasked yet: scored, harmless
+      while (Date.now() < until && !p.closed) await sleep(50);
+      const note = `staller ${p.closed ? "dropped" : "still connected"}`;
+      p.ws.terminate();
+      return note;
+    },
+  },
+  // 6: one-block forks from genesis (valid proof of work, no more work than the tip), from new addresses
+  "low-work-forks": {
+    target: "H",
+    run: async ({ H, until }) => {
+      let sent = 0;
+      let peers = 0;
+      const pubkey = core.devnetAccounts()[1].pubkey;
+      const g = core.genesisBlock(core.DEVNET);
+      while (Date.now() < until) {
+        const p = await rawPeer(H.p2p, nextAddr(6));
+        if (!p.ready) continue;
+        peers++;
+        while (!p.closed && Date.now() < until) {
+          const b = core.buildBlock(
+            {
+              prevHash: GENESIS,
+              height: 1,
+              time: g.header.time + 1 + sent,
+              coinbaseOutputs: [{ value: 50n * core.COIN, pubkey }],
+              coinbaseExtra: randomBytes(8),
+            },
+            core.DEVNET,
+          );
+          p.send({ type: "block", block: core.bytesToHex(core.encodeBlock(b)) });
+          sent++;
+          await sleep(2);
+        }
+        p.ws.terminate();
+      }
+      return `${sent} fork blocks from ${peers} addresses`;
+    },
+  },
+  // 7: raw TCP sockets that never upgrade, from 10 addresses
+  "raw-sockets": {
+    target: "H",
+    run: async ({ H, until }) => {
+      const port = Number(new URL(H.p2p).port);
+      const socks = [];
+      let closed = 0;
+      for (let i = 0; i < 1_000; i++) {
+        const s = connect({ port, host: "127.0.0.1", localAddress: `127.0.7.${1 + (i % 10)}` });
+        s.on("error", () => {});
+        s.on("close", () => closed++);
+        socks.push(s);
+      }
+      while (Date.now() < until) await sleep(50);
+      for (const s of socks) s.destroy();
+      return `1,000 raw sockets opened, ${closed} closed by the node`;
+    },
+  },
+  // 8: 40 peers from 40 addresses that only answer pings
+  squatters: {
+    target: "H",
+    run: async ({ H, until }) => {
+      const ps = await Promise.all(Array.from({ length: 40 }, () => rawPeer(H.p2p, nextAddr(8))));
+      while (Date.now() < until) await sleep(50);
+      const held = ps.filter((p) => !p.closed).length;
+      for (const p of ps) p.ws.terminate();
+      return `${ps.filter((p) => p.ready).length} squatters joined, ${held} still held a slot at the end`;
+    },
+  },
+  // 10: misbehave, change the advertised port, come back (ban evasion), from one address
+  "ban-evasion": {
+    target: "H",
+    run: async ({ H, until }) => {
+      const from = nextAddr(10);
+      let tries = 0;
+      let joined = 0;
+      while (Date.now() < until && tries < 300) {
+        const p = await rawPeer(H.p2p, from, { listen: `ws://127.0.0.1:${20_000 + tries}` });
+        tries++;
+        if (p.ready) {
+          joined++;
+          p.send("{garbage");
+        }
+        await sleep(10);
+        p.ws.terminate();
+      }
+      return `${tries} tries with new ports, ${joined} got past the handshake`;
+    },
+  },
+  // 11: refusals that are logged (policy-refused transactions) with escape sequences in peer text
+  "log-flood": {
+    target: "H",
+    run: async ({ H, until }) => {
+      const p = await rawPeer(H.p2p, nextAddr(11));
+      const g = core.genesisBlock(core.DEVNET).txs[0];
+      let n = 0;
+      while (Date.now() < until && !p.closed) {
+        for (let i = 0; i < 200; i++) {
+          // a dust output: a policy refusal, logged, not punished
+          const tx = {
+            version: 1,
+            inputs: [{ prevTxid: core.txid(g), vout: 0, witness: new Uint8Array(64).fill(n % 256) }],
+            outputs: [{ value: BigInt(1 + (n % 500)), pubkey: new Uint8Array(32) }],
+            locktime: n,
+          };
+          p.send({ type: "tx", tx: core.bytesToHex(core.encodeTx(tx)) });
+          p.send({ type: "reject", reason: "x\u001b[2J\nfake", detail: "\u001b]0;pwned\u0007" });
+          n++;
+        }
+        await sleep(10);
+      }
+      p.ws.terminate();
+      return `${n} refused transactions and escape-laden rejects, attacker ${p.closed ? "dropped" : "still connected"}`;
+    },
+  },
+};
+
+// ------------------------------------------------------------------ main
+
+// The attacker runs in a process of its own, so its CPU use cannot colour the RPC timings measured here.
+if (process.env.ATTACK_AS) {
+  const ctx = JSON.parse(process.env.ATTACK_CTX);
+  ctx.until = Date.now() + ATTACK_MS;
+  console.log("started");
+  const note = await ATTACKS[process.env.ATTACK_AS].run(ctx);
+  console.log(note);
+  process.exit(0);
+}
+
+/** Resolves once the attacker has started, with a promise of its report. */
+function runAttacker(name, ctx) {
+  let started;
+  const isStarted = new Promise((r) => (started = r));
+  const report = new Promise((resolve) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+      env: { ...process.env, ATTACK_AS: name, ATTACK_CTX: JSON.stringify(ctx) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.startsWith("started")) started();
+    });
+    const kill = setTimeout(() => child.kill("SIGKILL"), ATTACK_MS + 30_000);
+    child.on("exit", () => {
+      clearTimeout(kill);
+      started();
+      resolve(out.trim().split("\n").at(-1) || "attacker gave no report");
+    });
+  });
+  return isStarted.then(() => ({ report }));
+}
+
+const wanted = process.argv.slice(2);
+for (const w of wanted) if (!ATTACKS[w]) throw new Error(`no attack named ${w}; known: ${Object.keys(ATTACKS).join(", ")}`);
+const names = wanted.length ? wanted : Object.keys(ATTACKS);
+const started = [];
+const fmt = (ms) => (ms === undefined ? `not within ${(ATTACK_MS / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(2)} s`);
+const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
+
+try {
+  const H = await startNode("H");
+  started.push(H);
+  await rpc(H, "generatetoaddress", [BLOCKS, ADDRESS], 120_000);
+  const hashes = [];
+  const headers = [];
+  for (let h = 1; h <= BLOCKS; h++) {
+    const hash = await rpc(H, "getblockhash", [h]);
+    hashes.push(hash);
+    headers.push((await rpc(H, "getblock", [hash, false])).slice(0, 160));
+  }
+  const base = await startNode("S-baseline");
+  started.push(base);
+  const baseline = await syncTime(base, H, 60_000);
+  await base.stop();
+  console.log(`node ${process.version}; H holds ${BLOCKS} blocks; baseline sync ${fmt(baseline)}; H RSS ${mb(H.rss())}`);
+  console.log("attack            | target | RPC p99 (calls) | peak RSS | sync 300 (limit 2x) | log bytes | attacker");
+  for (const name of names) {
+    const a = ATTACKS[name];
+    const S = await startNode(`S-${name}`);
+    started.push(S);
+    const target = a.target === "H" ? H : S;
+    const log0 = target.logBytes();
+    const { report: attack } = await runAttacker(name, { H: { p2p: H.p2p }, S: { p2p: S.p2p }, hashes, headers });
+    const done = measure(target);
+    await sleep(1_000);
+    const sync = syncTime(S, H, ATTACK_MS - 1_000);
+    const [note, took] = await Promise.all([attack, sync]);
+    const m = await done();
+    const ok = m.p99 < 250 && m.maxRss < 300 * 1048576 && took !== undefined && took <= 2 * Math.max(baseline ?? 0, 500);
+    console.log(
+      `${name.padEnd(17)} | ${a.target.padEnd(6)} | ${m.p99.toFixed(0).padStart(5)} ms (${String(m.calls).padStart(4)}) | ${mb(m.maxRss).padStart(8)} | ${fmt(took).padStart(19)} | ${String(target.logBytes() - log0).padStart(9)} | ${note}${ok ? "" : "  <-- over a target"}`,
+    );
+    await S.stop();
+    await sleep(300);
+  }
+} finally {
+  for (const n of started) await n.stop();
+}
