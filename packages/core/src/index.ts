@@ -12,6 +12,7 @@ export * from "./keys.js";
 export * from "./ledger.js";
 export * from "./merkle.js";
 export * from "./params.js";
+export * from "./policy.js";
 export * from "./pow.js";
 export * from "./reasons.js";
 export * from "./sigcache.js";

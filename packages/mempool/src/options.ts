@@ -1,3 +1,4 @@
+import { POLICY } from "@utxolab/core";
 /** Policy knobs of the pool. Every one has the SPEC §7 default; tests and the node may tighten them. */
 export interface MempoolOptions {
   /** units per byte a transaction must pay at least (default 1n) */
@@ -15,12 +16,12 @@ export interface MempoolOptions {
   /** a transaction that waited longer than this leaves with its descendants (default 14 days) */
   expirySeconds?: number;
   /**
-   * signatures one transaction may ask the pool to verify (default 100, about 0.2 s of
-   * checks): refused before any signature work, so a 980-input transaction with one bad
-   * signature at the end costs nothing (issue 12, attack 1). Every input carries one.
+   * signatures one transaction may ask the pool to verify (default 500): refused before any
+   * signature work, so a 980-input transaction with one bad signature at the end costs
+   * nothing (issue 12, attack 1). Every input carries one.
    */
   maxTxSigs?: number;
-  /** signatures in one block template (default 1,000): the miner's per-block budget */
+  /** signatures in one block template (default 2,000): the miner's per-block budget */
   maxBlockSigs?: number;
   /** transactions with unknown parents held for peers (default 100) */
   maxOrphans?: number;
@@ -37,15 +38,15 @@ export interface MempoolOptions {
 export type ResolvedOptions = Required<MempoolOptions>;
 
 export const DEFAULTS = Object.freeze({
-  minRelayFeeRate: 1n,
-  dustLimit: 546n,
+  minRelayFeeRate: POLICY.minRelayFeeRate,
+  dustLimit: POLICY.dustLimit as bigint,
   maxBytes: 100_000_000,
-  maxTxSize: 100_000,
+  maxTxSize: POLICY.maxTxSize,
   maxAncestors: 25,
   maxDescendants: 25,
   expirySeconds: 14 * 24 * 60 * 60,
-  maxTxSigs: 100,
-  maxBlockSigs: 1_000,
+  maxTxSigs: POLICY.maxTxSigs,
+  maxBlockSigs: POLICY.maxBlockSigs,
   maxOrphans: 100,
   maxOrphanBytes: 5_000_000,
   orphanExpirySeconds: 20 * 60,

@@ -1,4 +1,4 @@
-import { type Amount, type Hash, type Transaction, txid } from "@utxolab/core";
+import { type Amount, type Hash, POLICY, type Transaction, txid } from "@utxolab/core";
 import { describe, expect, it } from "vitest";
 import { Mempool } from "../src/index.js";
 import { estimateTxMemory } from "../src/orphans.js";
@@ -35,12 +35,12 @@ describe("signature budget (policy)", () => {
     expect(pool.orphanCount).toBe(0);
   });
 
-  it("defaults to 100 signatures: a 101-input transaction is refused before its inputs are even looked up", async () => {
+  it("defaults to POLICY.maxTxSigs signatures: one input more is refused before its inputs are even looked up", async () => {
     const { pool } = await setup();
     // its parents are unknown: a later check would hold it as an orphan
-    expect(pool.accept(manyInputs(101, 2), { allowOrphan: true })).toMatchObject({ ok: false, reason: "too-many-sigs" });
+    expect(pool.accept(manyInputs(POLICY.maxTxSigs + 1, 2), { allowOrphan: true })).toMatchObject({ ok: false, reason: "too-many-sigs" });
     expect(pool.orphanCount).toBe(0);
-    expect(pool.accept(manyInputs(100, 3), { allowOrphan: true })).toMatchObject({ ok: false, orphaned: true });
+    expect(pool.accept(manyInputs(POLICY.maxTxSigs, 3), { allowOrphan: true })).toMatchObject({ ok: false, orphaned: true });
   });
 
   it("keeps a block template within maxBlockSigs", async () => {

@@ -6,17 +6,20 @@ import {
   devnetAccounts,
   encodeTx,
   type Hash,
+  POLICY,
   parseCoins,
   signTx,
   type Transaction,
   txSize,
+  txSizeFor,
 } from "@utxolab/core";
 import { type Account, type AddressView, ApiError, api, type SubmitAnswer } from "../api.js";
 import type { AppState, View } from "../app.js";
 import { type Child, coins, coinsText, h, link, reasonLine, replace, short } from "../dom.js";
 
 /** SPEC §7 defaults: the pool refuses outputs below the dust limit and fees below 1 unit/byte. */
-const DUST = 546n;
+/** the pool's dust limit (core's policy table) */
+const DUST: bigint = POLICY.dustLimit;
 const AUTO_FEE_PER_BYTE = 2n;
 /** more inputs than this would make a payment the page cannot show on one screen */
 const MAX_INPUTS = 20;
@@ -51,7 +54,7 @@ function tooSmall(title: string, c: Spendable, fee: bigint): Step | undefined {
 }
 
 /** Bytes of a payment with n inputs and m outputs: every input carries one 64-byte signature. */
-const sizeOf = (inputs: number, outputs: number) => BigInt(10 + 101 * inputs + 40 * outputs);
+const sizeOf = (inputs: number, outputs: number) => BigInt(txSizeFor(inputs, outputs));
 
 /**
  * The "try to break it" panel: builds payments from the public devnet keys in the browser,
