@@ -7,12 +7,14 @@ import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
 import { checkProofOfWork, workOfBits } from "./pow.js";
 import { SigCache } from "./sigcache.js";
+import type { BatchVerifier } from "./sigverify.js";
 import { txid } from "./transaction.js";
 import { type Coin, MemoryUtxoSet, type UtxoEntry, type UtxoSet } from "./utxo.js";
 import {
   checkBlockBody,
   checkCoinbaseHeight,
   connectBlockTxs,
+  connectBlockTxsWith,
   disconnectBlockTxs,
   formatReject,
   type Reject,
@@ -106,6 +108,11 @@ export interface ChainOptions {
   now?: () => number;
   utxos?: UtxoSet;
   sigCache?: SigCache;
+  /**
+   * Who checks a block's signatures (a worker pool, say); without one they are
+   * checked on the calling thread. Either way the verdict is the same.
+   */
+  verifier?: BatchVerifier;
 }
 
 /** An invalid entry keeps `formatReject` text; split it back so the reason stays the stable string. */
@@ -132,6 +139,7 @@ export class ChainState {
   readonly utxos: UtxoSet;
   readonly sigCache: SigCache;
   private readonly now: () => number;
+  private readonly verifier: BatchVerifier | undefined;
 
   private constructor(
     readonly params: NetworkParams,
@@ -141,6 +149,7 @@ export class ChainState {
     this.utxos = opts.utxos ?? new MemoryUtxoSet();
     this.sigCache = opts.sigCache ?? new SigCache();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.verifier = opts.verifier;
   }
 
   /** Loads the stored chain, or starts a new one at genesis; resumes an interrupted switch of branch. */
@@ -403,7 +412,11 @@ export class ChainState {
 
   private async connectEntry(e: BlockIndexEntry): Promise<{ ok: true; block: Block } | Reject> {
     const block = await this.blockOf(e);
-    const r = connectBlockTxs(block, e.height, this.utxos, this.params, this.sigCache);
+    // The UTXO set cannot change while a verifier works: every change runs in `run`, one at a time,
+    // and the block's own changes are applied below only once every signature verified.
+    const r = this.verifier
+      ? await connectBlockTxsWith(this.verifier, block, e.height, this.utxos, this.params, this.sigCache)
+      : connectBlockTxs(block, e.height, this.utxos, this.params, this.sigCache);
     if (!r.ok) return r;
     e.status = "valid";
     await this.backend.commit({
