@@ -82,6 +82,17 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, b
     expect(backend.verify(sig, new Uint8Array(0), pk)).toBe(false);
   });
 
+  it("keeps working after thousands of keys that are not on the curve (a WebAssembly stack leak in tiny-secp256k1)", () => {
+    const v = bip340[1];
+    const [sig, msg, pk] = [hexToBytes(v.sig), hexToBytes(v.msg), hexToBytes(v.pubkey)];
+    const offCurve = hexToBytes(bip340[5].pubkey);
+    for (let i = 0; i < 5000; i++) {
+      expect(backend.verify(sig, msg, offCurve)).toBe(false);
+      expect(backend.verify(sig, msg, new Uint8Array(32))).toBe(false);
+    }
+    expect(backend.verify(sig, msg, pk)).toBe(true);
+  });
+
   it.each(byType(sighashCases, "sighash").map((c) => [c.description, c] as const))("sighash vector signs: %s", (_d, c) => {
     const msg = hexToBytes(c.sighash);
     expect(signSchnorr(msg, hexToBytes(c.sk), hexToBytes(c.auxRand))).toEqual(hexToBytes(c.signature));
@@ -145,7 +156,6 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, b
 const P = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const be32 = (x: bigint) => hexToBytes(x.toString(16).padStart(64, "0"));
-const num = (b: Uint8Array) => b.reduce((a, v) => (a << 8n) | BigInt(v), 0n);
 function powP(b: bigint, e: bigint): bigint {
   let acc = 1n;
   for (b %= P; e > 0n; e >>= 1n, b = (b * b) % P) if (e & 1n) acc = (acc * b) % P;
