@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--verifier noble|libsecp256k1] [--verify-threads N]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -25,9 +25,16 @@ export async function runNode(args: string[]): Promise<number> {
         memory: { type: "boolean" },
         "rpc-token": { type: "string" },
         maxmempool: { type: "string" },
+        verifier: { type: "string" },
+        "verify-threads": { type: "string" },
       },
     }),
   );
+  const verifier = values.verifier;
+  if (verifier !== undefined && verifier !== "noble" && verifier !== "libsecp256k1") {
+    console.error(`error: --verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
+    return 1;
+  }
   let node: UtxoNode;
   try {
     node = await UtxoNode.start({
@@ -44,6 +51,8 @@ export async function runNode(args: string[]): Promise<number> {
       mineIntervalMs: intOption(values["mine-interval"], "mine-interval", 1, 86_400_000),
       rpcToken: values["rpc-token"],
       mempoolMaxBytes: intOption(values.maxmempool, "maxmempool", 10_000, 10_000_000_000),
+      verifier,
+      verifyThreads: intOption(values["verify-threads"], "verify-threads", 0, 256),
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {

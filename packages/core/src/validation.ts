@@ -212,12 +212,24 @@ export interface PendingConnect {
   readonly txJobs: readonly { t: number; id: Hash; start: number; end: number }[];
 }
 
+/** Work between two pauses of the async check (transactions, or signatures' sighashes): a few ms. */
+const SLICE_TXS = 64;
+const SLICE_SIGS = 128;
+
 /**
  * Contextual checks of a block at `height` on top of `view`, signatures collected,
  * not verified: each transaction in order sees what the earlier ones created and
- * spent; then the coinbase claim. Nothing is written.
+ * spent; then the coinbase claim. Nothing is written. Pauses (yields the jobs so far)
+ * after every slice of work, so an async caller can hand them to a verifier and let
+ * other work run.
  */
-export function prepareBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): PendingConnect {
+function* prepareSteps(
+  block: Block,
+  height: number,
+  view: CoinView,
+  params: NetworkParams,
+  sigCache?: SigCache,
+): Generator<readonly SigJob[], PendingConnect, void> {
   const jobs: SigJob[] = [];
   const txJobs: { t: number; id: Hash; start: number; end: number }[] = [];
   const done = (result: ConnectCheck): PendingConnect => ({ block, result, jobs, txJobs });
@@ -225,7 +237,14 @@ export function prepareBlockTxs(block: Block, height: number, view: CoinView, pa
   const undo: Coin[] = [];
   const txFees: Amount[] = [];
   let fees = 0n;
+  let sliceTx = 0;
+  let sliceSigs = 0;
   for (let t = 0; t < block.txs.length; t++) {
+    if (t - sliceTx >= SLICE_TXS || jobs.length - sliceSigs >= SLICE_SIGS) {
+      sliceTx = t;
+      sliceSigs = jobs.length;
+      yield jobs;
+    }
     const tx = block.txs[t];
     const start = jobs.length;
     const r = checkTxInputs(tx, overlay, height, params, sigCache, jobs);
@@ -251,6 +270,15 @@ export function prepareBlockTxs(block: Block, height: number, view: CoinView, pa
     return done(reject("bad-cb-amount", `coinbase claims ${claimed} > subsidy ${subsidy} + fees ${fees}`));
   }
   return done({ ok: true, fees: fees as Amount, undo, overlay, txFees });
+}
+
+/** prepareSteps run to the end on the calling thread. */
+export function prepareBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): PendingConnect {
+  const steps = prepareSteps(block, height, view, params, sigCache);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
 }
 
 /**
@@ -280,7 +308,15 @@ export function connectBlockTxs(block: Block, height: number, view: CoinView, pa
   return settleBlockTxs(p, firstFailingSig(p.jobs), sigCache);
 }
 
-/** connectBlockTxs with the signatures checked by `verifier` (a worker pool, say); the same verdict. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * connectBlockTxs with the signatures checked by `verifier` (a worker pool, say); the
+ * same verdict. The contextual pass runs in slices with a turn of the event loop between
+ * them, each slice's signatures handed to the verifier as soon as they are known, so a
+ * large block neither blocks the process nor waits for its last sighash to start verifying.
+ * `view` must not change until the promise settles (ChainState runs one change at a time).
+ */
 export async function connectBlockTxsWith(
   verifier: BatchVerifier,
   block: Block,
@@ -289,9 +325,30 @@ export async function connectBlockTxsWith(
   params: NetworkParams,
   sigCache?: SigCache,
 ): Promise<ConnectCheck> {
-  const p = prepareBlockTxs(block, height, view, params, sigCache);
-  const first = p.jobs.length === 0 ? -1 : await verifier.firstFailure(p.jobs);
-  return settleBlockTxs(p, first, sigCache);
+  const steps = prepareSteps(block, height, view, params, sigCache);
+  const checks: Promise<number>[] = [];
+  let sent = 0;
+  const send = (jobs: readonly SigJob[]) => {
+    if (jobs.length <= sent) return;
+    const from = sent;
+    checks.push(verifier.firstFailure(jobs.slice(from)).then((f) => (f < 0 ? -1 : from + f)));
+    sent = jobs.length;
+  };
+  let p: PendingConnect;
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      p = s.value;
+      send(p.jobs);
+      break;
+    }
+    send(s.value);
+    await nextTurn();
+  }
+  // Every check must settle before the verdict: a failure in any slice may be the first.
+  const results = await Promise.all(checks);
+  const failures = results.filter((f) => f >= 0);
+  return settleBlockTxs(p, failures.length ? Math.min(...failures) : -1, sigCache);
 }
 
 /** The reverse of connectBlockTxs: removes the block's outputs and restores what it spent. */

@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import {
   type Block,
   ChainState,
+  type Coin,
+  checkTransaction,
   decodeAddress,
   genesisHash,
   type NetworkParams,
@@ -12,7 +14,9 @@ import {
   type SubmitResult,
   type Transaction,
   txid,
+  txSigJobs,
 } from "@utxolab/core";
+import { defaultVerifyThreads, startVerification, type Verification, type VerifierChoice } from "@utxolab/core/native";
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
 import { openStore, type Store } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
@@ -44,6 +48,16 @@ export interface NodeConfig {
   mempoolMaxBytes?: number;
   /** serve the workshop page (default true) */
   web?: boolean;
+  /** BIP340 backend: "auto" (default) is the fastest that loads, libsecp256k1 else noble */
+  verifier?: VerifierChoice;
+  /** signature-checking worker threads; default one per core, 0 checks on the main thread */
+  verifyThreads?: number;
+}
+
+/** Which BIP340 backend checks signatures, on how many threads (getmemoryinfo, getnetworkinfo, the start-up line). */
+export interface VerifierInfo {
+  backend: string;
+  threads: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +94,7 @@ export class UtxoNode {
     readonly chain: ChainState,
     readonly mempool: Mempool,
     tempDir: string | undefined,
+    readonly verification: Verification,
   ) {
     this.tempDir = tempDir;
     this.now = config.now ?? (() => Date.now() / 1000);
@@ -110,23 +125,46 @@ export class UtxoNode {
     else datadir = defaultDatadir(network);
     mkdirSync(datadir, { recursive: true });
     const clock = config.now ?? (() => Date.now() / 1000);
-    const store = await openStore({ dir: datadir, memory: config.memory, params });
+    const threads = config.verifyThreads ?? defaultVerifyThreads();
+    if (!Number.isInteger(threads) || threads < 0 || threads > 256) {
+      throw new ConfigError(`--verify-threads ${threads}: give 0 (check on the main thread) to 256`);
+    }
+    const env = process.env.UTXOLAB_VERIFIER;
+    if (!config.verifier && env !== undefined && env !== "noble" && env !== "libsecp256k1") {
+      throw new ConfigError(`UTXOLAB_VERIFIER=${env}: set it to noble or libsecp256k1, or unset it for the fastest that loads`);
+    }
+    const choice: VerifierChoice = config.verifier ?? (env as VerifierChoice | undefined) ?? "auto";
+    const verification = await startVerification(choice, threads).catch((e: Error) => {
+      throw new ConfigError(e.message);
+    });
+    let store: Store;
+    try {
+      store = await openStore({ dir: datadir, memory: config.memory, params });
+    } catch (e) {
+      await verification.close();
+      throw e;
+    }
     let node: UtxoNode;
     try {
-      const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
+      const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()), verifier: verification.verifier });
       const mempool = new Mempool(chain, {
         now: () => Math.floor(clock()),
         ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}),
       });
-      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir);
+      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir, verification);
     } catch (e) {
       await store.close().catch(() => undefined);
+      await verification.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       throw e;
     }
     try {
       const log = config.log ?? ((l: string) => console.log(l));
       node.events.on((e) => log(formatEvent(e)));
+      const v = node.verifierInfo();
+      node.info(
+        `signatures: ${v.backend}, ${v.threads === 0 ? "on the main thread" : `${v.threads} verification thread${v.threads === 1 ? "" : "s"}`}`,
+      );
       node.wire();
       await node.index.rebuild(node.chain);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
@@ -215,6 +253,36 @@ export class UtxoNode {
     return r;
   }
 
+  verifierInfo(): VerifierInfo {
+    return { backend: this.verification.backend.name, threads: this.verification.threads };
+  }
+
+  /**
+   * submitTx with the signatures checked first on the verification threads, off the
+   * event loop and side by side with other submissions. Verified, the txid enters the
+   * signature cache and the pool's rules skip them; otherwise the pool's rules run as
+   * ever and give the exact reason.
+   */
+  async submitTxVerified(tx: Transaction, source: string, opts: { allowOrphan?: boolean } = {}): Promise<AcceptResult> {
+    await this.preverify(tx).catch(() => undefined);
+    return this.submitTx(tx, source, opts);
+  }
+
+  private async preverify(tx: Transaction): Promise<void> {
+    if (this.verification.threads === 0 || this.stopping) return;
+    if (!checkTransaction(tx, this.params).ok || tx.inputs.length === 0) return;
+    const id = txid(tx);
+    if (this.chain.sigCache.has(id)) return;
+    const spent: Coin[] = [];
+    for (const inp of tx.inputs) {
+      const c = this.mempool.getCoin(inp.prevTxid, inp.vout);
+      if (!c) return;
+      spent.push(c);
+    }
+    // A txid names its outpoints and each outpoint one fixed coin, so the check holds wherever the tx is checked later.
+    if ((await this.verification.verifier.firstFailure(txSigJobs(tx, spent))) < 0) this.chain.sigCache.add(id);
+  }
+
   /** Every loose transaction enters here. */
   submitTx(tx: Transaction, source: string, opts: { allowOrphan?: boolean } = {}): AcceptResult {
     const r = this.mempool.accept(tx, { allowOrphan: opts.allowOrphan });
@@ -245,7 +313,9 @@ export class UtxoNode {
       if (this.expiryTimer) clearInterval(this.expiryTimer);
       await this.rpc?.close().catch(() => undefined);
       await this.peers?.close().catch(() => undefined);
+      // the block being checked finishes (the pool drains it), then the threads end
       await this.chain.run(() => undefined).catch(() => undefined);
+      await this.verification.close();
       await this.store.close();
       if (this.cookiePath) rmSync(this.cookiePath, { force: true });
       if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });

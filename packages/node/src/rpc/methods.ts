@@ -180,9 +180,9 @@ export function methods(node: UtxoNode): MethodTable {
       return txVerbose(tx);
     },
 
-    sendrawtransaction: (p) => {
+    sendrawtransaction: async (p) => {
       const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).hex(0, "hex"));
-      const r = node.submitTx(tx, "rpc");
+      const r = await node.submitTxVerified(tx, "rpc");
       if (!r.ok) throw txRejectError(r);
       return r.txid;
     },
@@ -327,6 +327,7 @@ export function methods(node: UtxoNode): MethodTable {
         externalMB: mb(m.external),
         arrayBuffersMB: mb(m.arrayBuffers),
         utxos: chain.utxos.size,
+        verifier: node.verifierInfo(),
       };
     },
 
