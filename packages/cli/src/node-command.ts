@@ -35,6 +35,17 @@ export async function runNode(args: string[]): Promise<number> {
     console.error(`error: --verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
     return 1;
   }
+  // A signal during start-up (the verification threads and the store take a moment) must not
+  // kill the process with its cookie and lock in place: remember it, stop cleanly once started.
+  let early: string | undefined;
+  const earlyInt = () => {
+    early ??= "SIGINT";
+  };
+  const earlyTerm = () => {
+    early ??= "SIGTERM";
+  };
+  process.on("SIGINT", earlyInt);
+  process.on("SIGTERM", earlyTerm);
   let node: UtxoNode;
   try {
     node = await UtxoNode.start({
@@ -99,5 +110,8 @@ export async function runNode(args: string[]): Promise<number> {
     // `on`, not `once`: a second signal must reach `shutdown`, which exits at once
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.off("SIGINT", earlyInt);
+    process.off("SIGTERM", earlyTerm);
+    if (early) shutdown(early);
   });
 }
