@@ -23,7 +23,12 @@ import {
   txid,
   verifySchnorr,
 } from "../../packages/core/dist/index.js";
+import { useBackend } from "../../packages/core/dist/native/index.js";
 import { Mempool } from "../../packages/mempool/dist/index.js";
+
+// signatures go through core's seam: libsecp256k1 unless UTXOLAB_VERIFIER=noble
+const secpBackend = await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");
+console.log(`BIP340 backend: ${secpBackend.name}`);
 
 const TXS = 2000;
 const PER_ACCOUNT = TXS / 10;

@@ -20,6 +20,11 @@ import {
   utf8,
   verifySchnorr,
 } from "../../packages/core/dist/index.js";
+import { useBackend } from "../../packages/core/dist/native/index.js";
+
+// signatures go through core's seam: libsecp256k1 unless UTXOLAB_VERIFIER=noble
+const secpBackend = await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");
+console.log(`BIP340 backend: ${secpBackend.name}`);
 
 const TXS = 2000;
 // Block validations, each between two verify-only runs: every run is seconds on a slow core.

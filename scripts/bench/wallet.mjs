@@ -24,6 +24,7 @@ import {
   signTx,
   txid,
 } from "../../packages/core/dist/index.js";
+import { useBackend } from "../../packages/core/dist/native/index.js";
 import {
   balanceOf,
   buildPayment,
@@ -35,6 +36,10 @@ import {
   spentOf,
   Wallet,
 } from "../../packages/wallet/dist/index.js";
+
+// signatures go through core's seam: libsecp256k1 unless UTXOLAB_VERIFIER=noble
+const secpBackend = await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");
+console.log(`BIP340 backend: ${secpBackend.name}`);
 
 const COINS = 5_000;
 const TARGET_MS = 1_000;

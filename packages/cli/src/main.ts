@@ -1,3 +1,4 @@
+import { useBackend, type VerifierChoice } from "@utxolab/core/native";
 import { runWalletCommand } from "@utxolab/wallet";
 import { commandArgs, UsageError } from "./args.js";
 import { DEMO_USAGE, runDemo } from "./demo/command.js";
@@ -20,6 +21,11 @@ const HELP = `utxolab: a teaching UTXO blockchain node
 
 async function main(argv: string[]): Promise<number> {
   const { cmd, rest } = commandArgs(argv);
+  // Every command signs and verifies through core's seam: the wallet, the demos and the devnet
+  // sign with libsecp256k1 when it loads (UTXOLAB_VERIFIER=noble forces the reference); the node
+  // makes its own choice from --verifier.
+  const env = process.env.UTXOLAB_VERIFIER;
+  await useBackend(env === "noble" || env === "libsecp256k1" ? (env as VerifierChoice) : "auto");
   switch (cmd) {
     case "node":
       return runNode(rest);

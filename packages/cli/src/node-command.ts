@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxo
 import { intOption, withUsage } from "./args.js";
 
 export const NODE_USAGE =
-  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE] [--ban-time SECONDS]";
+  "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE] [--ban-time SECONDS] [--verifier noble|libsecp256k1] [--verify-threads N]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
@@ -32,9 +32,27 @@ export async function runNode(args: string[]): Promise<number> {
         "web-origin": { type: "string", multiple: true },
         repair: { type: "boolean" },
         "ban-time": { type: "string" },
+        verifier: { type: "string" },
+        "verify-threads": { type: "string" },
       },
     }),
   );
+  const verifier = values.verifier;
+  if (verifier !== undefined && verifier !== "noble" && verifier !== "libsecp256k1") {
+    console.error(`error: --verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
+    return 1;
+  }
+  // A signal during start-up (the verification threads and the store take a moment) must not
+  // kill the process with its cookie and lock in place: remember it, stop cleanly once started.
+  let early: string | undefined;
+  const earlyInt = () => {
+    early ??= "SIGINT";
+  };
+  const earlyTerm = () => {
+    early ??= "SIGTERM";
+  };
+  process.on("SIGINT", earlyInt);
+  process.on("SIGTERM", earlyTerm);
   let node: UtxoNode;
   try {
     node = await UtxoNode.start({
@@ -58,6 +76,8 @@ export async function runNode(args: string[]): Promise<number> {
       mempoolSaveIntervalMs: intOption(values["mempool-save-interval"], "mempool-save-interval", 0, 86_400_000),
       repair: values.repair,
       banSeconds: intOption(values["ban-time"], "ban-time", 1, 365 * 24 * 60 * 60),
+      verifier,
+      verifyThreads: intOption(values["verify-threads"], "verify-threads", 0, 256),
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {
@@ -109,5 +129,8 @@ export async function runNode(args: string[]): Promise<number> {
     // `on`, not `once`: a second signal must reach `shutdown`, which exits at once
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.off("SIGINT", earlyInt);
+    process.off("SIGTERM", earlyTerm);
+    if (early) shutdown(early);
   });
 }

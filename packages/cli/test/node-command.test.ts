@@ -37,6 +37,33 @@ describe("utxolab node --ban-time", () => {
   });
 });
 
+describe("utxolab node --verifier / --verify-threads", () => {
+  it("refuses an unknown backend or thread count, naming the choices", async () => {
+    const r = await runCli(["node", "--memory", "--verifier", "openssl"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--verifier openssl: choose noble");
+    const r2 = await runCli(["node", "--memory", "--verify-threads", "many"]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("--verify-threads must be a whole number from 0 to 256");
+  });
+
+  it("says in its start-up log which backend checks signatures, on how many threads", async () => {
+    const p = spawn(
+      process.execPath,
+      [CLI, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "t", "--verifier", "noble", "--verify-threads", "1"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    const exit = new Promise<number | null>((r) => p.on("exit", (c) => r(c)));
+    while (!/chain at height/.test(out)) await new Promise((r) => setTimeout(r, 10));
+    expect(out).toContain("signatures: noble, 1 verification thread");
+    p.kill("SIGTERM");
+    expect(await exit).toBe(0);
+  });
+});
+
 describe("utxolab node signals", () => {
   it("a second signal while stopping exits at once and says so", async () => {
     const p = spawn(process.execPath, [CLI, "node", "--memory", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", "t"], {

@@ -8,12 +8,14 @@ import type { NetworkParams } from "./params.js";
 import { checkProofOfWork, workOfBits } from "./pow.js";
 import { isReason, REASONS, type Reason } from "./reasons.js";
 import { SigCache } from "./sigcache.js";
+import type { BatchVerifier } from "./sigverify.js";
 import { txid } from "./transaction.js";
 import { type Coin, MemoryUtxoSet, type UtxoEntry, type UtxoSet } from "./utxo.js";
 import {
   checkBlockBody,
   checkCoinbaseHeight,
   connectBlockTxs,
+  connectBlockTxsWith,
   disconnectBlockTxs,
   formatReject,
   type Reject,
@@ -123,6 +125,11 @@ export interface ChainOptions {
    * its branch ever gains the most work.
    */
   maxSideBlocks?: number;
+  /**
+   * Who checks a block's signatures (a worker pool, say); without one they are
+   * checked on the calling thread. Either way the verdict is the same.
+   */
+  verifier?: BatchVerifier;
 }
 
 export interface SubmitOptions {
@@ -161,6 +168,7 @@ export class ChainState {
   readonly sigCache: SigCache;
   private readonly now: () => number;
   readonly maxSideBlocks: number;
+  private readonly verifier: BatchVerifier | undefined;
 
   private constructor(
     readonly params: NetworkParams,
@@ -171,6 +179,7 @@ export class ChainState {
     this.sigCache = opts.sigCache ?? new SigCache();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.maxSideBlocks = opts.maxSideBlocks ?? 1_000;
+    this.verifier = opts.verifier;
   }
 
   /** Loads the stored chain, or starts a new one at genesis; resumes an interrupted switch of branch. */
@@ -536,7 +545,11 @@ export class ChainState {
 
   private async connectEntry(e: BlockIndexEntry): Promise<{ ok: true; block: Block } | Reject> {
     const block = await this.blockOf(e);
-    const r = connectBlockTxs(block, e.height, this.utxos, this.params, this.sigCache);
+    // The UTXO set cannot change while a verifier works: every change runs in `run`, one at a time,
+    // and the block's own changes are applied below only once every signature verified.
+    const r = this.verifier
+      ? await connectBlockTxsWith(this.verifier, block, e.height, this.utxos, this.params, this.sigCache)
+      : connectBlockTxs(block, e.height, this.utxos, this.params, this.sigCache);
     if (!r.ok) return r;
     e.status = "valid";
     await this.backend.commit({

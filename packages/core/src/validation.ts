@@ -1,12 +1,12 @@
 import { type Amount, MAX_MONEY } from "./amount.js";
 import { type Block, blockSize } from "./block.js";
 import type { Hash } from "./hash.js";
-import { verifySchnorr } from "./keys.js";
 import { merkleRoot } from "./merkle.js";
 import { type NetworkParams, subsidyAt } from "./params.js";
 import type { Reason } from "./reasons.js";
 import type { SigCache } from "./sigcache.js";
-import { sighashFromParts, sighashParts } from "./sighash.js";
+import { type SpentOutput, sighashFromParts, sighashParts } from "./sighash.js";
+import { type BatchVerifier, firstFailingSig, type SigJob } from "./sigverify.js";
 import { isCoinbase, isNullOutpoint, outpointKey, type Transaction, txid, txSize } from "./transaction.js";
 import { type Coin, CoinOverlay, type CoinView } from "./utxo.js";
 
@@ -70,12 +70,38 @@ export const isFinalTx = (tx: Transaction, height: number): boolean => tx.lockti
 
 export type InputsCheck = { ok: true; fee: Amount; spent: Coin[] } | Reject;
 
+/** The signature checks of a transaction, input by input, in the order the rules check them. */
+export function txSigJobs(tx: Transaction, spent: readonly SpentOutput[]): SigJob[] {
+  const parts = sighashParts(tx, spent);
+  const jobs: SigJob[] = new Array(tx.inputs.length);
+  for (let i = 0; i < tx.inputs.length; i++) {
+    jobs[i] = { sig: tx.inputs[i].witness, msg: sighashFromParts(tx, parts, i), pubkey: spent[i].pubkey };
+  }
+  return jobs;
+}
+
+/** The reject of SPEC §6 for input `i` whose signature does not verify. */
+export function sigReject(tx: Transaction, i: number): Reject {
+  return reject("bad-txns-sig", `input ${i} signature does not verify for the key of ${tx.inputs[i].prevTxid}:${tx.inputs[i].vout}`);
+}
+
 /**
  * SPEC §6, transaction rules against the UTXO set at `height` (the height of the
  * block that would hold it), in table order. Signatures are skipped only for a
  * txid already in `sigCache`, which means they were verified before.
+ *
+ * With `deferSigs`, the signature checks are appended to it instead of run (and
+ * the cache is left alone): the caller verifies them, maybe in parallel, and the
+ * first failing one decides, as it would have here.
  */
-export function checkTxInputs(tx: Transaction, view: CoinView, height: number, params: NetworkParams, sigCache?: SigCache): InputsCheck {
+export function checkTxInputs(
+  tx: Transaction,
+  view: CoinView,
+  height: number,
+  params: NetworkParams,
+  sigCache?: SigCache,
+  deferSigs?: SigJob[],
+): InputsCheck {
   if (isCoinbase(tx)) {
     if (!isFinalTx(tx, height)) return reject("bad-txns-nonfinal", `locktime ${tx.locktime} > block height ${height}`);
     return { ok: true, fee: 0n as Amount, spent: [] };
@@ -111,14 +137,14 @@ export function checkTxInputs(tx: Transaction, view: CoinView, height: number, p
   if (!isFinalTx(tx, height)) return reject("bad-txns-nonfinal", `locktime ${tx.locktime} > block height ${height}`);
   const id = txid(tx);
   if (!sigCache?.has(id)) {
-    const parts = sighashParts(tx, spent);
-    for (let i = 0; i < tx.inputs.length; i++) {
-      const msg = sighashFromParts(tx, parts, i);
-      if (!verifySchnorr(tx.inputs[i].witness, msg, spent[i].pubkey)) {
-        return reject("bad-txns-sig", `input ${i} signature does not verify for the key of ${tx.inputs[i].prevTxid}:${tx.inputs[i].vout}`);
-      }
+    const jobs = txSigJobs(tx, spent);
+    if (deferSigs) {
+      for (const j of jobs) deferSigs.push(j);
+    } else {
+      const bad = firstFailingSig(jobs);
+      if (bad >= 0) return sigReject(tx, bad);
+      sigCache?.add(id);
     }
-    sigCache?.add(id);
   }
   return { ok: true, fee: (valueIn - valueOut) as Amount, spent };
 }
@@ -176,19 +202,57 @@ export function checkCoinbaseHeight(block: Block, height: number): Check {
 export type ConnectCheck = { ok: true; fees: Amount; undo: Coin[]; overlay: CoinOverlay; txFees: Amount[] } | Reject;
 
 /**
- * Contextual checks of a block at `height` on top of `view`: each transaction in
- * order sees what the earlier ones created and spent; then the coinbase claim.
- * Nothing is written: the overlay holds the net changes for the caller to apply.
+ * A block checked in context with its signatures still to verify: `result` is what
+ * the rules say if every signature verifies; `jobs` are the signatures in the order
+ * the sequential rules check them, up to the first other broken rule.
  */
-export function connectBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): ConnectCheck {
+export interface PendingConnect {
+  readonly block: Block;
+  readonly result: ConnectCheck;
+  readonly jobs: readonly SigJob[];
+  /** per transaction with jobs: its index in the block and its jobs' range */
+  readonly txJobs: readonly { t: number; id: Hash; start: number; end: number }[];
+}
+
+/** Work between two pauses of the async check (transactions, or signatures' sighashes): a few ms. */
+const SLICE_TXS = 64;
+const SLICE_SIGS = 128;
+
+/**
+ * Contextual checks of a block at `height` on top of `view`, signatures collected,
+ * not verified: each transaction in order sees what the earlier ones created and
+ * spent; then the coinbase claim. Nothing is written. Pauses (yields the jobs so far)
+ * after every slice of work, so an async caller can hand them to a verifier and let
+ * other work run.
+ */
+function* prepareSteps(
+  block: Block,
+  height: number,
+  view: CoinView,
+  params: NetworkParams,
+  sigCache?: SigCache,
+): Generator<readonly SigJob[], PendingConnect, void> {
+  const jobs: SigJob[] = [];
+  const txJobs: { t: number; id: Hash; start: number; end: number }[] = [];
+  const done = (result: ConnectCheck): PendingConnect => ({ block, result, jobs, txJobs });
   const overlay = new CoinOverlay(view);
   const undo: Coin[] = [];
   const txFees: Amount[] = [];
   let fees = 0n;
+  let sliceTx = 0;
+  let sliceSigs = 0;
   for (let t = 0; t < block.txs.length; t++) {
+    if (t - sliceTx >= SLICE_TXS || jobs.length - sliceSigs >= SLICE_SIGS) {
+      sliceTx = t;
+      sliceSigs = jobs.length;
+      yield jobs;
+    }
     const tx = block.txs[t];
-    const r = checkTxInputs(tx, overlay, height, params, sigCache);
-    if (!r.ok) return { ...r, detail: `tx ${t} (${txid(tx)}): ${r.detail ?? ""}` };
+    const start = jobs.length;
+    const r = checkTxInputs(tx, overlay, height, params, sigCache, jobs);
+    if (!r.ok) return done({ ...r, detail: `tx ${t} (${txid(tx)}): ${r.detail ?? ""}` });
+    const id = txid(tx);
+    if (jobs.length > start) txJobs.push({ t, id, start, end: jobs.length });
     fees += r.fee;
     txFees.push(r.fee);
     const cb = t === 0;
@@ -196,7 +260,6 @@ export function connectBlockTxs(block: Block, height: number, view: CoinView, pa
       for (const inp of tx.inputs) overlay.spend(inp.prevTxid, inp.vout);
       for (const c of r.spent) undo.push(c);
     }
-    const id = txid(tx);
     for (let v = 0; v < tx.outputs.length; v++) {
       const o = tx.outputs[v];
       overlay.add(id, v, { value: o.value, pubkey: o.pubkey, height, coinbase: cb });
@@ -206,9 +269,88 @@ export function connectBlockTxs(block: Block, height: number, view: CoinView, pa
   let claimed = 0n;
   for (const o of block.txs[0].outputs) claimed += o.value;
   if (claimed > subsidy + fees) {
-    return reject("bad-cb-amount", `coinbase claims ${claimed} > subsidy ${subsidy} + fees ${fees}`);
+    return done(reject("bad-cb-amount", `coinbase claims ${claimed} > subsidy ${subsidy} + fees ${fees}`));
   }
-  return { ok: true, fees: fees as Amount, undo, overlay, txFees };
+  return done({ ok: true, fees: fees as Amount, undo, overlay, txFees });
+}
+
+/** prepareSteps run to the end on the calling thread. */
+export function prepareBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): PendingConnect {
+  const steps = prepareSteps(block, height, view, params, sigCache);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * The verdict once the signatures are checked: the first failing signature, if any,
+ * comes before every rule `result` could have broken (those were checked later in
+ * sequence), so it decides, exactly as the sequential check would. Transactions whose
+ * signatures all verified before that point enter the cache, as they would have.
+ */
+export function settleBlockTxs(p: PendingConnect, firstFailure: number, sigCache?: SigCache): ConnectCheck {
+  for (const tj of p.txJobs) {
+    if (firstFailure >= 0 && tj.end > firstFailure) {
+      const tx = p.block.txs[tj.t];
+      const r = sigReject(tx, firstFailure - tj.start);
+      return { ...r, detail: `tx ${tj.t} (${tj.id}): ${r.detail ?? ""}` };
+    }
+    sigCache?.add(tj.id);
+  }
+  return p.result;
+}
+
+/**
+ * Contextual checks of a block at `height` on top of `view`, on the calling thread.
+ * Nothing is written: the overlay holds the net changes for the caller to apply.
+ */
+export function connectBlockTxs(block: Block, height: number, view: CoinView, params: NetworkParams, sigCache?: SigCache): ConnectCheck {
+  const p = prepareBlockTxs(block, height, view, params, sigCache);
+  return settleBlockTxs(p, firstFailingSig(p.jobs), sigCache);
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * connectBlockTxs with the signatures checked by `verifier` (a worker pool, say); the
+ * same verdict. The contextual pass runs in slices with a turn of the event loop between
+ * them, each slice's signatures handed to the verifier as soon as they are known, so a
+ * large block neither blocks the process nor waits for its last sighash to start verifying.
+ * `view` must not change until the promise settles (ChainState runs one change at a time).
+ */
+export async function connectBlockTxsWith(
+  verifier: BatchVerifier,
+  block: Block,
+  height: number,
+  view: CoinView,
+  params: NetworkParams,
+  sigCache?: SigCache,
+): Promise<ConnectCheck> {
+  const steps = prepareSteps(block, height, view, params, sigCache);
+  const checks: Promise<number>[] = [];
+  let sent = 0;
+  const send = (jobs: readonly SigJob[]) => {
+    if (jobs.length <= sent) return;
+    const from = sent;
+    checks.push(verifier.firstFailure(jobs.slice(from)).then((f) => (f < 0 ? -1 : from + f)));
+    sent = jobs.length;
+  };
+  let p: PendingConnect;
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      p = s.value;
+      send(p.jobs);
+      break;
+    }
+    send(s.value);
+    await nextTurn();
+  }
+  // Every check must settle before the verdict: a failure in any slice may be the first.
+  const results = await Promise.all(checks);
+  const failures = results.filter((f) => f >= 0);
+  return settleBlockTxs(p, failures.length ? Math.min(...failures) : -1, sigCache);
 }
 
 /** The reverse of connectBlockTxs: removes the block's outputs and restores what it spent. */

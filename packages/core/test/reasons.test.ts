@@ -4,7 +4,15 @@ import { explainReason, isReason, REASON_NAMES, REASONS } from "../src/index.js"
 describe("the reasons table", () => {
   it("remembers a refused block as invalid except where SPEC §6 says the header may be fine", () => {
     const notRemembered = REASON_NAMES.filter((r) => REASONS[r].kind === "block" && !REASONS[r].remembered);
-    expect(notRemembered.sort()).toEqual(["bad-txnmrklroot", "bad-undo", "duplicate", "high-hash", "low-work", "prev-blk-not-found", "time-too-new"]);
+    expect(notRemembered.sort()).toEqual([
+      "bad-txnmrklroot",
+      "bad-undo",
+      "duplicate",
+      "high-hash",
+      "low-work",
+      "prev-blk-not-found",
+      "time-too-new",
+    ]);
     for (const r of REASON_NAMES.filter((x) => REASONS[x].kind === "tx" || REASONS[x].kind === "tx-context")) {
       expect(REASONS[r].remembered, r).toBe(true);
     }

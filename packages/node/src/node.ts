@@ -5,6 +5,8 @@ import { join, resolve } from "node:path";
 import {
   type Block,
   ChainState,
+  type Coin,
+  checkTransaction,
   decodeAddress,
   genesisHash,
   type NetworkParams,
@@ -13,7 +15,9 @@ import {
   type SubmitResult,
   type Transaction,
   txid,
+  txSigJobs,
 } from "@utxolab/core";
+import { defaultVerifyThreads, startVerification, type Verification, type VerifierChoice } from "@utxolab/core/native";
 import { type AcceptResult, Mempool } from "@utxolab/mempool";
 import { ensureDatadir, type KvDb, openStore, type Store, type StoreError } from "@utxolab/store";
 import { ChainIndex } from "./chainindex.js";
@@ -73,6 +77,16 @@ export interface NodeConfig {
   banSeconds?: number;
   /** rate limit of log lines peers can cause (refusals, peer events) */
   logLimit?: RateLimitOptions;
+  /** BIP340 backend: "auto" (default) is the fastest that loads, libsecp256k1 else noble */
+  verifier?: VerifierChoice;
+  /** signature-checking worker threads; default one per core, 0 checks on the main thread */
+  verifyThreads?: number;
+}
+
+/** Which BIP340 backend checks signatures, on how many threads (getmemoryinfo, getnetworkinfo, the start-up line). */
+export interface VerifierInfo {
+  backend: string;
+  threads: number;
 }
 
 export class ConfigError extends Error {}
@@ -136,6 +150,7 @@ export class UtxoNode {
     readonly mempool: Mempool,
     tempDir: string | undefined,
     readonly clock: NodeClock,
+    readonly verification: Verification,
   ) {
     this.tempDir = tempDir;
     this.now = () => clock.now();
@@ -170,14 +185,32 @@ export class UtxoNode {
     const nodeClock = new NodeClock(config.now);
     const clock = () => nodeClock.now();
     const log = config.log ?? ((l: string) => console.log(l));
-    const store = await openStore({
-      dir: datadir,
-      memory: config.memory,
-      params,
-      wrap: config.wrapDb,
-      repair: config.repair,
-      onRepair: log,
+    const threads = config.verifyThreads ?? defaultVerifyThreads();
+    if (!Number.isInteger(threads) || threads < 0 || threads > 256) {
+      throw new ConfigError(`--verify-threads ${threads}: give 0 (check on the main thread) to 256`);
+    }
+    const env = process.env.UTXOLAB_VERIFIER;
+    if (!config.verifier && env !== undefined && env !== "noble" && env !== "libsecp256k1") {
+      throw new ConfigError(`UTXOLAB_VERIFIER=${env}: set it to noble or libsecp256k1, or unset it for the fastest that loads`);
+    }
+    const choice: VerifierChoice = config.verifier ?? (env as VerifierChoice | undefined) ?? "auto";
+    const verification = await startVerification(choice, threads).catch((e: Error) => {
+      throw new ConfigError(e.message);
     });
+    let store: Store;
+    try {
+      store = await openStore({
+        dir: datadir,
+        memory: config.memory,
+        params,
+        wrap: config.wrapDb,
+        repair: config.repair,
+        onRepair: log,
+      });
+    } catch (e) {
+      await verification.close();
+      throw e;
+    }
     let node: UtxoNode;
     try {
       if (config.reindex || config.repair) {
@@ -185,14 +218,15 @@ export class UtxoNode {
         for (const s of r.skipped) log(`reindex: left out ${s}`);
         log(`reindex: ${r.blocks} stored blocks indexed (up to height ${r.height}); connecting and checking them again`);
       }
-      const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()) });
+      const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()), verifier: verification.verifier });
       const mempool = new Mempool(chain, {
         now: () => Math.floor(clock()),
         ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}),
       });
-      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir, nodeClock);
+      node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir, nodeClock, verification);
     } catch (e) {
       await store.close().catch(() => undefined);
+      await verification.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       throw e;
     }
@@ -201,6 +235,10 @@ export class UtxoNode {
       const eventLog = new RateLimitedLog(log, config.logLimit);
       node.events.on((e) => eventLog.log(e, formatEvent(e)));
       store.onFatal((e) => node.storageFailed(e));
+      const v = node.verifierInfo();
+      node.info(
+        `signatures: ${v.backend}, ${v.threads === 0 ? "on the main thread" : `${v.threads} verification thread${v.threads === 1 ? "" : "s"}`}`,
+      );
       node.wire();
       await node.index.rebuild(node.chain);
       if (config.loadChain) await loadChainFile(node, config.loadChain);
@@ -333,6 +371,36 @@ export class UtxoNode {
     return r;
   }
 
+  verifierInfo(): VerifierInfo {
+    return { backend: this.verification.backend.name, threads: this.verification.threads };
+  }
+
+  /**
+   * submitTx with the signatures checked first on the verification threads, off the
+   * event loop and side by side with other submissions. Verified, the txid enters the
+   * signature cache and the pool's rules skip them; otherwise the pool's rules run as
+   * ever and give the exact reason.
+   */
+  async submitTxVerified(tx: Transaction, source: string, opts: { allowOrphan?: boolean } = {}): Promise<AcceptResult> {
+    await this.preverify(tx).catch(() => undefined);
+    return this.submitTx(tx, source, opts);
+  }
+
+  private async preverify(tx: Transaction): Promise<void> {
+    if (this.verification.threads === 0 || this.stopping) return;
+    if (!checkTransaction(tx, this.params).ok || tx.inputs.length === 0) return;
+    const id = txid(tx);
+    if (this.chain.sigCache.has(id)) return;
+    const spent: Coin[] = [];
+    for (const inp of tx.inputs) {
+      const c = this.mempool.getCoin(inp.prevTxid, inp.vout);
+      if (!c) return;
+      spent.push(c);
+    }
+    // A txid names its outpoints and each outpoint one fixed coin, so the check holds wherever the tx is checked later.
+    if ((await this.verification.verifier.firstFailure(txSigJobs(tx, spent))) < 0) this.chain.sigCache.add(id);
+  }
+
   /** Every loose transaction enters here. */
   submitTx(tx: Transaction, source: string, opts: { allowOrphan?: boolean } = {}): AcceptResult {
     const r = this.mempool.accept(tx, { allowOrphan: opts.allowOrphan });
@@ -363,8 +431,10 @@ export class UtxoNode {
       if (this.expiryTimer) clearInterval(this.expiryTimer);
       await this.rpc?.close().catch(() => undefined);
       await this.peers?.close().catch(() => undefined);
+      // the block being checked finishes (the pool drains it), then the threads end
       await this.chain.run(() => undefined).catch(() => undefined);
       await this.poolSaver?.close();
+      await this.verification.close();
       await this.store.close();
       if (this.cookiePath) rmSync(this.cookiePath, { force: true });
       if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });

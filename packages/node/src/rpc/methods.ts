@@ -180,9 +180,9 @@ export function methods(node: UtxoNode): MethodImpls {
       return txVerbose(tx);
     },
 
-    sendrawtransaction: (p) => {
+    sendrawtransaction: async (p) => {
       const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).rawHex(0, "hexstring", "tx-decode-failed"));
-      const r = node.submitTx(tx, "rpc");
+      const r = await node.submitTxVerified(tx, "rpc");
       if (!r.ok) throw txRejectError(r);
       return r.txid;
     },
@@ -328,6 +328,7 @@ export function methods(node: UtxoNode): MethodImpls {
         externalMB: mb(m.external),
         arrayBuffersMB: mb(m.arrayBuffers),
         utxos: chain.utxos.size,
+        verifier: node.verifierInfo(),
       };
     },
 

@@ -138,7 +138,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, acces
       feed.add({ time: Math.floor(node.now()), kind: "tx", id: "", reason: d.reason, detail: d.detail, source: "web" });
       return { status: 422, body: { ok: false, reason: d.reason, detail: d.detail, plain: explain(d.reason) } };
     }
-    const r = node.submitTx(d.tx, "web");
+    const r = await node.submitTxVerified(d.tx, "web");
     if (!r.ok)
       return {
         status: 422,
