@@ -167,6 +167,8 @@ export interface NetworkInfo {
   incrementalfee: Units;
   localaddresses: { address: string }[];
   warnings: string[];
+  /** UTXOLab only: the BIP340 backend checking signatures and its worker threads (0: the main thread) */
+  verifier: { backend: string; threads: number };
   [utxolabField: string]: unknown;
 }
 

@@ -240,7 +240,13 @@ describe("Core's methods and conformance", () => {
     const verbose = await result("getrawmempool", true);
     expect(verbose[p.txid]).toMatchObject({ fee: "1000", depends: [], ancestorcount: 1 });
     expect(await result("getrawmempool")).toEqual([p.txid]);
-    expect(await result("getnetworkinfo")).toMatchObject({ connections: 0, networkactive: true, localrelay: true });
+    expect(await result("getnetworkinfo")).toMatchObject({
+      connections: 0,
+      networkactive: true,
+      localrelay: true,
+      verifier: node.verifierInfo(),
+    });
+    expect((await result("getnetworkinfo")).verifier.backend).toMatch(/^(noble|libsecp256k1)$/);
     expect(await result("getconnectioncount")).toBe(0);
     expect(await result("getmininginfo")).toMatchObject({ blocks: node.chain.height, pooledtx: 1, chain: "devnet" });
     expect(await result("estimatesmartfee", 2)).toEqual({ feerate: "1000", blocks: 2 });

@@ -220,8 +220,9 @@ export function infoMethods(node: UtxoNode): MethodImpls {
         relayfee: (node.mempool.minRelayFeeRate * 1000n).toString(),
         incrementalfee: (node.mempool.minRelayFeeRate * 1000n).toString(),
         localaddresses: node.peers.url ? [{ address: node.peers.url }] : [],
-        // UTXOLab fields after Core's: the signature verifier in use goes here (issue: crypto branch).
         warnings: [],
+        // UTXOLab only: which BIP340 backend checks signatures, on how many worker threads
+        verifier: node.verifierInfo(),
       };
     },
 
