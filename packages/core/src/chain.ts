@@ -482,6 +482,8 @@ export class ChainState {
       const changed: BlockIndexEntry[] = [];
       const clear = (x: BlockIndexEntry) => {
         if (x.status !== "invalid") return;
+        // without a way to forget it, a header-only block stays invalid (see below)
+        if (!x.hasData && !this.backend.pruneBlocks) return;
         x.status = "stored";
         x.invalidReason = undefined;
         changed.push(x);
@@ -496,7 +498,17 @@ export class ChainState {
           }
         }
       }
-      if (changed.length) await this.backend.saveEntries(changed);
+      // A block refused for its invalid parent was kept by header only: cleared, it would be a
+      // "stored" block without a body, counted as held (never fetched again) yet impossible to
+      // connect, and a descendant arriving later would make every activation throw. Forgotten
+      // instead, it is fetched again like any unknown block.
+      const forget = changed.filter((x) => !x.hasData);
+      const kept = changed.filter((x) => x.hasData);
+      if (kept.length) await this.backend.saveEntries(kept);
+      if (forget.length) {
+        await this.backend.pruneBlocks?.(forget.map((x) => x.hash));
+        for (const x of forget) this.index.delete(x.hash);
+      }
       await this.activateBestChain();
     });
   }
@@ -611,6 +623,30 @@ export class ChainState {
   }
 
   /** Hashes from the tip back, dense first then doubling steps, ending at genesis (for peers to find the fork). */
+  /**
+   * The best chain's headers after the first locator hash on it (genesis if none), at most
+   * `max`, up to `stop`: the answer to a peer's getheaders. `shown` may hide blocks (a
+   * simulated selfish miner's private branch): the answer stops before the first hidden one.
+   */
+  headersAfter(locator: readonly Hash[], stop: Hash | undefined, max: number, shown: (hash: Hash) => boolean = () => true): BlockHeader[] {
+    let fork = this.genesis;
+    for (const h of locator) {
+      const e = this.index.get(h);
+      if (e && this.isActive(e)) {
+        fork = e;
+        break;
+      }
+    }
+    const out: BlockHeader[] = [];
+    for (let h = fork.height + 1; h <= this.height && out.length < max; h++) {
+      const e = this.atHeight(h);
+      if (!e || !shown(e.hash)) break;
+      out.push(e.header);
+      if (stop && e.hash === stop) break;
+    }
+    return out;
+  }
+
   locator(): Hash[] {
     const out: Hash[] = [];
     let step = 1;

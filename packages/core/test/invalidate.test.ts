@@ -65,3 +65,29 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
     expect(chain.tip.hash).toBe(blockHash(s2.header));
   });
 });
+
+describe("reconsiderBlock and blocks that arrived on the invalidated branch", () => {
+  it("forgets header-only blocks it clears, so they are fetched again instead of leaving a branch that cannot connect", async () => {
+    const { chain, backend } = await openChain();
+    const b1 = nextBlock(GENESIS_PARENT);
+    const b2 = nextBlock(ref(b1, 1));
+    for (const b of [b1, b2]) expect((await chain.submitBlock(b)).ok).toBe(true);
+    await chain.invalidateBlock(blockHash(b2.header));
+    // a peer keeps mining on b2: its block is remembered by header only (no body stored)
+    const b3 = nextBlock(ref(b2, 2));
+    expect(await chain.submitBlock(b3)).toMatchObject({ ok: false, reason: "manually-invalidated" });
+    await chain.reconsiderBlock(blockHash(b2.header));
+    expect(chain.height).toBe(2);
+    // b3's body was never kept: the node must not count it as held (peers would never send it again)
+    expect(chain.getEntry(blockHash(b3.header))).toBeUndefined();
+    expect(backend.entries.has(blockHash(b3.header))).toBe(false);
+    // the peer's next block names b3 as parent: asked for first, then both connect
+    const b4 = nextBlock(ref(b3, 3));
+    expect(await chain.submitBlock(b4)).toMatchObject({ ok: false, reason: "prev-blk-not-found" });
+    expect(await chain.submitBlock(b3)).toMatchObject({ ok: true, active: true });
+    expect(await chain.submitBlock(b4)).toMatchObject({ ok: true, active: true });
+    expect(chain.height).toBe(4);
+    const reopened = (await openChain(undefined, backend)).chain;
+    expect(reopened.height).toBe(4);
+  });
+});

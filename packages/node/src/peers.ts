@@ -1,5 +1,5 @@
-import { type Block, type BlockHeader, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
-import { isPeerFaultBlockReason, isPeerFaultTxReason, type P2PHost, P2PNode } from "@utxolab/p2p";
+import { type Block, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
+import { blockRefusal, type P2PHost, P2PNode, txRefusal } from "@utxolab/p2p";
 import type { UtxoNode } from "./node.js";
 
 export interface PeerLayer {
@@ -21,24 +21,7 @@ function hostFor(node: UtxoNode): P2PHost {
     userAgent: "utxolab/0.1",
     bestHeight: () => chain.height,
     locator: () => chain.locator(),
-    headersAfter: (locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[] => {
-      let fork = chain.genesis;
-      for (const h of locator) {
-        const e = chain.getEntry(h);
-        if (e && chain.isActive(e)) {
-          fork = e;
-          break;
-        }
-      }
-      const out: BlockHeader[] = [];
-      for (let h = fork.height + 1; h <= chain.height && out.length < max; h++) {
-        const e = chain.atHeight(h);
-        if (!e) break;
-        out.push(e.header);
-        if (stop && e.hash === stop) break;
-      }
-      return out;
-    },
+    headersAfter: (locator: Hash[], stop: Hash | undefined, max: number) => chain.headersAfter(locator, stop, max),
     heightOf: (hash: Hash) => chain.getEntry(hash)?.height,
     // a block found invalid counts as held too: fetching it again would only be refused again
     hasBlock: (hash: Hash) => chain.getEntry(hash) !== undefined,
@@ -50,15 +33,7 @@ function hostFor(node: UtxoNode): P2PHost {
     },
     submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean }) => {
       const r = await node.submitBlock(block, "peer", { requireMoreWork: opts?.unrequested === true });
-      if (r.ok) return { ok: true as const, active: r.active };
-      return {
-        ok: false as const,
-        reason: r.reason,
-        detail: r.detail,
-        misbehaving: isPeerFaultBlockReason(r.reason),
-        missingParent: r.reason === "prev-blk-not-found",
-        lowWork: r.reason === "low-work",
-      };
+      return r.ok ? { ok: true as const, active: r.active } : blockRefusal(r);
     },
     hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),
     getTx: (txid: Hash) => {
@@ -67,14 +42,7 @@ function hostFor(node: UtxoNode): P2PHost {
     },
     submitTx: (tx: Transaction) => {
       const r = node.submitTx(tx, "peer", { allowOrphan: true });
-      if (r.ok) return { ok: true as const };
-      return {
-        ok: false as const,
-        reason: r.reason,
-        detail: r.detail,
-        misbehaving: isPeerFaultTxReason(r.reason),
-        orphan: r.orphaned,
-      };
+      return r.ok ? { ok: true as const } : txRefusal(r);
     },
     log: (line: string) => node.emit({ type: "peer", line }),
   };

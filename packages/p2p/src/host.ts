@@ -72,3 +72,30 @@ export const isPeerFaultBlockReason = (reason: string): boolean => reasonInfo(re
  * non-final locktimes can be honest races with the tip, and §7 policy is ours alone.
  */
 export const isPeerFaultTxReason = (reason: string): boolean => reasonInfo(reason)?.txPeerFault ?? false;
+
+/**
+ * A refused block as the peer layer needs it, for every host (the node, the simulator, the
+ * tests): whether to blame the sender comes from core's reasons table, and the two cases the
+ * layer handles itself (a missing parent, an unasked low-work block) are flagged.
+ */
+export function blockRefusal(r: { reason: string; detail?: string }): BlockSubmit {
+  return {
+    ok: false,
+    reason: r.reason,
+    ...(r.detail ? { detail: r.detail } : {}),
+    misbehaving: isPeerFaultBlockReason(r.reason),
+    missingParent: r.reason === "prev-blk-not-found",
+    lowWork: r.reason === "low-work",
+  };
+}
+
+/** A refused transaction as the peer layer needs it; `orphan` when the host holds it for its parents. */
+export function txRefusal(r: { reason: string; detail?: string; orphaned?: boolean }): TxSubmit {
+  return {
+    ok: false,
+    reason: r.reason,
+    ...(r.detail ? { detail: r.detail } : {}),
+    misbehaving: isPeerFaultTxReason(r.reason),
+    ...(r.orphaned ? { orphan: true } : {}),
+  };
+}

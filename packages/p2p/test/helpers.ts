@@ -22,7 +22,7 @@ import {
 import WebSocket from "ws";
 import {
   type BlockSubmit,
-  isPeerFaultBlockReason,
+  blockRefusal,
   isPeerFaultTxReason,
   type OutMessage,
   type P2PHost,
@@ -105,14 +105,7 @@ export class TestHost implements P2PHost {
       for (const tx of block.txs) this.pool.delete(txid(tx));
       return { ok: true, active: r.active };
     }
-    return {
-      ok: false,
-      reason: r.reason,
-      ...(r.detail ? { detail: r.detail } : {}),
-      misbehaving: isPeerFaultBlockReason(r.reason),
-      missingParent: r.reason === "prev-blk-not-found",
-      lowWork: r.reason === "low-work",
-    };
+    return blockRefusal(r);
   }
 
   hasTx(id: Hash): boolean {

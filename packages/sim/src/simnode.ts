@@ -1,7 +1,6 @@
 import {
   type Amount,
   type Block,
-  type BlockHeader,
   type BlockIndexEntry,
   buildBlock,
   ChainState,
@@ -15,7 +14,7 @@ import {
   utf8,
 } from "@utxolab/core";
 import { Mempool } from "@utxolab/mempool";
-import { type BlockSubmit, isPeerFaultBlockReason, type P2PHost, P2PNode, type TxSubmit } from "@utxolab/p2p";
+import { type BlockSubmit, blockRefusal, type P2PHost, P2PNode, type TxSubmit, txRefusal } from "@utxolab/p2p";
 import { type BlockBank, SimBackend } from "./bank.js";
 import { SimClock } from "./clock.js";
 import { type Network, urlOf } from "./network.js";
@@ -139,26 +138,9 @@ export class SimNode {
       userAgent: `/utxolab-sim:${this.id}/`,
       bestHeight: () => chain().height,
       locator: () => chain().locator(),
-      headersAfter: (locator: Hash[], stop: Hash | undefined, max: number): BlockHeader[] => {
-        const c = chain();
-        let fork = c.genesis;
-        for (const h of locator) {
-          const e = c.getEntry(h);
-          if (e && c.isActive(e)) {
-            fork = e;
-            break;
-          }
-        }
-        const out: BlockHeader[] = [];
-        for (let h = fork.height + 1; h <= c.height && out.length < max; h++) {
-          const e = c.atHeight(h);
-          // a private chain is not shown, not even its headers
-          if (!e || this.hidden.has(e.hash)) break;
-          out.push(e.header);
-          if (stop && e.hash === stop) break;
-        }
-        return out;
-      },
+      // a private chain is not shown, not even its headers
+      headersAfter: (locator: Hash[], stop: Hash | undefined, max: number) =>
+        chain().headersAfter(locator, stop, max, (hash) => !this.hidden.has(hash)),
       hasBlock: (hash: Hash) => chain().getEntry(hash) !== undefined,
       getBlock: async (hash: Hash) => {
         if (this.hidden.has(hash)) return undefined;
@@ -177,13 +159,7 @@ export class SimNode {
           }
           return { ok: true, active: r.active };
         }
-        return {
-          ok: false,
-          reason: r.reason,
-          ...(r.detail ? { detail: r.detail } : {}),
-          misbehaving: isPeerFaultBlockReason(r.reason),
-          missingParent: r.reason === "prev-blk-not-found",
-        };
+        return blockRefusal(r);
       },
       hasTx: (id: Hash) => this.mempool.has(id),
       getTx: (id: Hash) => {
@@ -196,13 +172,7 @@ export class SimNode {
           for (const id of r.orphansAccepted) this.p2p.announceTx(id);
           return { ok: true };
         }
-        return {
-          ok: false,
-          reason: r.reason,
-          ...(r.detail ? { detail: r.detail } : {}),
-          misbehaving: r.consensus === true && !r.missingInputs,
-          ...(r.orphaned ? { orphan: true } : {}),
-        };
+        return txRefusal(r);
       },
       log: () => {},
     };
