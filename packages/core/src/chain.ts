@@ -622,7 +622,6 @@ export class ChainState {
     for (const c of changed) for (const l of this.listeners) l.blockInvalid?.(c, c.invalidReason ?? reason);
   }
 
-  /** Hashes from the tip back, dense first then doubling steps, ending at genesis (for peers to find the fork). */
   /**
    * The best chain's headers after the first locator hash on it (genesis if none), at most
    * `max`, up to `stop`: the answer to a peer's getheaders. `shown` may hide blocks (a
@@ -647,6 +646,7 @@ export class ChainState {
     return out;
   }
 
+  /** Hashes from the tip back, dense first then doubling steps, ending at genesis (for peers to find the fork). */
   locator(): Hash[] {
     const out: Hash[] = [];
     let step = 1;
