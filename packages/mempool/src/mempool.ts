@@ -133,6 +133,11 @@ export class Mempool implements CoinView {
     return this.opts.maxBytes;
   }
 
+  /** signatures one transaction may ask the pool to check (`too-many-sigs`) */
+  get maxTxSigs(): number {
+    return this.opts.maxTxSigs;
+  }
+
   /** the smallest fee rate relayed, units per byte */
   get minRelayFeeRate(): bigint {
     return this.opts.minRelayFeeRate;

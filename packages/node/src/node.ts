@@ -389,6 +389,8 @@ export class UtxoNode {
   private async preverify(tx: Transaction): Promise<void> {
     if (this.verification.threads === 0 || this.stopping) return;
     if (!checkTransaction(tx, this.params).ok || tx.inputs.length === 0) return;
+    // over the pool's signature budget it is refused before any signature is checked: so not here either
+    if (tx.inputs.length > this.mempool.maxTxSigs) return;
     const id = txid(tx);
     if (this.chain.sigCache.has(id)) return;
     const spent: Coin[] = [];
