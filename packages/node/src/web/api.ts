@@ -14,6 +14,27 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const PAGE_LIMIT = 100;
 const ADDRESS_UTXOS = 100;
 
+/**
+ * What guards a page's POST that hands the node a transaction or a block (/api/tx, /api/block):
+ * a page of another site can make the visitor's browser post here. Browsers send its Origin;
+ * and without CORS they can only send "simple" bodies (text/plain, forms), so JSON is required too.
+ */
+export function refuseOtherPages(req: IncomingMessage, access: WebAccess, route: string, what: string): void {
+  if (!access.originAllowed(req)) {
+    throw new HttpError(
+      403,
+      `pages of ${req.headers.origin} may not ${what} this node; use its own page, or start the node with --web-origin ${req.headers.origin} (or --web-origin '*' to open the devnet to every page on purpose)`,
+    );
+  }
+  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json" && !access.open) {
+    throw new HttpError(
+      415,
+      `${route} takes a body of Content-Type application/json, not ${JSON.stringify(type || "(none)")}; send {"hex": "..."} with that header`,
+    );
+  }
+}
+
 type Route = (url: URL, parts: string[], req: IncomingMessage) => unknown | Promise<unknown>;
 
 /**
@@ -104,21 +125,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, acces
   };
 
   const postTx = async (req: IncomingMessage) => {
-    // A page of another site can make the visitor's browser post here. Browsers send its Origin;
-    // and without CORS they can only send "simple" bodies (text/plain, forms), so JSON is required too.
-    if (!access.originAllowed(req)) {
-      throw new HttpError(
-        403,
-        `pages of ${req.headers.origin} may not submit transactions to this node; use its own page, or start the node with --web-origin ${req.headers.origin} (or --web-origin '*' to open the devnet to every page on purpose)`,
-      );
-    }
-    const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-    if (type !== "application/json" && !access.open) {
-      throw new HttpError(
-        415,
-        `POST /api/tx takes a body of Content-Type application/json, not ${JSON.stringify(type || "(none)")}; send {"hex": "..."} with that header`,
-      );
-    }
+    refuseOtherPages(req, access, "POST /api/tx", "submit transactions to");
     const body = await readBody(req, MAX_BODY_BYTES);
     let parsed: unknown;
     try {

@@ -33,7 +33,7 @@ export async function attachWeb(node: UtxoNode, opts: WebOptions = {}): Promise<
   const live = new LiveEvents(access);
   const page = new PageFiles(opts.pageDir);
   const api = createApi(node, views, feed, access);
-  const workshop = createWorkshopApi(node, views);
+  const workshop = createWorkshopApi(node, views, access);
   await restoreRefusals(node, feed);
 
   node.events.on((e) => {

@@ -13,6 +13,8 @@ import {
   txid,
 } from "@utxolab/core";
 import type { UtxoNode } from "../node.js";
+import { refuseOtherPages } from "./api.js";
+import type { WebAccess } from "./guard.js";
 import { HttpError, readBody, sendJson } from "./http.js";
 import { explain } from "./reasons.js";
 import type { Views } from "./views.js";
@@ -109,9 +111,10 @@ function invalidAncestor(node: UtxoNode, from: Hash | undefined) {
 /**
  * The workshop's extra API: mining controls and demo progress (loopback or the RPC token),
  * the coins each block consumed and created, raw blocks to tamper with and POST /api/block to
- * submit one (anyone may, as anyone may send a block to the P2P port).
+ * submit one (anyone may, as anyone may send a block to the P2P port; but, as for POST /api/tx,
+ * only as JSON from this node's page or an origin allowed with --web-origin).
  */
-export function createWorkshopApi(node: UtxoNode, views: Views) {
+export function createWorkshopApi(node: UtxoNode, views: Views, access: WebAccess) {
   const hrp = node.params.hrp;
   let demo: { event: DemoEvent; at: number } | undefined;
   const addr = (pubkey: Uint8Array) => encodeAddress(pubkey, hrp);
@@ -177,6 +180,7 @@ export function createWorkshopApi(node: UtxoNode, views: Views) {
   }
 
   async function postBlock(req: IncomingMessage) {
+    refuseOtherPages(req, access, "POST /api/block", "submit blocks to");
     const body = await jsonBody(req, MAX_BLOCK_BODY, '{"hex": "01000000…"}');
     const hex = typeof body.hex === "string" ? body.hex.trim().toLowerCase() : "";
     if (!/^(?:[0-9a-f]{2})+$/.test(hex)) throw new HttpError(400, "hex must be the block's bytes as hexadecimal digits, an even number");
