@@ -353,7 +353,9 @@ export class ChainState {
       await this.backend.saveEntries([entry]);
       this.index.set(hash, entry);
       for (const l of this.listeners) l.blockInvalid?.(entry, entry.invalidReason);
-      return { ...r, hash, remembered: true };
+      // A block on a branch left by hand gets its sender no ban: its header counts against the bound.
+      await this.pruneSideBranches();
+      return { ...r, hash, remembered: this.index.has(hash) };
     };
     if (parent.status === "invalid") {
       // A block on a branch this node left by hand (invalidateblock, a snapshot's revert) breaks
@@ -405,13 +407,15 @@ export class ChainState {
    * Beyond maxSideBlocks, forgets side-branch leaves with the least work (the newest on a
    * tie), one at a time, so a child never outlives its parent and the branch closest to
    * overtaking the tip is kept longest. The bound must exceed the deepest reorg expected.
+   * Invalid blocks kept by header only count too, and go first: a peer sending blocks on a
+   * branch left by hand (`manually-invalidated`) breaks no rule and is never banned.
    */
   private async pruneSideBranches(): Promise<void> {
     const side: BlockIndexEntry[] = [];
     const children = new Map<BlockIndexEntry, number>();
     for (const e of this.index.values()) {
       if (e.parent) children.set(e.parent, (children.get(e.parent) ?? 0) + 1);
-      if (e.hasData && !this.isActive(e)) side.push(e);
+      if ((e.hasData || e.status === "invalid") && !this.isActive(e)) side.push(e);
     }
     if (side.length <= this.maxSideBlocks) return;
     const gone = new Set<BlockIndexEntry>();
@@ -420,7 +424,12 @@ export class ChainState {
       let worst: BlockIndexEntry | undefined;
       for (const e of side) {
         if (gone.has(e) || (children.get(e) ?? 0) > 0) continue;
-        if (!worst || e.chainWork < worst.chainWork || (e.chainWork === worst.chainWork && e.seq > worst.seq)) worst = e;
+        if (
+          !worst ||
+          (worst.hasData && !e.hasData) ||
+          (worst.hasData === e.hasData && (e.chainWork < worst.chainWork || (e.chainWork === worst.chainWork && e.seq > worst.seq)))
+        )
+          worst = e;
       }
       if (!worst) break;
       gone.add(worst);

@@ -73,3 +73,27 @@ describe("low-work side branches", () => {
     expect(chain.height).toBe(3);
   });
 });
+
+// rpc's invalidateblock × hostile's bound: blocks on a branch left by hand are remembered by
+// header only and, breaking no rule, get their sender no ban; they must count against the bound.
+describe("blocks on a manually invalidated branch", () => {
+  it("count against maxSideBlocks: a flood of them is forgotten (headers first), the invalidated block kept for reconsiderblock", async () => {
+    const backend = new MemoryChainBackend();
+    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    await mainChain(chain, 3);
+    const top = chain.tip;
+    await chain.invalidateBlock(top.hash);
+    const onTop = { hash: top.hash, height: top.height, time: top.header.time };
+    for (let i = 0; i < 50; i++) {
+      // unasked, yet with more work than the tip (one block lower now): only the invalid parent refuses them
+      const r = await chain.submitBlock(nextBlock(onTop), { requireMoreWork: true });
+      expect(r).toMatchObject({ ok: false, reason: "manually-invalidated" });
+    }
+    const offChain = [...chain.index.values()].filter((e) => !chain.isActive(e));
+    expect(offChain.length).toBeLessThanOrEqual(4);
+    expect(backend.entries.size).toBeLessThanOrEqual(chain.height + 1 + 4);
+    expect(chain.getEntry(top.hash)?.hasData).toBe(true);
+    await chain.reconsiderBlock(top.hash);
+    expect(chain.tip.hash).toBe(top.hash);
+  });
+});
