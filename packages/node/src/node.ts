@@ -176,15 +176,6 @@ export class UtxoNode {
     }
     if ((config.repair || config.reindex) && config.memory)
       throw new ConfigError("--repair and --reindex work on a datadir's stored chain, not with --memory");
-    let tempDir: string | undefined;
-    let datadir: string;
-    if (config.datadir) datadir = resolve(config.datadir);
-    else if (config.memory) datadir = tempDir = mkdtempSync(join(tmpdir(), "utxolab-memory-"));
-    else datadir = defaultDatadir(network);
-    ensureDatadir(datadir);
-    const nodeClock = new NodeClock(config.now);
-    const clock = () => nodeClock.now();
-    const log = config.log ?? ((l: string) => console.log(l));
     const threads = config.verifyThreads ?? defaultVerifyThreads();
     if (!Number.isInteger(threads) || threads < 0 || threads > 256) {
       throw new ConfigError(`--verify-threads ${threads}: give 0 (check on the main thread) to 256`);
@@ -194,7 +185,21 @@ export class UtxoNode {
       throw new ConfigError(`UTXOLAB_VERIFIER=${env}: set it to noble or libsecp256k1, or unset it for the fastest that loads`);
     }
     const choice: VerifierChoice = config.verifier ?? (env as VerifierChoice | undefined) ?? "auto";
+    let tempDir: string | undefined;
+    let datadir: string;
+    if (config.datadir) datadir = resolve(config.datadir);
+    else if (config.memory) datadir = tempDir = mkdtempSync(join(tmpdir(), "utxolab-memory-"));
+    else datadir = defaultDatadir(network);
+    ensureDatadir(datadir);
+    const nodeClock = new NodeClock(config.now);
+    const clock = () => nodeClock.now();
+    const log = config.log ?? ((l: string) => console.log(l));
+    // a --memory node's temporary datadir goes with a start that fails before the node exists
+    const dropTemp = () => {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    };
     const verification = await startVerification(choice, threads).catch((e: Error) => {
+      dropTemp();
       throw new ConfigError(e.message);
     });
     let store: Store;
@@ -209,6 +214,7 @@ export class UtxoNode {
       });
     } catch (e) {
       await verification.close();
+      dropTemp();
       throw e;
     }
     let node: UtxoNode;
@@ -227,7 +233,7 @@ export class UtxoNode {
     } catch (e) {
       await store.close().catch(() => undefined);
       await verification.close();
-      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      dropTemp();
       throw e;
     }
     try {
