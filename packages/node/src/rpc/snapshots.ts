@@ -55,7 +55,15 @@ export class Snapshots {
       );
     }
     const chain = this.node.chain;
-    const target = chain.getEntry(s.tip) as BlockIndexEntry;
+    const target = chain.getEntry(s.tip);
+    if (!target) {
+      // left on a side branch by a reorganization, then forgotten beyond maxSideBlocks
+      for (const k of [...this.list.keys()]) if (k >= id) this.list.delete(k);
+      throw new RpcError(
+        RPC.INVALID_PARAMETER,
+        `revert: snapshot ${s.id}'s tip ${s.tip} (height ${s.height}) is no longer known: a reorganization left it on a side branch and the node forgot it; the snapshot and later ones are dropped, take a new one`,
+      );
+    }
     // Each round invalidates the first active block off the path to the target; a reorganization
     // may follow onto another branch, so repeat (bounded: every round marks a block invalid).
     for (let round = 0; chain.tip !== target; round++) {
