@@ -35,19 +35,50 @@ export interface RateLimitOptions {
  */
 const LIMITED = new Set<NodeEvent["type"]>(["peer", "tx-rejected", "block-rejected", "tx-removed"]);
 
-export class RateLimitedLog {
+/** Token buckets per kind: `burst` at once, then `perSecond`; counts what it refused since the last allowed one. */
+export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number; dropped: number }>();
-  private readonly burst: number;
-  private readonly perSecond: number;
+  readonly burst: number;
+  readonly perSecond: number;
   private readonly now: () => number;
+
+  constructor(opts: RateLimitOptions = {}) {
+    this.burst = opts.burst ?? 20;
+    this.perSecond = opts.perSecond ?? 5;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** undefined when `kind` is over its rate; else how many were refused since its last allowed one. */
+  take(kind: string): number | undefined {
+    const now = this.now();
+    let b = this.buckets.get(kind);
+    if (!b) {
+      // bounded: the kinds are event types and reasons from a fixed vocabulary, but reasons are also cut to 64 characters
+      if (this.buckets.size >= 1_000) this.buckets.clear();
+      b = { tokens: this.burst, at: now, dropped: 0 };
+      this.buckets.set(kind, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    if (b.tokens < 1) {
+      b.dropped++;
+      return undefined;
+    }
+    b.tokens -= 1;
+    const dropped = b.dropped;
+    b.dropped = 0;
+    return dropped;
+  }
+}
+
+export class RateLimitedLog {
+  private readonly limiter: RateLimiter;
 
   constructor(
     private readonly write: (line: string) => void,
     opts: RateLimitOptions = {},
   ) {
-    this.burst = opts.burst ?? 20;
-    this.perSecond = opts.perSecond ?? 5;
-    this.now = opts.now ?? Date.now;
+    this.limiter = new RateLimiter(opts);
   }
 
   /** The kind a line is limited under: its event type, and for refusals the reason. */
@@ -63,24 +94,12 @@ export class RateLimitedLog {
       this.write(sanitizeLogLine(line));
       return;
     }
-    const now = this.now();
-    let b = this.buckets.get(kind);
-    if (!b) {
-      // bounded: the kinds are event types and reasons from a fixed vocabulary, but reasons are also cut to 64 characters
-      if (this.buckets.size >= 1_000) this.buckets.clear();
-      b = { tokens: this.burst, at: now, dropped: 0 };
-      this.buckets.set(kind, b);
-    }
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
-    b.at = now;
-    if (b.tokens < 1) {
-      b.dropped++;
-      return;
-    }
-    b.tokens -= 1;
-    if (b.dropped > 0) {
-      this.write(`(${b.dropped} more ${kind.split(":").slice(0, 2).join(" ")} lines were not logged: over ${this.perSecond} a second)`);
-      b.dropped = 0;
+    const dropped = this.limiter.take(kind);
+    if (dropped === undefined) return;
+    if (dropped > 0) {
+      this.write(
+        `(${dropped} more ${kind.split(":").slice(0, 2).join(" ")} lines were not logged: over ${this.limiter.perSecond} a second)`,
+      );
     }
     this.write(sanitizeLogLine(line));
   }

@@ -1,4 +1,5 @@
 import type { Hash } from "@utxolab/core";
+import { RateLimiter } from "../logger.js";
 import type { UtxoNode } from "../node.js";
 import { createApi } from "./api.js";
 import { WebAccess } from "./guard.js";
@@ -24,7 +25,12 @@ export interface WebOptions {
  */
 export async function attachWeb(node: UtxoNode, opts: WebOptions = {}): Promise<void> {
   const views = new Views(node);
-  const feed = new RefusalFeed((r) => keepRefusal(node, r));
+  // Each kept refusal is a store write, and a peer may cause policy refusals (never a ban) as fast as
+  // it likes: like the log's lines, they are kept at a bounded rate per kind; the list in memory has them all.
+  const keepRate = new RateLimiter(node.config.logLimit);
+  const feed = new RefusalFeed((r) => {
+    if (keepRate.take(`${r.kind}:${r.reason.slice(0, 64)}:${r.source}`) !== undefined) keepRefusal(node, r);
+  });
   const access = new WebAccess({
     bind: node.config.rpcBind ?? "127.0.0.1",
     allowHosts: node.config.allowHosts,

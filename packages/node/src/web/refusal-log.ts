@@ -39,6 +39,6 @@ export function keepRefusal(node: UtxoNode, r: Refusal): void {
   const detail = rest.detail && rest.detail.length > MAX_DETAIL ? `${rest.detail.slice(0, MAX_DETAIL)}…` : rest.detail;
   node.store
     .appendLog(seq, utf8(JSON.stringify({ ...rest, ...(detail ? { detail } : {}) })), FEED_SIZE)
-    // a full disk loses the history, not the node; a write racing the node's stop is no news
+    // a failed write is fatal to the store, which stops the node itself; here it is only said; a write racing the node's stop is no news
     .catch((e) => node.info(`could not keep a refusal in the store: ${(e as Error).message}`));
 }

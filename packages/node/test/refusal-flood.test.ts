@@ -1,0 +1,28 @@
+// hostile rate-limits the log lines a peer can cause; workshop keeps every refusal in the store
+// (the Refused list outlives a restart). A peer's flood of policy refusals (never a ban) must not
+// become a store write each.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { UtxoNode } from "../src/index.js";
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+describe("refusals a peer causes", () => {
+  it("are kept in the store at a bounded rate, while the page's list still shows the newest", async () => {
+    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, verifyThreads: 0 });
+    cleanup.push(() => node.stop());
+    const writes = vi.spyOn(node.store, "appendLog");
+    // dust: refused by policy before any lookup, so free to send and no reason to ban
+    for (let i = 0; i < 100; i++) {
+      const dust = pay([genesisCoin(0)], [[1, 1n + BigInt(i)]]);
+      expect(node.submitTx(dust.tx, "peer")).toMatchObject({ ok: false, reason: "dust" });
+    }
+    expect(writes.mock.calls.length).toBeGreaterThan(0);
+    expect(writes.mock.calls.length).toBeLessThanOrEqual(25);
+    const list = (await (await fetch(`${node.rpc.url}/api/refusals`)).json()) as { reason: string }[];
+    expect(list.length).toBe(100);
+  });
+});
