@@ -111,6 +111,8 @@ export class Miner {
   enableAutomine(pubkey: Uint8Array): void {
     this.autoTo = pubkey;
     this.node.mempool.addListener({ accepted: () => this.scheduleAuto(pubkey) });
+    // a pool reloaded from mempool.dat at start is confirmed as if it had just arrived
+    if (this.node.mempool.size > 0) this.scheduleAuto(pubkey);
   }
 
   /** --mine-interval MS: a block every interval, whether or not the pool has transactions. */
