@@ -27,3 +27,24 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   }
   return Buffer.concat(chunks);
 }
+
+/** How much of an oversized body is still read (and thrown away) so the client can read its 413. */
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+const DISCARD_MS = 5_000;
+
+/**
+ * After a 413: let the client finish sending, so it reads the answer instead of a reset
+ * connection, but throw the bytes away, and drop the connection once more than
+ * DISCARD_LIMIT bytes or DISCARD_MS have passed: a huge upload still costs next to nothing.
+ */
+export function discardRestOfBody(req: IncomingMessage): void {
+  let seen = 0;
+  const timer = setTimeout(() => req.destroy(), DISCARD_MS);
+  timer.unref();
+  req.on("data", (c: Buffer) => {
+    seen += c.length;
+    if (seen > DISCARD_LIMIT) req.destroy();
+  });
+  req.on("close", () => clearTimeout(timer));
+  req.resume();
+}

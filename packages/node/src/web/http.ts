@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { HttpError, toJson } from "../http.js";
 
-export { HttpError, readBody, toJson } from "../http.js";
+export { discardRestOfBody, HttpError, readBody, toJson } from "../http.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = toJson(body);
