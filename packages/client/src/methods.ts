@@ -245,7 +245,7 @@ export interface RpcMethods {
   testmempoolaccept: { params: [rawtxs: string[]]; result: TestAcceptResult[] };
   getrawtransaction: { params: [txid: Hash] | [txid: Hash, verbose: boolean]; result: string | TxVerbose };
   decoderawtransaction: { params: [hexstring: string]; result: TxVerbose };
-  sendrawtransaction: { params: [hexstring: string]; result: Hash };
+  sendrawtransaction: { params: [hexstring: string, maxfeerate?: number | string]; result: Hash };
   generatetoaddress: { params: [nblocks: number, address: string]; result: Hash[] };
   submitblock: { params: [hexdata: string]; result: string | null };
   getblocktemplate: { params: [] | [address: string]; result: BlockTemplate };

@@ -254,6 +254,23 @@ describe("Core's methods and conformance", () => {
     expect(await result("uptime")).toBeGreaterThanOrEqual(0);
   });
 
+  it("sendrawtransaction takes Core's maxfeerate (coins per 1,000 bytes): above it -25 and nothing enters the pool", async () => {
+    const p = pay(
+      [genesisCoin(8)],
+      [
+        [7, 1_000_000n],
+        [8, GENESIS_VALUE - 1_000_000n - 1000n],
+      ],
+    );
+    // 1,000 units of fee for about 190 bytes: about 5,200 units (0.000052 coins) per 1,000 bytes
+    const over = await errorOf("sendrawtransaction", p.hex, 0.00001);
+    expect(over.code).toBe(-25);
+    expect(over.message).toContain("maxfeerate");
+    expect(await result("getrawmempool")).not.toContain(p.txid);
+    expect((await errorOf("sendrawtransaction", p.hex, "lots")).code).toBe(-8);
+    expect(await result("sendrawtransaction", p.hex, 0.1)).toBe(p.txid);
+  });
+
   it("gettxoutsetinfo counts and sums the set and hashes it", async () => {
     const a = await result("gettxoutsetinfo");
     expect(a.txouts).toBe(node.chain.utxos.size);

@@ -9,6 +9,7 @@ import {
   encodeTx,
   type Hash,
   isCoinbase,
+  parseCoins,
   subsidyAt,
   type Transaction,
   txid,
@@ -119,6 +120,35 @@ export function methods(node: UtxoNode): MethodImpls {
     return b ? { tx: b.txs[loc.index], where: { block: loc.block, height: loc.height } } : undefined;
   };
 
+  /**
+   * Core's maxfeerate, in coins per 1,000 bytes (a number or a decimal string); 0 or absent: no
+   * limit. Core defaults to 0.10; we set none, since devnet tests and demos often burn coins as fee.
+   */
+  const maxFeeRateParam = (v: unknown): bigint | undefined => {
+    if (v === undefined || v === null) return undefined;
+    const parsed = parseCoins(typeof v === "number" ? v.toFixed(8).replace(/\.?0+$/, "") : String(v), "maxfeerate");
+    if (!parsed.ok) throw new RpcError(RPC.INVALID_PARAMETER, `maxfeerate: ${parsed.error} (coins per 1,000 bytes, e.g. 0.1)`);
+    return parsed.value === 0n ? undefined : parsed.value;
+  };
+  /** Refuses, before the pool sees it, a transaction whose fee rate is above `maxPerKvB` units per 1,000 bytes. */
+  const refuseAboveFeeRate = (tx: Transaction, maxPerKvB: bigint): void => {
+    let valueIn = 0n;
+    for (const inp of tx.inputs) {
+      const c = node.mempool.getCoin(inp.prevTxid, inp.vout);
+      if (!c) return; // the pool refuses it anyway, with the reason
+      valueIn += c.value;
+    }
+    const fee = valueIn - tx.outputs.reduce((sum, o) => sum + o.value, 0n);
+    const size = BigInt(txSize(tx));
+    if (fee > 0n && fee * 1000n > maxPerKvB * size) {
+      throw new RpcError(
+        RPC.VERIFY_ERROR,
+        "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
+        `fee ${fee} units for ${size} bytes is ${(fee * 1000n) / size} units per 1,000 bytes, above maxfeerate ${maxPerKvB}`,
+      );
+    }
+  };
+
   return {
     getblockchaininfo: (p) => {
       new Params("getblockchaininfo", p, 0);
@@ -181,7 +211,10 @@ export function methods(node: UtxoNode): MethodImpls {
     },
 
     sendrawtransaction: async (p) => {
-      const tx = decodeTxParam(new Params("sendrawtransaction", p, 1).rawHex(0, "hexstring", "tx-decode-failed"));
+      const params = new Params("sendrawtransaction", p, 2);
+      const tx = decodeTxParam(params.rawHex(0, "hexstring", "tx-decode-failed"));
+      const maxRate = maxFeeRateParam(p[1]);
+      if (maxRate !== undefined) refuseAboveFeeRate(tx, maxRate);
       const r = await node.submitTxVerified(tx, "rpc");
       if (!r.ok) throw txRejectError(r);
       return r.txid;

@@ -156,9 +156,9 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
   },
   sendrawtransaction: {
     category: "rawtransactions",
-    args: [a("hexstring", "hex")],
+    args: [a("hexstring", "hex"), a("maxfeerate", "coins per 1,000 bytes", "none", "refused with -25 above it; 0 or absent: no limit")],
     summary: "Submits a transaction to the pool and relays it; returns its txid.",
-    core: differs("no maxfeerate argument"),
+    core: differs("maxfeerate has no default (Core: 0.10): devnet tests often burn whole coins as fee"),
   },
   // ---- mining
   generatetoaddress: {
