@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpError, readBody, toJson } from "../http.js";
+import { discardRestOfBody, HttpError, readBody, toJson } from "../http.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { isValidId, jsonDepthExceeds, MAX_JSON_DEPTH } from "./jsonlimits.js";
@@ -143,8 +143,15 @@ export class RpcServer {
       raw = await readBody(req, this.maxBytes);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
-      this.reply(res, e.status, { error: e.message }, e.headers);
-      req.destroy();
+      if (e.status === 413) {
+        // an authenticated client: let it finish sending so it reads the 413, not a reset;
+        // the rest is thrown away, and the connection dropped past 16 MB or 5 s
+        discardRestOfBody(req);
+        this.reply(res, 413, { error: e.message });
+      } else {
+        this.reply(res, e.status, { error: e.message }, e.headers);
+        req.destroy();
+      }
       return;
     }
     const text = raw.toString("utf8");
