@@ -1,5 +1,4 @@
 import {
-  type Amount,
   type Block,
   type BlockHeader,
   blockHash,
@@ -9,10 +8,10 @@ import {
   merkleRoot,
   randomSecretKey,
   type SubmitResult,
-  subsidyAt,
   txid,
 } from "@utxolab/core";
 import type { UtxoNode } from "./node.js";
+import { template } from "./template.js";
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -32,20 +31,16 @@ export class Miner {
   /** A block paying subsidy + fees to `pubkey`, on top of the current tip. */
   async buildBlock(pubkey: Uint8Array): Promise<Block> {
     const chain = this.node.chain;
-    const tip = chain.tip;
-    const height = tip.height + 1;
-    const tpl = this.node.mempool.template({ maxBlockSize: chain.params.maxBlockSize, coinbaseReserve: 1000 });
-    const value = (subsidyAt(height, chain.params) + tpl.fees) as Amount;
+    const t = template(this.node);
     // A few random bytes keep two miners' coinbases (and blocks) apart.
-    const coinbase = makeCoinbase(height, [{ value, pubkey }], randomSecretKey().slice(0, 8));
-    const txs = [coinbase, ...tpl.txs];
-    const now = Math.floor(this.node.now());
+    const coinbase = makeCoinbase(t.height, [{ value: t.coinbaseValue, pubkey }], randomSecretKey().slice(0, 8));
+    const txs = [coinbase, ...t.txs];
     const header: BlockHeader = {
       version: 1,
-      prevHash: tip.hash,
+      prevHash: t.prevHash,
       merkleRoot: merkleRoot(txs.map(txid)),
-      time: Math.max(now, chain.medianTimePast(tip) + 1),
-      bits: chain.params.bits,
+      time: t.time,
+      bits: t.bits,
       nonce: 0,
     };
     for (let tries = 0; !checkProofOfWork(headerHashNoMemo(header), header.bits, chain.params.powLimit); tries++) {

@@ -10,7 +10,6 @@ import {
   type Hash,
   isCoinbase,
   parseCoins,
-  subsidyAt,
   type Transaction,
   txid,
   txSize,
@@ -19,6 +18,7 @@ import {
 import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
 import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
+import { template } from "../template.js";
 import { RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
 
@@ -288,25 +288,22 @@ export function methods(node: UtxoNode): MethodImpls {
     getblocktemplate: (p) => {
       const ps = new Params("getblocktemplate", p, 1);
       if (p[0] !== undefined && p[0] !== null) ps.address(0, "address", params);
-      const tip = chain.tip;
-      const height = tip.height + 1;
-      const tpl = node.mempool.template({ maxBlockSize: params.maxBlockSize, coinbaseReserve: 1000 });
-      const subsidy = subsidyAt(height, params);
+      const t = template(node);
       return {
-        height,
-        prevHash: tip.hash,
-        bits: params.bits,
-        time: Math.max(Math.floor(node.now()), chain.medianTimePast(tip) + 1),
-        minTime: chain.medianTimePast(tip) + 1,
-        txs: tpl.txs.map((tx) => ({
+        height: t.height,
+        prevHash: t.prevHash,
+        bits: t.bits,
+        time: t.time,
+        minTime: t.minTime,
+        txs: t.txs.map((tx) => ({
           txid: txid(tx),
           hex: bytesToHex(encodeTx(tx)),
           fee: node.mempool.get(txid(tx))?.fee.toString() ?? "0",
           size: txSize(tx),
         })),
-        fees: tpl.fees.toString(),
-        subsidy: subsidy.toString(),
-        coinbaseValue: (subsidy + tpl.fees).toString(),
+        fees: t.fees.toString(),
+        subsidy: t.subsidy.toString(),
+        coinbaseValue: t.coinbaseValue.toString(),
       };
     },
 
