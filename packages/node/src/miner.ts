@@ -1,13 +1,11 @@
 import {
   type Block,
   type BlockHeader,
-  blockHash,
-  checkProofOfWork,
-  headerHashNoMemo,
   makeCoinbase,
   merkleRoot,
   randomSecretKey,
   type SubmitResult,
+  searchNonce,
   txid,
 } from "@utxolab/core";
 import type { UtxoNode } from "./node.js";
@@ -43,13 +41,13 @@ export class Miner {
       bits: t.bits,
       nonce: 0,
     };
-    for (let tries = 0; !checkProofOfWork(headerHashNoMemo(header), header.bits, chain.params.powLimit); tries++) {
-      header.nonce = (header.nonce + 1) >>> 0;
-      if (header.nonce === 0) header.time++;
-      if (tries % 2000 === 1999) await yieldToLoop();
+    // the one search of core, in slices: RPC and peers are served between them
+    let search = searchNonce(header, chain.params.powLimit, 2000);
+    while (!search.found) {
+      await yieldToLoop();
+      search = searchNonce(search.next, chain.params.powLimit, 2000);
     }
-    const solved = { ...header };
-    blockHash(solved);
+    const solved = search.header;
     return { header: solved, txs };
   }
 
