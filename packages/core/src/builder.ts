@@ -1,12 +1,12 @@
 import type { Amount } from "./amount.js";
-import { type Block, type BlockHeader, blockHash, headerHashNoMemo } from "./block.js";
+import type { Block, BlockHeader } from "./block.js";
 import { concatBytes } from "./bytes.js";
 import { Writer } from "./encoding.js";
 import { type Hash, ZERO_HASH } from "./hash.js";
 import { type SecretKey, signSchnorr } from "./keys.js";
 import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
-import { checkProofOfWork } from "./pow.js";
+import { solve } from "./pow.js";
 import { type SpentOutput, sighashFromParts, sighashParts } from "./sighash.js";
 import { NULL_VOUT, type Transaction, type TxOutput, txid } from "./transaction.js";
 
@@ -26,20 +26,9 @@ export function signTx(tx: Transaction, spent: readonly SpentOutput[], keys: rea
   };
 }
 
-/** Searches the nonce (then the time) until the header meets its target. Devnet targets take ~2 tries. */
+/** Searches the nonce (then the time) until the header meets its target: `solve` with the network's powLimit. */
 export function solveHeader(header: BlockHeader, params: NetworkParams): BlockHeader {
-  const h = { ...header };
-  for (;;) {
-    if (checkProofOfWork(headerHashNoMemo(h), h.bits, params.powLimit)) {
-      const solved = { ...h };
-      blockHash(solved);
-      return solved;
-    }
-    if (h.nonce === 0xffffffff) {
-      h.nonce = 0;
-      h.time++;
-    } else h.nonce++;
-  }
+  return solve(header, params.powLimit);
 }
 
 export interface BlockDraft {

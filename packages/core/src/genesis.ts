@@ -1,12 +1,12 @@
 import type { Amount } from "./amount.js";
-import { type Block, type BlockHeader, blockHash, headerHashNoMemo } from "./block.js";
+import { type Block, type BlockHeader, blockHash } from "./block.js";
 import { concatBytes, utf8 } from "./bytes.js";
 import { Writer } from "./encoding.js";
 import { ZERO_HASH } from "./hash.js";
 import { devnetAccounts } from "./keys.js";
 import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
-import { checkProofOfWork } from "./pow.js";
+import { solve } from "./pow.js";
 import { NULL_VOUT, type Transaction, txid } from "./transaction.js";
 
 const cache = new Map<string, Block>();
@@ -22,7 +22,7 @@ export function genesisBlock(params: NetworkParams): Block {
     outputs: devnetAccounts().map((a) => ({ value: params.genesis.allocation as Amount, pubkey: a.pubkey })),
     locktime: 0,
   };
-  const header: BlockHeader = {
+  const start: BlockHeader = {
     version: 1,
     prevHash: ZERO_HASH,
     merkleRoot: merkleRoot([txid(coinbase)]),
@@ -30,9 +30,7 @@ export function genesisBlock(params: NetworkParams): Block {
     bits: params.bits,
     nonce: 0,
   };
-  while (!checkProofOfWork(headerHashNoMemo(header), header.bits, params.powLimit)) header.nonce++;
-  const block: Block = { header: { ...header }, txs: [coinbase] };
-  blockHash(block.header);
+  const block: Block = { header: solve(start, params.powLimit), txs: [coinbase] };
   cache.set(params.name, block);
   return block;
 }

@@ -1,3 +1,4 @@
+import { type BlockHeader, blockHash, headerHashNoMemo } from "./block.js";
 import type { Hash } from "./hash.js";
 
 export const TWO_256 = 1n << 256n;
@@ -33,4 +34,33 @@ export const hashToBigInt = (h: Hash): bigint => BigInt(`0x${h}`);
 export function checkProofOfWork(hash: Hash, bits: number, powLimit: bigint): boolean {
   const t = bitsToTarget(bits, powLimit);
   return t.ok && hashToBigInt(hash) <= t.target;
+}
+
+/** A header meeting its target (its hash remembered), or where a bounded search stopped. */
+export type NonceSearch = { found: true; header: BlockHeader } | { found: false; next: BlockHeader };
+
+/**
+ * The one proof-of-work loop: tries `header` and the headers after it, at most `maxTries`.
+ * The nonce counts up; when it wraps past 0xffffffff the time moves on a second. A caller
+ * that must not block (the node's miner) searches in slices and yields between them.
+ */
+export function searchNonce(header: BlockHeader, powLimit: bigint, maxTries = Number.POSITIVE_INFINITY): NonceSearch {
+  const h = { ...header };
+  for (let tries = 0; tries < maxTries; tries++) {
+    if (checkProofOfWork(headerHashNoMemo(h), h.bits, powLimit)) {
+      const solved = { ...h };
+      blockHash(solved);
+      return { found: true, header: solved };
+    }
+    h.nonce = (h.nonce + 1) >>> 0;
+    if (h.nonce === 0) h.time++;
+  }
+  return { found: false, next: h };
+}
+
+/** Searches from `header`'s nonce until the header meets its target. Devnet targets take ~2 tries. */
+export function solve(header: BlockHeader, powLimit: bigint): BlockHeader {
+  const r = searchNonce(header, powLimit);
+  if (!r.found) throw new Error("unreachable: an unbounded nonce search returned");
+  return r.header;
 }

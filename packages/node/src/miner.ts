@@ -1,18 +1,15 @@
 import {
-  type Amount,
   type Block,
   type BlockHeader,
-  blockHash,
-  checkProofOfWork,
-  headerHashNoMemo,
   makeCoinbase,
   merkleRoot,
   randomSecretKey,
   type SubmitResult,
-  subsidyAt,
+  searchNonce,
   txid,
 } from "@utxolab/core";
 import type { UtxoNode } from "./node.js";
+import { template } from "./template.js";
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -32,29 +29,25 @@ export class Miner {
   /** A block paying subsidy + fees to `pubkey`, on top of the current tip. */
   async buildBlock(pubkey: Uint8Array): Promise<Block> {
     const chain = this.node.chain;
-    const tip = chain.tip;
-    const height = tip.height + 1;
-    const tpl = this.node.mempool.template({ maxBlockSize: chain.params.maxBlockSize, coinbaseReserve: 1000 });
-    const value = (subsidyAt(height, chain.params) + tpl.fees) as Amount;
+    const t = template(this.node);
     // A few random bytes keep two miners' coinbases (and blocks) apart.
-    const coinbase = makeCoinbase(height, [{ value, pubkey }], randomSecretKey().slice(0, 8));
-    const txs = [coinbase, ...tpl.txs];
-    const now = Math.floor(this.node.now());
+    const coinbase = makeCoinbase(t.height, [{ value: t.coinbaseValue, pubkey }], randomSecretKey().slice(0, 8));
+    const txs = [coinbase, ...t.txs];
     const header: BlockHeader = {
       version: 1,
-      prevHash: tip.hash,
+      prevHash: t.prevHash,
       merkleRoot: merkleRoot(txs.map(txid)),
-      time: Math.max(now, chain.medianTimePast(tip) + 1),
-      bits: chain.params.bits,
+      time: t.time,
+      bits: t.bits,
       nonce: 0,
     };
-    for (let tries = 0; !checkProofOfWork(headerHashNoMemo(header), header.bits, chain.params.powLimit); tries++) {
-      header.nonce = (header.nonce + 1) >>> 0;
-      if (header.nonce === 0) header.time++;
-      if (tries % 2000 === 1999) await yieldToLoop();
+    // the one search of core, in slices: RPC and peers are served between them
+    let search = searchNonce(header, chain.params.powLimit, 2000);
+    while (!search.found) {
+      await yieldToLoop();
+      search = searchNonce(search.next, chain.params.powLimit, 2000);
     }
-    const solved = { ...header };
-    blockHash(solved);
+    const solved = search.header;
     return { header: solved, txs };
   }
 

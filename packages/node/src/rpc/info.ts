@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type BlockIndexEntry, bitsToTarget, bytesToHex, encodeCoin, encodeHeader, hexToBytes, type NetworkParams } from "@utxolab/core";
 import type { UtxoNode } from "../node.js";
+import { blockConfirmations } from "../query.js";
 import { RPC, RpcError } from "./errors.js";
 import type { MethodImpls } from "./methods.js";
 import { Params } from "./params.js";
@@ -75,7 +76,7 @@ export function infoMethods(node: UtxoNode): MethodImpls {
     const next = chain.isActive(e) ? chain.atHeight(e.height + 1) : undefined;
     return {
       hash: e.hash,
-      confirmations: chain.isActive(e) ? chain.height - e.height + 1 : -1,
+      confirmations: blockConfirmations(chain, e),
       height: e.height,
       version: e.header.version,
       versionHex: e.header.version.toString(16).padStart(8, "0"),

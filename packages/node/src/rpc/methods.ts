@@ -10,7 +10,6 @@ import {
   type Hash,
   isCoinbase,
   parseCoins,
-  subsidyAt,
   type Transaction,
   txid,
   txSize,
@@ -18,6 +17,8 @@ import {
 } from "@utxolab/core";
 import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
+import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
+import { template } from "../template.js";
 import { RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
 
@@ -36,8 +37,6 @@ export function methods(node: UtxoNode): MethodImpls {
   const params = node.params;
   const hrp = params.hrp;
   const addr = (pk: Uint8Array) => encodeAddress(pk, hrp);
-
-  const confirmations = (e: BlockIndexEntry) => (chain.isActive(e) ? chain.height - e.height + 1 : -1);
 
   const entryOf = (hash: Hash): BlockIndexEntry => {
     const e = chain.getEntry(hash);
@@ -65,16 +64,14 @@ export function methods(node: UtxoNode): MethodImpls {
     return undefined;
   };
 
-  const txVerbose = async (tx: Transaction, where?: { block: Hash; height: number }) => {
+  const txVerbose = async (tx: Transaction, at?: { block: Hash }) => {
     const id = txid(tx);
     const cb = isCoinbase(tx);
+    const spent = [];
     const inputs = [];
-    let valueIn = 0n;
-    let known = !cb;
     for (const i of tx.inputs) {
       const prev = cb ? undefined : await spentOutput(i.prevTxid, i.vout);
-      if (prev) valueIn += prev.value;
-      else known = false;
+      spent.push(prev);
       inputs.push({
         prevTxid: i.prevTxid,
         vout: i.vout,
@@ -82,13 +79,12 @@ export function methods(node: UtxoNode): MethodImpls {
         ...(prev ? { value: prev.value.toString(), address: addr(prev.pubkey) } : {}),
       });
     }
-    let valueOut = 0n;
     const outputs = tx.outputs.map((o, n) => {
-      valueOut += o.value;
       const spentBy = node.index.spentBy.get(`${id}:${n}`) ?? node.mempool.spenderOf(id, n);
       return { n, value: o.value.toString(), pubkey: bytesToHex(o.pubkey), address: addr(o.pubkey), ...(spentBy ? { spentBy } : {}) };
     });
-    const entry = where ? chain.getEntry(where.block) : undefined;
+    const { fee } = txAmounts(tx, spent);
+    const entry = at ? chain.getEntry(at.block) : undefined;
     return {
       txid: id,
       hex: bytesToHex(encodeTx(tx)),
@@ -98,9 +94,9 @@ export function methods(node: UtxoNode): MethodImpls {
       coinbase: cb,
       inputs,
       outputs,
-      ...(known ? { fee: (valueIn - valueOut).toString() } : {}),
+      ...(fee !== undefined ? { fee: fee.toString() } : {}),
       ...(entry ? { blockHash: entry.hash, blockHeight: entry.height } : {}),
-      confirmations: entry ? confirmations(entry) : 0,
+      confirmations: txConfirmations(chain, at),
       ...(node.mempool.has(id) ? { inMempool: true } : {}),
     };
   };
@@ -109,15 +105,6 @@ export function methods(node: UtxoNode): MethodImpls {
     const d = decodeTx(hex);
     if (!d.ok) throw new RpcError(RPC.DESERIALIZATION, "tx-decode-failed", d.detail);
     return d.tx;
-  };
-
-  const findTx = async (id: Hash): Promise<{ tx: Transaction; where?: { block: Hash; height: number } } | undefined> => {
-    const p = node.mempool.get(id);
-    if (p) return { tx: p.tx };
-    const loc = node.index.txs.get(id);
-    if (!loc) return undefined;
-    const b = await chain.getBlock(loc.block);
-    return b ? { tx: b.txs[loc.index], where: { block: loc.block, height: loc.height } } : undefined;
   };
 
   /**
@@ -132,13 +119,11 @@ export function methods(node: UtxoNode): MethodImpls {
   };
   /** Refuses, before the pool sees it, a transaction whose fee rate is above `maxPerKvB` units per 1,000 bytes. */
   const refuseAboveFeeRate = (tx: Transaction, maxPerKvB: bigint): void => {
-    let valueIn = 0n;
-    for (const inp of tx.inputs) {
-      const c = node.mempool.getCoin(inp.prevTxid, inp.vout);
-      if (!c) return; // the pool refuses it anyway, with the reason
-      valueIn += c.value;
-    }
-    const fee = valueIn - tx.outputs.reduce((sum, o) => sum + o.value, 0n);
+    const { fee } = txAmounts(
+      tx,
+      tx.inputs.map((inp) => node.mempool.getCoin(inp.prevTxid, inp.vout)),
+    );
+    if (fee === undefined) return; // a coin is unknown: the pool refuses it anyway, with the reason
     const size = BigInt(txSize(tx));
     if (fee > 0n && fee * 1000n > maxPerKvB * size) {
       throw new RpcError(
@@ -189,7 +174,7 @@ export function methods(node: UtxoNode): MethodImpls {
         nonce: e.header.nonce,
         txids: b.txs.map(txid),
         size: e.size,
-        confirmations: confirmations(e),
+        confirmations: blockConfirmations(chain, e),
         chainWork: e.chainWork.toString(),
         status: e.status,
         ...(next ? { nextHash: next.hash } : {}),
@@ -200,9 +185,9 @@ export function methods(node: UtxoNode): MethodImpls {
       const ps = new Params("getrawtransaction", p, 2);
       const id = ps.hash(0, "txid");
       const verbose = ps.bool(1, "verbose");
-      const f = await findTx(id);
+      const f = await findTx(node, id);
       if (!f) throw new RpcError(RPC.NOT_FOUND, `no transaction ${id} in the pool or the best chain`);
-      return verbose ? txVerbose(f.tx, f.where) : bytesToHex(encodeTx(f.tx));
+      return verbose ? txVerbose(f.tx, f.at) : bytesToHex(encodeTx(f.tx));
     },
 
     decoderawtransaction: (p) => {
@@ -303,25 +288,22 @@ export function methods(node: UtxoNode): MethodImpls {
     getblocktemplate: (p) => {
       const ps = new Params("getblocktemplate", p, 1);
       if (p[0] !== undefined && p[0] !== null) ps.address(0, "address", params);
-      const tip = chain.tip;
-      const height = tip.height + 1;
-      const tpl = node.mempool.template({ maxBlockSize: params.maxBlockSize, coinbaseReserve: 1000 });
-      const subsidy = subsidyAt(height, params);
+      const t = template(node);
       return {
-        height,
-        prevHash: tip.hash,
-        bits: params.bits,
-        time: Math.max(Math.floor(node.now()), chain.medianTimePast(tip) + 1),
-        minTime: chain.medianTimePast(tip) + 1,
-        txs: tpl.txs.map((tx) => ({
+        height: t.height,
+        prevHash: t.prevHash,
+        bits: t.bits,
+        time: t.time,
+        minTime: t.minTime,
+        txs: t.txs.map((tx) => ({
           txid: txid(tx),
           hex: bytesToHex(encodeTx(tx)),
           fee: node.mempool.get(txid(tx))?.fee.toString() ?? "0",
           size: txSize(tx),
         })),
-        fees: tpl.fees.toString(),
-        subsidy: subsidy.toString(),
-        coinbaseValue: (subsidy + tpl.fees).toString(),
+        fees: t.fees.toString(),
+        subsidy: t.subsidy.toString(),
+        coinbaseValue: t.coinbaseValue.toString(),
       };
     },
 

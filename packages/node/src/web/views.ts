@@ -13,6 +13,7 @@ import {
 } from "@utxolab/core";
 import { feeRateText } from "../events.js";
 import type { UtxoNode } from "../node.js";
+import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
 import { HttpError } from "./http.js";
 import { explain } from "./reasons.js";
 
@@ -158,7 +159,7 @@ export class Views {
       bits: e.header.bits,
       nonce: e.header.nonce,
       chainWork: e.chainWork,
-      confirmations: card.active ? chain.height - e.height + 1 : 0,
+      confirmations: blockConfirmations(chain, e, card.active),
       subsidy: subsidyAt(e.height, this.node.params),
       ...(card.invalidReason ? { invalidPlain: explain(card.invalidReason) } : {}),
       ...(next ? { nextHash: next.hash } : {}),
@@ -220,25 +221,19 @@ export class Views {
 
   async tx(id: Hash) {
     const chain = this.node.chain;
-    const pooled = this.node.mempool.get(id);
-    const loc = pooled ? undefined : this.node.index.txs.get(id);
-    let tx: Transaction | undefined = pooled?.tx;
-    if (loc) tx = (await chain.getBlock(loc.block))?.txs[loc.index];
-    if (!tx) {
+    const found = await findTx(this.node, id);
+    if (!found) {
       throw new HttpError(404, `no transaction ${id} in the pool or the best chain (it may never have arrived, or its block was replaced)`);
     }
+    const { tx, pooled, at: loc } = found;
     const cb = isCoinbase(tx);
     const spent = await this.spentCoins(tx, loc);
-    let valueIn: bigint | undefined = cb ? undefined : 0n;
     const inputs: InputView[] = tx.inputs.map((i, k) => {
       const c = spent[k];
-      if (!c) valueIn = undefined;
-      else if (valueIn !== undefined) valueIn += c.value;
       return { prevTxid: i.prevTxid, vout: i.vout, ...(c ? { value: c.value, address: this.address(c.pubkey) } : {}) };
     });
-    let valueOut = 0n;
+    const { valueIn, valueOut, fee } = txAmounts(tx, spent);
     const outputs: OutputView[] = tx.outputs.map((o, n) => {
-      valueOut += o.value;
       const byChain = this.node.index.spentBy.get(`${id}:${n}`);
       const byChainAt = byChain ? this.node.index.txs.get(byChain) : undefined;
       const byPool = this.node.mempool.spenderOf(id, n);
@@ -255,7 +250,6 @@ export class Views {
       };
     });
     const size = txSize(tx);
-    const fee = valueIn !== undefined ? (valueIn as bigint) - valueOut : undefined;
     return {
       txid: id,
       coinbase: cb,
@@ -270,9 +264,10 @@ export class Views {
       // the raw bytes are for copying into a hand-built experiment; a huge one would only bloat the page
       ...(size <= MAX_HEX_BYTES ? { hex: bytesToHex(encodeTx(tx)) } : {}),
       status: loc
-        ? { in: "chain" as const, block: loc.block, height: loc.height, index: loc.index, confirmations: chain.height - loc.height + 1 }
+        ? { in: "chain" as const, block: loc.block, height: loc.height, index: loc.index, confirmations: txConfirmations(chain, loc) }
         : {
             in: "pool" as const,
+            confirmations: txConfirmations(chain, undefined),
             time: pooled!.time,
             parents: [...pooled!.parents],
             children: [...pooled!.children],

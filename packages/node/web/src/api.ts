@@ -55,6 +55,7 @@ export interface BlockView extends BlockCard {
   bits: number;
   nonce: number;
   chainWork: string;
+  /** -1 for a block off the best chain, as the RPC's getblock */
   confirmations: number;
   subsidy: Units;
   invalidPlain?: string;
@@ -85,7 +86,7 @@ export interface TxView {
   hex?: string;
   status:
     | { in: "chain"; block: string; height: number; index: number; confirmations: number }
-    | { in: "pool"; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
+    | { in: "pool"; confirmations: 0; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
 }
 
 export interface PoolTx {
