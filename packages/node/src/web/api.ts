@@ -3,7 +3,7 @@ import { decodeAddress, decodeTx, devnetAccounts, encodeAddress, genesisHash, ty
 import { addressInfo } from "../addressinfo.js";
 import type { UtxoNode } from "../node.js";
 import type { WebAccess } from "./guard.js";
-import { discardRestOfBody, HttpError, intParam, readBody, sendJson } from "./http.js";
+import { HttpError, intParam, readBody, sendHttpError, sendJson } from "./http.js";
 import type { RefusalFeed } from "./live.js";
 import { explain, REASONS_LIST } from "./reasons.js";
 import type { Views } from "./views.js";
@@ -180,13 +180,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, acces
       sendJson(res, 200, await route(url, parts, req));
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
-      // the rest of an oversized body is not worth reading: answer, then drop the connection
-      if (e.status === 413) {
-        // not "connection: close": the server would drop the socket while the client is still
-        // sending and the client would see a reset, not this answer; the rest is thrown away instead
-        discardRestOfBody(req);
-        sendJson(res, 413, { error: e.message });
-      } else sendJson(res, e.status, { error: e.message }, e.headers);
+      sendHttpError(req, res, e);
     }
     return true;
   };

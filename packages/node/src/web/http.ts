@@ -1,7 +1,7 @@
-import type { ServerResponse } from "node:http";
-import { HttpError, toJson } from "../http.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { discardRestOfBody, HttpError, toJson } from "../http.js";
 
-export { discardRestOfBody, HttpError, readBody, toJson } from "../http.js";
+export { HttpError, readBody, toJson } from "../http.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = toJson(body);
@@ -24,4 +24,16 @@ export function intParam(url: URL, name: string, min: number, max: number, fallb
   const v = Number(raw);
   if (v < min || v > max) throw new HttpError(400, `${name} ${v} is out of range: give ${min} to ${max}`);
   return v;
+}
+
+/**
+ * Answers a refused request with its status and words. For 413 not "connection: close": the
+ * server would drop the socket while the client is still sending, and the client would see a
+ * reset instead of this answer; the rest of the body is thrown away (bounded) instead.
+ */
+export function sendHttpError(req: IncomingMessage, res: ServerResponse, e: HttpError): void {
+  if (e.status === 413) {
+    discardRestOfBody(req);
+    sendJson(res, 413, { error: e.message });
+  } else sendJson(res, e.status, { error: e.message }, e.headers);
 }

@@ -15,7 +15,7 @@ import {
 import type { UtxoNode } from "../node.js";
 import { refuseOtherPages } from "./api.js";
 import type { WebAccess } from "./guard.js";
-import { discardRestOfBody, HttpError, readBody, sendJson } from "./http.js";
+import { HttpError, readBody, sendHttpError, sendJson } from "./http.js";
 import { explain } from "./reasons.js";
 import type { Views } from "./views.js";
 
@@ -325,12 +325,7 @@ export function createWorkshopApi(node: UtxoNode, views: Views, access: WebAcces
       else throw new HttpError(405, `${url.pathname} takes ${Object.hasOwn(post, name) ? "GET or POST" : "GET"}`);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
-      if (e.status === 413) {
-        // not "connection: close": the server would drop the socket while the client is still
-        // sending and the client would see a reset, not this answer; the rest is thrown away instead
-        discardRestOfBody(req);
-        sendJson(res, 413, { error: e.message });
-      } else sendJson(res, e.status, { error: e.message }, e.headers);
+      sendHttpError(req, res, e);
     }
     return true;
   };
