@@ -5,7 +5,7 @@ import { genesisBlock } from "./genesis.js";
 import type { Hash } from "./hash.js";
 import { merkleRoot } from "./merkle.js";
 import type { NetworkParams } from "./params.js";
-import { checkProofOfWork, workOfBits } from "./pow.js";
+import { workOfBits } from "./pow.js";
 import { isReason, REASONS, type Reason } from "./reasons.js";
 import { SigCache } from "./sigcache.js";
 import type { BatchVerifier } from "./sigverify.js";
@@ -13,9 +13,11 @@ import { txid } from "./transaction.js";
 import { type Coin, MemoryUtxoSet, type UtxoEntry, type UtxoSet } from "./utxo.js";
 import {
   checkBlockBody,
+  checkBlockHeader,
   checkCoinbaseHeight,
   connectBlockTxs,
   connectBlockTxsWith,
+  contextualCheckBlockHeader,
   disconnectBlockTxs,
   formatReject,
   type Reject,
@@ -322,13 +324,8 @@ export class ChainState {
       if (known.hasData) return { ...reject("duplicate", `block ${hash} is already known`), hash, remembered: true };
     }
     const h = block.header;
-    if (!checkProofOfWork(hash, h.bits, this.params.powLimit)) {
-      return {
-        ...reject("high-hash", `hash ${hash} is above the target of bits 0x${h.bits.toString(16).padStart(8, "0")}`),
-        hash,
-        remembered: false,
-      };
-    }
+    const pow = checkBlockHeader(h, hash, this.params);
+    if (!pow.ok) return { ...pow, hash, remembered: false };
     const parent = this.index.get(h.prevHash);
     if (!parent) {
       return { ...reject("prev-blk-not-found", `parent ${h.prevHash} is unknown`), hash, remembered: false };
@@ -357,19 +354,16 @@ export class ChainState {
       await this.pruneSideBranches();
       return { ...r, hash, remembered: this.index.has(hash) };
     };
-    if (parent.status === "invalid") {
-      // A block on a branch this node left by hand (invalidateblock, a snapshot's revert) breaks
-      // no rule: its own reason keeps the peer that sent it from being blamed.
-      const manual = parent.invalidReason?.startsWith(MANUAL) === true;
-      return fail(reject(manual ? MANUAL : "bad-prevblk", `parent ${parent.hash} is invalid (${parent.invalidReason})`));
-    }
-    if (h.bits !== this.params.bits) {
-      return fail(reject("bad-diffbits", `bits 0x${h.bits.toString(16)} != required 0x${this.params.bits.toString(16)}`));
-    }
-    const mtp = this.medianTimePast(parent);
-    if (h.time <= mtp) return fail(reject("time-too-old", `time ${h.time} <= median time past ${mtp}`));
-    const limit = this.now() + this.params.maxFutureDrift;
-    if (h.time > limit) return fail(reject("time-too-new", `time ${h.time} > node clock + 2h = ${limit}`));
+    const header = contextualCheckBlockHeader(
+      h,
+      {
+        ...(parent.status === "invalid" ? { parentInvalid: { hash: parent.hash, reason: parent.invalidReason ?? "" } } : {}),
+        medianTimePast: this.medianTimePast(parent),
+        now: this.now(),
+      },
+      this.params,
+    );
+    if (!header.ok) return fail(header);
     const body = checkBlockBody(block, this.params);
     if (!body.ok) {
       // The size rule comes before the merkle check; a body that does not match the header

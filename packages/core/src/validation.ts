@@ -1,8 +1,9 @@
 import { type Amount, MAX_MONEY } from "./amount.js";
-import { type Block, blockSize } from "./block.js";
+import { type Block, type BlockHeader, blockSize } from "./block.js";
 import type { Hash } from "./hash.js";
 import { merkleRoot } from "./merkle.js";
 import { type NetworkParams, subsidyAt } from "./params.js";
+import { checkProofOfWork } from "./pow.js";
 import type { Reason } from "./reasons.js";
 import type { SigCache } from "./sigcache.js";
 import { type SpentOutput, sighashFromParts, sighashParts } from "./sighash.js";
@@ -160,6 +161,49 @@ export function checkTransactionFull(
   const cf = checkTransaction(tx, params);
   if (!cf.ok) return cf;
   return checkTxInputs(tx, view, height, params, sigCache);
+}
+
+/**
+ * SPEC §6 block rule `high-hash`, the header alone: its hash meets the target its bits
+ * name, within the network's powLimit. A block refused here is not remembered (a body or
+ * a header of someone else's can be wrong without the named block being so).
+ */
+export function checkBlockHeader(header: BlockHeader, hash: Hash, params: NetworkParams): Check {
+  if (!checkProofOfWork(hash, header.bits, params.powLimit)) {
+    return reject("high-hash", `hash ${hash} is above the target of bits 0x${header.bits.toString(16).padStart(8, "0")}`);
+  }
+  return OK;
+}
+
+/** What the header rules that need the chain see of it: the parent and the clock. */
+export interface HeaderContext {
+  /** the parent's invalid reason as stored, when the parent is invalid */
+  readonly parentInvalid?: { readonly hash: Hash; readonly reason: string };
+  /** median time past of the parent (SPEC §6 `time-too-old`) */
+  readonly medianTimePast: number;
+  /** the node's clock, unix seconds */
+  readonly now: number;
+}
+
+/**
+ * SPEC §6 block rules `bad-prevblk`, `bad-diffbits`, `time-too-old`, `time-too-new`, in that
+ * order: the header against its parent and the node's clock. A block whose parent was set
+ * aside by hand (invalidateblock, a snapshot's revert) gets `manually-invalidated`: it broke
+ * no rule, so whoever sent it is not blamed.
+ */
+export function contextualCheckBlockHeader(header: BlockHeader, ctx: HeaderContext, params: NetworkParams): Check {
+  if (ctx.parentInvalid) {
+    const { hash, reason } = ctx.parentInvalid;
+    const manual = reason.startsWith("manually-invalidated" satisfies Reason);
+    return reject(manual ? "manually-invalidated" : "bad-prevblk", `parent ${hash} is invalid (${reason})`);
+  }
+  if (header.bits !== params.bits) {
+    return reject("bad-diffbits", `bits 0x${header.bits.toString(16)} != required 0x${params.bits.toString(16)}`);
+  }
+  if (header.time <= ctx.medianTimePast) return reject("time-too-old", `time ${header.time} <= median time past ${ctx.medianTimePast}`);
+  const limit = ctx.now + params.maxFutureDrift;
+  if (header.time > limit) return reject("time-too-new", `time ${header.time} > node clock + 2h = ${limit}`);
+  return OK;
 }
 
 /** Block body rules that need no chain: length, merkle, duplicates, coinbase placement, each tx. */
