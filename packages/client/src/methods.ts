@@ -1,4 +1,4 @@
-import type { Hash } from "@utxolab/core";
+import type { BlockHeader, Hash } from "@utxolab/core";
 
 /** Amounts travel as decimal strings of units ("150000000" = 1.5 coins); parse them with BigInt. */
 export type Units = string;
@@ -14,15 +14,10 @@ export interface BlockchainInfo {
   medianTime: number;
 }
 
-export interface BlockVerbose {
+/** getblock verbose: the header's fields (core's BlockHeader) plus where the block stands. */
+export interface BlockVerbose extends BlockHeader {
   hash: Hash;
   height: number;
-  version: number;
-  prevHash: Hash;
-  merkleRoot: Hash;
-  time: number;
-  bits: number;
-  nonce: number;
   txids: Hash[];
   size: number;
   confirmations: number;

@@ -7,26 +7,21 @@ import {
   type BatchVerifier,
   blockHash,
   ChainState,
-  type Coin,
-  checkTransactionFull,
   DEVNET,
   decodeBlock,
-  decodeTx,
   type Hash,
   hexToBytes,
   inlineVerifier,
   MemoryChainBackend,
-  MemoryUtxoSet,
   nobleBackend,
   type SchnorrBackend,
   setSchnorrBackend,
   signSchnorr,
-  txid,
   verifySchnorr,
 } from "../src/index.js";
 import { libsecpBackend } from "../src/native/libsecp.js";
 import { VerifyPool } from "../src/native/pool.js";
-import { byType, loadVectors } from "./vectors/load.js";
+import { byType, loadVectors, runTxCase, type TxCase } from "./vectors/load.js";
 
 const BACKENDS: SchnorrBackend[] = [nobleBackend, libsecpBackend];
 
@@ -52,7 +47,7 @@ const bip340: Bip340Vector[] = readFileSync(new URL("./data/bip340-test-vectors.
 
 type Case = Record<string, any> & { type: string; description: string };
 const sighashCases = loadVectors<Case>("sighash.json").cases;
-const txCases = loadVectors<Case>("tx_rules.json").cases;
+const txCases = loadVectors<TxCase>("tx_rules.json").cases;
 const blockCases = loadVectors<Case>("block_rules.json").cases;
 
 describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, backend) => {
@@ -104,19 +99,9 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, b
   });
 
   it.each(txCases.map((c) => [c.description, c] as const))("tx_rules: %s", (_d, c) => {
-    const set = new MemoryUtxoSet();
-    for (const u of c.utxos) {
-      const coin: Coin = { value: BigInt(u.value) as Coin["value"], pubkey: hexToBytes(u.pubkey), height: u.height, coinbase: u.coinbase };
-      set.add(u.txid, u.vout, coin);
-    }
-    const d = decodeTx(c.tx);
-    if (!d.ok) {
-      expect(c.expect).toBe("tx-decode-failed");
-      return;
-    }
-    expect(txid(d.tx)).toBe(c.txid);
-    const r = checkTransactionFull(d.tx, set, c.height, DEVNET);
-    expect(r.ok ? "valid" : r.reason).toBe(c.expect);
+    const r = runTxCase(c);
+    expect(r.outcome).toBe(c.expect);
+    if (r.outcome !== "tx-decode-failed") expect(r.txid).toBe(c.txid);
   });
 
   // The block scenarios through ChainState: on this thread, and through a two-thread pool.

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Coin, checkTransactionFull, DEVNET, decodeTx, type Hash, hexToBytes, MemoryUtxoSet, txid } from "../../src/index.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -35,4 +36,32 @@ export function loadVectors<C = Record<string, unknown>>(name: string): VectorFi
 
 export function byType<C extends { type?: string }>(cases: C[], type: string): C[] {
   return cases.filter((c) => c.type === type);
+}
+
+/** A tx_rules.json case: the whole UTXO set, the transaction, and what the rules must say. */
+export interface TxCase {
+  description: string;
+  height: number;
+  utxos: { txid: Hash; vout: number; value: string; pubkey: string; height: number; coinbase: boolean }[];
+  tx: string;
+  txid: string;
+  expect: string;
+  stage: string | null;
+  fee?: string;
+}
+
+/**
+ * Runs one tx_rules.json case through the transaction rules: what they say ("valid" or the
+ * reason, "tx-decode-failed" when the bytes do not decode), the txid and, when valid, the fee.
+ */
+export function runTxCase(c: TxCase): { outcome: string; txid?: string; fee?: bigint } {
+  const set = new MemoryUtxoSet();
+  for (const u of c.utxos) {
+    const coin: Coin = { value: BigInt(u.value) as Coin["value"], pubkey: hexToBytes(u.pubkey), height: u.height, coinbase: u.coinbase };
+    set.add(u.txid, u.vout, coin);
+  }
+  const d = decodeTx(c.tx);
+  if (!d.ok) return { outcome: "tx-decode-failed" };
+  const r = checkTransactionFull(d.tx, set, c.height, DEVNET);
+  return r.ok ? { outcome: "valid", txid: txid(d.tx), fee: r.fee } : { outcome: r.reason, txid: txid(d.tx) };
 }

@@ -1,30 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  blockHash,
-  ChainState,
-  type Coin,
-  checkTransactionFull,
-  DEVNET,
-  decodeBlock,
-  decodeTx,
-  type Hash,
-  hexToBytes,
-  MemoryChainBackend,
-  MemoryUtxoSet,
-  txid,
-} from "../../src/index.js";
-import { loadVectors } from "./load.js";
-
-interface TxCase {
-  description: string;
-  height: number;
-  utxos: { txid: Hash; vout: number; value: string; pubkey: string; height: number; coinbase: boolean }[];
-  tx: string;
-  txid: string;
-  expect: string;
-  stage: string | null;
-  fee?: string;
-}
+import { blockHash, ChainState, DEVNET, decodeBlock, MemoryChainBackend } from "../../src/index.js";
+import { loadVectors, runTxCase, type TxCase } from "./load.js";
 
 interface BlockScenario {
   description: string;
@@ -41,24 +17,10 @@ const blockCases = loadVectors<BlockScenario>("block_rules.json").cases;
 
 describe("tx_rules vectors", () => {
   it.each(txCases.map((c) => [c.description, c] as const))("%s", (_d, c) => {
-    const set = new MemoryUtxoSet();
-    for (const u of c.utxos) {
-      const coin: Coin = { value: BigInt(u.value) as Coin["value"], pubkey: hexToBytes(u.pubkey), height: u.height, coinbase: u.coinbase };
-      set.add(u.txid, u.vout, coin);
-    }
-    const d = decodeTx(c.tx);
-    if (!d.ok) {
-      expect(c.expect).toBe("tx-decode-failed");
-      return;
-    }
-    expect(txid(d.tx)).toBe(c.txid);
-    const r = checkTransactionFull(d.tx, set, c.height, DEVNET);
-    if (c.expect === "valid") {
-      expect(r).toMatchObject({ ok: true });
-      if (r.ok) expect(r.fee.toString()).toBe(c.fee);
-    } else {
-      expect(r.ok ? "valid" : r.reason).toBe(c.expect);
-    }
+    const r = runTxCase(c);
+    expect(r.outcome).toBe(c.expect);
+    if (r.outcome !== "tx-decode-failed") expect(r.txid).toBe(c.txid);
+    if (c.expect === "valid") expect(r.fee?.toString()).toBe(c.fee);
   });
 });
 
