@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeProcess } from "./helpers/node-process.js";
@@ -103,5 +103,22 @@ describe("snapshot and revert on a node with a peer", () => {
     rmSync(file);
     const bad = await NodeProcess.start({ args: ["--load-chain", join(a.datadir, "nope.chain")] }).catch((e: Error) => e);
     expect(String(bad)).toMatch(/--load-chain .*nope\.chain: cannot read it \(ENOENT\)/);
+  });
+
+  it("dumpchain never writes over a file that exists: the node's own files, a device, an earlier fixture", async () => {
+    const before = readFileSync(join(a.datadir, "node.json"), "utf8");
+    for (const target of ["node.json", join(a.datadir, "node.json"), "/dev/null"]) {
+      const e = await a.rpcError("dumpchain", target);
+      expect(e.code).toBe(-8);
+      expect(e.message).toMatch(/already exists; nothing was written over it/);
+    }
+    expect(readFileSync(join(a.datadir, "node.json"), "utf8")).toBe(before);
+    expect(statSync("/dev/null").isCharacterDevice()).toBe(true);
+    await a.rpc("dumpchain", "once.chain");
+    expect((await a.rpcError("dumpchain", "once.chain")).message).toMatch(/already exists/);
+    // no temporary file is left behind, and the node still answers
+    expect(readdirSync(a.datadir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+    expect((await a.rpc("verifyledger")).ok).toBe(true);
+    rmSync(join(a.datadir, "once.chain"));
   });
 });

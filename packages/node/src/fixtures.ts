@@ -1,4 +1,4 @@
-import { createReadStream, renameSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, linkSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { bytesToHex, decodeBlock, encodeBlock } from "@utxolab/core";
 import { ConfigError, type UtxoNode } from "./node.js";
@@ -16,6 +16,13 @@ export const CHAIN_FILE_MAGIC = "utxolab-chain";
 const VERSION = "1";
 
 /** Writes the best chain to `file` (through a temporary file, so a reader never sees half of it). */
+/** dumpchain refuses to write over a file that exists. */
+export class FixtureExistsError extends Error {
+  constructor(readonly file: string) {
+    super(`dumpchain: ${file} already exists; nothing was written over it. Give a new file name, or move that file out of the way first`);
+  }
+}
+
 export async function dumpChain(node: UtxoNode, file: string): Promise<{ file: string; height: number; bytes: number }> {
   return node.chain.run(async () => {
     const height = node.chain.height;
@@ -27,9 +34,20 @@ export async function dumpChain(node: UtxoNode, file: string): Promise<{ file: s
       lines.push(bytesToHex(encodeBlock(b)));
     }
     const text = `${lines.join("\n")}\n`;
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    // Never over anything that exists (as Core's dumptxoutset): not the node's cookie, node.json or
+    // chain database, not a device, not an earlier fixture. The temp file is created exclusively and
+    // linked into place, which fails if the name was taken meanwhile; it is removed either way.
+    if (existsSync(file)) throw new FixtureExistsError(file);
+    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+    writeFileSync(tmp, text, { flag: "wx", mode: 0o644 });
+    try {
+      linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new FixtureExistsError(file);
+      throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
     return { file, height, bytes: Buffer.byteLength(text) };
   });
 }

@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { until } from "../../../test/helpers/until.js";
 import { METHOD_NAMES } from "../../client/src/index.js";
 import { UtxoNode as Node, type UtxoNode } from "../src/index.js";
+import { MAX_WAITERS } from "../src/rpc/info.js";
 import { MAX_JSON_DEPTH } from "../src/rpc/jsonlimits.js";
 import { MAX_BATCH } from "../src/rpc/server.js";
 import { METHOD_DOCS } from "../src/rpc/table.js";
@@ -291,6 +293,25 @@ describe("Core's methods and conformance", () => {
     const t0 = Date.now();
     expect(await result("waitfornewblock", 50)).toEqual({ hash: node.chain.tip.hash, height: h + 2 });
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("a client that hangs up frees its wait slot: MAX_WAITERS abandoned waits do not lock the next caller out", async () => {
+    const gone = new AbortController();
+    const abandoned = Array.from({ length: MAX_WAITERS }, () =>
+      fetch(`${node.rpc.url}/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${node.rpcToken}`, "content-type": "application/json" },
+        body: JSON.stringify(v2("waitfornewblock", [0])),
+        signal: gone.signal,
+      }).catch(() => undefined),
+    );
+    // every slot is taken: the next call is refused
+    await until("all slots to be taken", async () => (await post(node, v2("waitfornewblock", [50]))).body.error?.code === -8);
+    gone.abort();
+    await Promise.all(abandoned);
+    // the slots come back once the server sees the sockets close; then a wait runs to its timeout
+    await until("a slot to come free", async () => (await post(node, v2("waitfornewblock", [50]))).body.error === undefined);
+    expect((await post(node, v2("waitfornewblock", [50]))).body.result).toMatchObject({ height: node.chain.height });
   });
 
   it("invalidateblock steps back and puts the block's transactions back in the pool; reconsiderblock returns", async () => {

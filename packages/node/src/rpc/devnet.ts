@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { dumpChain } from "../fixtures.js";
+import { dumpChain, FixtureExistsError } from "../fixtures.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import type { MethodImpls } from "./methods.js";
@@ -38,6 +38,7 @@ export function devnetMethods(node: UtxoNode): MethodImpls {
       try {
         return await dumpChain(node, file);
       } catch (e) {
+        if (e instanceof FixtureExistsError) throw new RpcError(RPC.INVALID_PARAMETER, e.message);
         const code = (e as NodeJS.ErrnoException).code;
         if (code)
           throw new RpcError(RPC.INVALID_PARAMETER, `dumpchain: cannot write ${file} (${code}): give a path in a writable directory`);

@@ -49,7 +49,7 @@ export function infoMethods(node: UtxoNode): MethodImpls {
   const tipInfo = () => ({ hash: chain.tip.hash, height: chain.height });
 
   /** Resolves with the tip once `done()` holds after a chain change, or at the timeout. */
-  const waitUntil = (done: () => boolean, timeoutMs: number): Promise<{ hash: string; height: number }> => {
+  const waitUntil = (done: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<{ hash: string; height: number }> => {
     if (done()) return Promise.resolve(tipInfo());
     if (waiters >= MAX_WAITERS) {
       throw new RpcError(RPC.INVALID_PARAMETER, `${MAX_WAITERS} calls are already waiting for blocks: try again when one returns`);
@@ -58,14 +58,21 @@ export function infoMethods(node: UtxoNode): MethodImpls {
     const ms = timeoutMs === 0 ? MAX_WAIT_MS : Math.min(timeoutMs, MAX_WAIT_MS);
     return new Promise((resolve) => {
       let off: () => void = () => undefined;
+      let settled = false;
       const finish = () => {
+        if (settled) return;
+        settled = true;
         off();
         clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
         waiters--;
         resolve(tipInfo());
       };
       const timer = setTimeout(finish, ms);
       timer.unref();
+      // a client that hung up frees its slot at once (nobody reads the answer)
+      if (signal?.aborted) queueMicrotask(finish);
+      signal?.addEventListener("abort", finish, { once: true });
       off = node.events.on((e) => {
         if ((e.type === "block" || e.type === "block-disconnected" || e.type === "reorg") && done()) finish();
       });
@@ -280,17 +287,17 @@ export function infoMethods(node: UtxoNode): MethodImpls {
       return { feerate: feerate.toString(), blocks: target };
     },
 
-    waitfornewblock: (p) => {
+    waitfornewblock: (p, ctx) => {
       const timeout = new Params("waitfornewblock", p, 1).int(0, "timeout", 0, 0x7fffffff, true) ?? 0;
       const start = chain.tip;
-      return waitUntil(() => chain.tip !== start, timeout);
+      return waitUntil(() => chain.tip !== start, timeout, ctx?.signal);
     },
 
-    waitforblockheight: (p) => {
+    waitforblockheight: (p, ctx) => {
       const ps = new Params("waitforblockheight", p, 2);
       const height = ps.int(0, "height", 0, 0x7fffffff);
       const timeout = ps.int(1, "timeout", 0, 0x7fffffff, true) ?? 0;
-      return waitUntil(() => chain.height >= height, timeout);
+      return waitUntil(() => chain.height >= height, timeout, ctx?.signal);
     },
 
     uptime: (p) => {

@@ -22,7 +22,12 @@ import { template } from "../template.js";
 import { RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
 
-export type MethodImpls = Record<string, (params: unknown[]) => unknown | Promise<unknown>>;
+/** What a method may know of its call: `signal` aborts when the client has gone (a long wait can stop). */
+export interface CallContext {
+  readonly signal?: AbortSignal;
+}
+
+export type MethodImpls = Record<string, (params: unknown[], ctx?: CallContext) => unknown | Promise<unknown>>;
 
 /** Reasons that mean "the inputs are not there" get -25; "already in the chain" -27; other rule breaks -26. */
 export function txRejectError(r: { reason: string; detail?: string }): RpcError {

@@ -5,6 +5,7 @@ import { discardRestOfBody, HttpError, readBody, toJson } from "../http.js";
 import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { isValidId, jsonDepthExceeds, MAX_JSON_DEPTH } from "./jsonlimits.js";
+import type { CallContext } from "./methods.js";
 import { SUBSCRIBE_PATH, Subscriptions } from "./subscribe.js";
 import { type MethodTable, methodTable } from "./table.js";
 
@@ -163,6 +164,12 @@ export class RpcServer {
       });
       return;
     }
+    // A client that hangs up before its answer aborts the call's long waits (waitfornewblock).
+    const gone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const ctx: CallContext = { signal: gone.signal };
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -186,7 +193,7 @@ export class RpcServer {
       }
       const out = [];
       for (const r of body) {
-        const a = await this.call(r);
+        const a = await this.call(r, ctx);
         if (!a.notification) out.push(a.body);
       }
       if (out.length === 0) {
@@ -204,7 +211,7 @@ export class RpcServer {
       });
       return;
     }
-    const a = await this.call(body);
+    const a = await this.call(body, ctx);
     if (a.notification) {
       res.writeHead(204).end();
       return;
@@ -213,7 +220,7 @@ export class RpcServer {
   }
 
   /** One request: the reply in its version's envelope and the HTTP status Core would send if it stood alone. */
-  private async call(req: unknown): Promise<{ body: unknown; status: number; notification: boolean }> {
+  private async call(req: unknown, ctx: CallContext): Promise<{ body: unknown; status: number; notification: boolean }> {
     const r = req as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
     const isObject = r !== null && typeof r === "object" && !Array.isArray(r);
     const v2 = isObject && r.jsonrpc === "2.0";
@@ -246,7 +253,7 @@ export class RpcServer {
       if (!Array.isArray(params)) throw new RpcError(RPC.INVALID_REQUEST, "invalid request: params must be an array (positional)");
       const m = Object.hasOwn(this.table, r.method) ? this.table[r.method] : undefined;
       if (!m) throw new RpcError(RPC.METHOD_NOT_FOUND, `method not found: ${r.method} (utxolab rpc help lists the methods)`);
-      return ok(await m.run(params));
+      return ok(await m.run(params, ctx));
     } catch (e) {
       if (e instanceof RpcError) return fail(e);
       return fail(new RpcError(RPC.INTERNAL, `internal error: ${(e as Error).message}`));

@@ -2,7 +2,7 @@ import type { UtxoNode } from "../node.js";
 import { devnetMethods } from "./devnet.js";
 import { helpText } from "./help.js";
 import { infoMethods } from "./info.js";
-import { type MethodImpls, methods } from "./methods.js";
+import { type CallContext, type MethodImpls, methods } from "./methods.js";
 import { Params } from "./params.js";
 
 /** One positional argument: its name, what it holds, and its default when it may be left out. */
@@ -26,7 +26,7 @@ export interface MethodDoc {
 }
 
 export interface MethodDef extends MethodDoc {
-  readonly run: (params: unknown[]) => unknown | Promise<unknown>;
+  readonly run: (params: unknown[], ctx?: CallContext) => unknown | Promise<unknown>;
 }
 
 export type MethodTable = Readonly<Record<string, MethodDef>>;
