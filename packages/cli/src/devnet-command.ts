@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,28 @@ function startMember(name: string, args: string[], quiet: boolean, spawned: Spaw
   });
 }
 
+/** Nodes of a devnet directory whose node.json names a process that is still alive. */
+export function runningNodesIn(dir: string): { name: string; pid: number }[] {
+  const out: { name: string; pid: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    let pid: unknown;
+    try {
+      pid = JSON.parse(readFileSync(join(dir, name, "node.json"), "utf8")).pid;
+    } catch {
+      continue;
+    }
+    if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+      out.push({ name, pid });
+    } catch (e) {
+      // EPERM: alive, owned by someone else
+      if ((e as NodeJS.ErrnoException).code === "EPERM") out.push({ name, pid });
+    }
+  }
+  return out;
+}
+
 /** The ports a devnet of n nodes from `base` needs that something else already holds. */
 export async function takenPorts(base: number, n: number): Promise<{ port: number; what: string }[]> {
   const taken: { port: number; what: string }[] = [];
@@ -122,7 +144,18 @@ export async function runDevnet(args: string[]): Promise<number> {
     );
     return 1;
   }
-  if (values.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  if (values.reset && existsSync(dir)) {
+    // --reset deletes the directory: never under a node that still runs in it
+    const running = runningNodesIn(dir);
+    if (running.length > 0) {
+      console.error(
+        `error: --reset would delete ${dir}, but ${running.map((r) => `${r.name} (pid ${r.pid})`).join(", ")} still run${running.length === 1 ? "s" : ""} there. ` +
+          "Stop that devnet first (Ctrl-C in its terminal), then run this again; nothing was deleted.",
+      );
+      return 1;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
   mkdirSync(dir, { recursive: true });
 
   console.log(`starting a devnet of ${n} node(s) in ${dir}${values.reset ? " (reset)" : ""}`);

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,5 +81,28 @@ describe("utxolab devnet", () => {
     } finally {
       await new Promise((r) => held.close(r));
     }
+  });
+
+  it("--reset refuses to delete a directory where a node still runs, and deletes nothing", async () => {
+    const live = join(dir, "live");
+    mkdirSync(join(live, "node0"), { recursive: true });
+    // a node.json naming a process that is alive (this test's own)
+    writeFileSync(join(live, "node0", "node.json"), JSON.stringify({ pid: process.pid }));
+    writeFileSync(join(live, "node0", "keep"), "data");
+    const proc = spawn(
+      process.execPath,
+      [CLI, "devnet", "--dir", live, "--reset", "--nodes", "1", "--base-port", String(20000 + Math.floor(Math.random() * 9000))],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    proc.stdout.on("data", (d) => (out += d));
+    proc.stderr.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((r) => proc.on("exit", r));
+    expect(code).not.toBe(0);
+    expect(out).toContain("--reset would delete");
+    expect(out).toContain(`node0 (pid ${process.pid}) still runs there`);
+    expect(existsSync(join(live, "node0", "keep"))).toBe(true);
   });
 });
