@@ -763,7 +763,8 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
       return 0;
     }
 
-    if (amount === "max" && !dryRun) await confirmPublicSweep(ctx, plan.inputs, plan.payee, addrArg);
+    // `max`, or an amount that takes the coins whole (no change back): either can empty shared accounts
+    if ((amount === "max" || plan.change === 0n) && !dryRun) await confirmPublicSweep(ctx, plan.inputs, plan.payee, addrArg);
     const payload = await unlockedPayload(ctx, w);
     const keys = w.signingKeys(
       payload,
@@ -808,15 +809,16 @@ async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
 }
 
 /**
- * `send … max` from the public devnet keys empties accounts the whole room shares: a person types
- * "yes" first, or passes --yes. Without a terminal to ask, it is refused and nothing is signed.
+ * A payment that takes coins of the public devnet keys whole (`max`, or an amount that leaves no
+ * change) can empty accounts the whole room shares: a person types "yes" first, or passes --yes.
+ * Without a terminal to ask, it is refused and nothing is signed.
  */
 async function confirmPublicSweep(ctx: Ctx, inputs: readonly CoinRecord[], payee: bigint, to: string): Promise<void> {
   const publicKeys = new Map(devnetAccounts().map((a) => [bytesToHex(a.pubkey), a.index]));
   const shared = new Set(inputs.flatMap((c) => (publicKeys.has(c.pubkey) ? [publicKeys.get(c.pubkey) as number] : [])));
   if (shared.size === 0 || ctx.args.flags.has("yes")) return;
   const list = [...shared].sort((a, b) => a - b).join(", ");
-  const what = `this sends everything (${inputs.length} unspent output${inputs.length === 1 ? "" : "s"}: ${coins(payee)} after the fee) to ${to}, emptying public devnet account${shared.size === 1 ? "" : "s"} ${list}: their keys are public, so on a shared network they belong to the whole room`;
+  const what = `this spends ${inputs.length} unspent output${inputs.length === 1 ? "" : "s"} whole, with no change back (${coins(payee)} after the fee to ${to}), from public devnet account${shared.size === 1 ? "" : "s"} ${list}: their keys are public, so on a shared network they belong to the whole room`;
   const stdin = ctx.io.stdin ?? (process.stdin as PromptInput);
   if (!stdin?.isTTY) throw new UsageError(`${what}. Nothing was sent; add --yes to send it anyway`);
   const answer = await promptLine(`${what}. Type yes to send:`, stdin, ctx.io.err);

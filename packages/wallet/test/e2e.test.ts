@@ -148,7 +148,8 @@ describe("wallet against a running node", () => {
     // no terminal to ask on: refused, nothing signed
     const r = await wallet(["send", SINK, "max", "--wallet", "dev"]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("emptying public devnet accounts 1, 2, 3, 4, 5, 6, 7, 8, 9");
+    expect(r.err).toContain("whole, with no change back");
+    expect(r.err).toContain("from public devnet accounts 1, 2, 3, 4, 5, 6, 7, 8, 9");
     expect(r.err).toContain("add --yes");
     // a terminal answering anything but yes: refused too
     const tty = Object.assign(new PassThrough(), { isTTY: true });
