@@ -1,36 +1,7 @@
-import { bytesToHex, formatCoins } from "@utxolab/core";
+import { type AddressInfo, type AddressUtxo, bytesToHex, formatCoins } from "@utxolab/core";
 import type { UtxoNode } from "./node.js";
 
-export interface AddressUtxo {
-  txid: string;
-  vout: number;
-  value: string;
-  height: number;
-  coinbase: boolean;
-  mature: boolean;
-  /** the waiting transaction that spends it */
-  spentBy?: string;
-}
-
-export interface AddressInfo {
-  address: string;
-  pubkey: string;
-  /** every confirmed unspent output, in units */
-  balance: string;
-  /** confirmed, mature and not spent by a waiting transaction */
-  spendable: string;
-  /** coinbase outputs still inside coinbaseMaturity */
-  immature: string;
-  /** outputs of waiting transactions, not yet spent by another waiting one */
-  pending: string;
-  /** confirmed and mature, but a waiting transaction spends it */
-  spending: string;
-  utxos: AddressUtxo[];
-  pendingUtxos: { txid: string; vout: number; value: string }[];
-  /** how many outputs are pending (pendingUtxos may hold fewer: `pendingLimit`) */
-  pendingCount: number;
-  balanceCoins: string;
-}
+export type { AddressInfo, AddressUtxo };
 
 /**
  * What an address holds, as RPC `getaddressinfo` and the web page report it: confirmed

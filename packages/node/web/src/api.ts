@@ -1,6 +1,20 @@
 /** The node's public API (packages/node/src/web/api.ts): amounts arrive as decimal strings of units. */
+import type {
+  AddressInfo,
+  AddressUtxo,
+  BlockAnswer,
+  DemoNote,
+  MiningState,
+  ReasonText,
+  Refusal,
+  SubmitAnswer,
+  Units,
+  WireEvent,
+} from "@utxolab/core";
 
-export type Units = string;
+// The shapes both sides share live in core's wire module (type-only: nothing enters the bundle).
+export type { BlockAnswer, BlockCause, DemoNote, LiveMessage, MiningState, ReasonText, Refusal, SubmitAnswer, Units } from "@utxolab/core";
+export type NodeEvent = WireEvent;
 
 export interface Info {
   network: string;
@@ -110,91 +124,18 @@ export interface PoolPage {
   txs: PoolTx[];
 }
 
-export interface Utxo {
-  txid: string;
-  vout: number;
-  value: Units;
-  height: number;
-  coinbase: boolean;
-  mature: boolean;
-  spentBy?: string;
-}
+export type Utxo = AddressUtxo;
 
-export interface Totals {
-  address: string;
-  pubkey: string;
-  balance: Units;
-  spendable: Units;
-  immature: Units;
-  pending: Units;
-  spending: Units;
-  balanceCoins: string;
-  utxoCount: number;
-}
+/** An address's sums: getaddressinfo's answer without its lists of coins. */
+export type Totals = Omit<AddressInfo, "utxos" | "pendingUtxos" | "pendingCount"> & { utxoCount: number };
 
-export interface AddressView extends Totals {
-  utxos: Utxo[];
+export interface AddressView extends Totals, Pick<AddressInfo, "utxos" | "pendingUtxos" | "pendingCount"> {
   spendableUtxos: Utxo[];
-  pendingUtxos: { txid: string; vout: number; value: Units }[];
-  /** all outputs of waiting payments, of which pendingUtxos lists the first `limit` */
-  pendingCount: number;
   devnetAccount: number;
 }
 
 export interface Account extends Totals {
   index: number;
-}
-
-export interface Refusal {
-  seq: number;
-  time: number;
-  kind: "tx" | "block";
-  id: string;
-  reason: string;
-  detail?: string;
-  source: string;
-  plain: string;
-}
-
-export interface ReasonText {
-  reason: string;
-  kind: string;
-  plain: string;
-}
-
-export type SubmitAnswer =
-  | { ok: true; txid: string; fee: Units; size: number }
-  | { ok: false; txid?: string; reason: string; detail?: string; plain: string };
-
-export type NodeEvent =
-  | { type: "block"; height: number; hash: string; txs: number; fees: Units; time: number; size: number }
-  | { type: "block-disconnected"; height: number; hash: string }
-  | { type: "block-rejected"; hash: string; reason: string; detail?: string; source: string }
-  | { type: "tx"; txid: string; fee: Units; size: number; source: string }
-  | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
-  | { type: "tx-removed"; txid: string; why: string }
-  | {
-      type: "reorg";
-      from: { hash: string; height: number };
-      to: { hash: string; height: number };
-      fork: { hash: string; height: number };
-      depth: number;
-    }
-  | { type: "peer"; line: string }
-  | { type: "info"; line: string }
-  | { type: "demo"; name: string; step: number; total: number; text: string; done: boolean }
-  | { type: "mining"; paused: boolean; line: string };
-
-export type DemoNote = Extract<NodeEvent, { type: "demo" }>;
-
-export interface MiningState {
-  paused: boolean;
-  /** something mines by itself (--automine, --mine-interval) */
-  automatic: boolean;
-  mineTo: string | null;
-  pool: number;
-  said?: string;
-  height?: number;
 }
 
 export interface RawBlock {
@@ -229,25 +170,6 @@ export interface BlockCoins {
   createdCount: number;
   consumedTotal: Units;
   createdTotal: Units;
-}
-
-export interface BlockCause {
-  height: number;
-  hash: string;
-  reason: string;
-  detail?: string;
-  plain: string;
-}
-
-export type BlockAnswer =
-  | { ok: true; hash: string; height: number; active: boolean; plain: string; cause?: BlockCause }
-  | { ok: false; hash?: string; reason: string; detail?: string; plain: string; cause?: BlockCause };
-
-export interface LiveMessage {
-  seq: number;
-  time: number;
-  event: NodeEvent;
-  plain?: string;
 }
 
 /** The node's own words when it refuses a request (HTTP 4xx with {error}). */
