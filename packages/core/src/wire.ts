@@ -138,3 +138,15 @@ export interface MiningState {
   said?: string;
   height?: number;
 }
+
+/**
+ * A JSON-RPC error as it travels (SPEC §9): Core's code, the reason as message, the detail in data.
+ * The node throws it (`RpcError` of @utxolab/node) and the client reads it back (`RpcError` of
+ * @utxolab/client, kind "refused"); the two classes stay apart because the client's also stands for
+ * the calls that got no such answer (unreachable, timeout, unauthorized, protocol).
+ */
+export interface RpcErrorBody {
+  code: number;
+  message: string;
+  data?: unknown;
+}

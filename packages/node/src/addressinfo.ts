@@ -1,5 +1,5 @@
 import { type AddressInfo, type AddressUtxo, bytesToHex, formatCoins } from "@utxolab/core";
-import type { UtxoNode } from "./node.js";
+import type { ChainSource, PoolSource } from "./parts.js";
 
 export type { AddressInfo, AddressUtxo };
 
@@ -7,7 +7,12 @@ export type { AddressInfo, AddressUtxo };
  * What an address holds, as RPC `getaddressinfo` and the web page report it: confirmed
  * coins split by whether the next block may spend them, plus what the pool will pay it.
  */
-export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array, opts: { pendingLimit?: number } = {}): AddressInfo {
+export function addressInfo(
+  node: Pick<ChainSource, "chain" | "params"> & PoolSource,
+  address: string,
+  pubkey: Uint8Array,
+  opts: { pendingLimit?: number } = {},
+): AddressInfo {
   const chain = node.chain;
   const params = node.params;
   const pkHex = bytesToHex(pubkey);

@@ -1,4 +1,4 @@
-import { coinsText, type NodeEventOf, unitsText } from "@utxolab/core";
+import { coinsText, feeRateText, type NodeEventOf, unitsText } from "@utxolab/core";
 
 /** What the node reports (core's wire shape, amounts as bigint inside the node). */
 export type NodeEvent = NodeEventOf<bigint>;
@@ -6,12 +6,6 @@ export type NodeEvent = NodeEventOf<bigint>;
 export type EventListener = (e: NodeEvent) => void;
 
 const short = (h: string) => `${h.slice(0, 16)}…`;
-
-/** Fee rate in units per byte with two decimals, computed exactly from bigint fee and size. */
-export function feeRateText(fee: bigint, size: number): string {
-  const hundredths = (fee * 100n) / BigInt(Math.max(size, 1));
-  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
-}
 
 /** One readable line per event, as the node prints it. */
 export function formatEvent(e: NodeEvent): string {

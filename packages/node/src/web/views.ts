@@ -4,6 +4,7 @@ import {
   type Coin,
   encodeAddress,
   encodeTx,
+  feeRateText,
   type Hash,
   isCoinbase,
   subsidyAt,
@@ -11,8 +12,7 @@ import {
   txid,
   txSize,
 } from "@utxolab/core";
-import { feeRateText } from "../events.js";
-import type { UtxoNode } from "../node.js";
+import type { ChainSource, PoolSource } from "../parts.js";
 import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
 import { HttpError } from "./http.js";
 import { explain } from "./reasons.js";
@@ -60,7 +60,7 @@ const SIDE_PER_PAGE = 100;
 export class Views {
   private readonly fees = new Map<Hash, bigint>();
 
-  constructor(private readonly node: UtxoNode) {}
+  constructor(private readonly node: ChainSource & PoolSource) {}
 
   rememberFees(hash: Hash, fees: bigint): void {
     if (this.fees.size >= FEE_CACHE_SIZE) this.fees.delete(this.fees.keys().next().value as Hash);
