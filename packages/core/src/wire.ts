@@ -5,9 +5,11 @@
  * (packages/node/web) import the same declarations and cannot drift apart; importing it adds
  * nothing to the bundle.
  *
- * Amounts are `bigint` inside the node and decimal strings of units on the wire: shapes that
- * carry amounts take the amount type as a parameter, `Units` (the wire's) by default.
+ * Amounts (and chain work) are `bigint` inside the node and decimal strings on the wire: shapes
+ * that carry them take that type as a parameter, `Units` (the wire's) by default; the node's
+ * code fills the `bigint` form and its JSON writer turns every bigint into its decimal string.
  */
+import type { BlockStatus } from "./chain.js";
 import type { Reason, ReasonKind } from "./reasons.js";
 
 /** An amount on the wire: a decimal string of units (JSON has no bigint). */
@@ -149,4 +151,125 @@ export interface RpcErrorBody {
   code: number;
   message: string;
   data?: unknown;
+}
+
+// ---- the page's views of blocks, transactions and the pool (`GET /api/blocks`, `/api/block/…`, `/api/tx/…`, `/api/mempool`)
+
+/** One block as a card of the chain page. */
+export interface BlockCard<A = Units> {
+  height: number;
+  hash: string;
+  prevHash: string;
+  time: number;
+  txCount: number;
+  size: number;
+  /** null when the node never connected the block (no undo data to price its inputs) */
+  fees: A | null;
+  status: BlockStatus;
+  /** the stable SPEC reason, and its numbers apart */
+  invalidReason?: string;
+  invalidDetail?: string;
+  /** on the best chain */
+  active: boolean;
+}
+
+/** A page of the best chain, with the blocks of other branches at those heights beside it. */
+export interface ChainPage<A = Units> {
+  tip: number;
+  from: number;
+  to: number;
+  best: BlockCard<A>[];
+  side: BlockCard<A>[];
+  /** side blocks beyond the page's limit */
+  sideOmitted: number;
+}
+
+/** A transaction as a line of a block's list. */
+export interface BlockTx<A = Units> {
+  txid: string;
+  coinbase: boolean;
+  inputs: number;
+  outputs: number;
+  valueOut: A;
+  fee?: A;
+}
+
+/** A block with its header's fields and a page of its transactions. */
+export interface BlockView<A = Units> extends BlockCard<A> {
+  version: number;
+  merkleRoot: string;
+  bits: number;
+  nonce: number;
+  /** a bigint in the node, like the amounts */
+  chainWork: A;
+  /** -1 for a block off the best chain, as the RPC's getblock */
+  confirmations: number;
+  subsidy: A;
+  invalidPlain?: string;
+  nextHash?: string;
+  reward?: A;
+  txs: BlockTx<A>[];
+  offset: number;
+  hasBody: boolean;
+}
+
+/** Who spent an output: a transaction of the best chain or one waiting in the pool. */
+export type SpentBy = { txid: string; in: "chain"; height: number } | { txid: string; in: "pool" } | null;
+
+export interface InputView<A = Units> {
+  prevTxid: string;
+  vout: number;
+  value?: A;
+  address?: string;
+}
+
+export interface OutputView<A = Units> {
+  n: number;
+  value: A;
+  address: string;
+  spent: SpentBy;
+}
+
+/** A transaction of the pool or the best chain, with where it stands. */
+export interface TxView<A = Units> {
+  txid: string;
+  coinbase: boolean;
+  size: number;
+  version: number;
+  locktime: number;
+  inputs: InputView<A>[];
+  outputs: OutputView<A>[];
+  valueOut: A;
+  valueIn?: A;
+  fee?: A;
+  /** units per byte, core's `feeRateText` */
+  feeRate?: string;
+  hex?: string;
+  status:
+    | { in: "chain"; block: string; height: number; index: number; confirmations: number }
+    /** confirmations is 0: no block holds it */
+    | { in: "pool"; confirmations: number; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
+}
+
+/** A waiting transaction as a line of the pool page. */
+export interface PoolTx<A = Units> {
+  txid: string;
+  fee: A;
+  size: number;
+  /** units per byte, core's `feeRateText` */
+  feeRate: string;
+  time: number;
+  valueOut: A;
+  parents: string[];
+  children: string[];
+  ancestors: number;
+  descendants: number;
+}
+
+export interface PoolPage<A = Units> {
+  count: number;
+  bytes: number;
+  totalFees: A;
+  offset: number;
+  txs: PoolTx<A>[];
 }

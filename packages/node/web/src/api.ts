@@ -3,17 +3,38 @@ import type {
   AddressInfo,
   AddressUtxo,
   BlockAnswer,
+  BlockView,
+  ChainPage,
   DemoNote,
   MiningState,
+  PoolPage,
   ReasonText,
   Refusal,
   SubmitAnswer,
+  TxView,
   Units,
   WireEvent,
 } from "@utxolab/core";
 
 // The shapes both sides share live in core's wire module (type-only: nothing enters the bundle).
-export type { BlockAnswer, BlockCause, DemoNote, LiveMessage, MiningState, ReasonText, Refusal, SubmitAnswer, Units } from "@utxolab/core";
+export type {
+  BlockAnswer,
+  BlockCard,
+  BlockCause,
+  BlockTx,
+  BlockView,
+  ChainPage,
+  DemoNote,
+  LiveMessage,
+  MiningState,
+  PoolPage,
+  PoolTx,
+  ReasonText,
+  Refusal,
+  SubmitAnswer,
+  TxView,
+  Units,
+} from "@utxolab/core";
 export type NodeEvent = WireEvent;
 
 export interface Info {
@@ -28,100 +49,6 @@ export interface Info {
   mempool: { count: number; bytes: number };
   peers: number;
   params: { hrp: string; coinbaseMaturity: number; halvingInterval: number; maxBlockSize: number };
-}
-
-export interface BlockCard {
-  height: number;
-  hash: string;
-  prevHash: string;
-  time: number;
-  txCount: number;
-  size: number;
-  fees: Units | null;
-  status: "stored" | "valid" | "invalid";
-  invalidReason?: string;
-  invalidDetail?: string;
-  active: boolean;
-}
-
-export interface ChainPage {
-  tip: number;
-  from: number;
-  to: number;
-  best: BlockCard[];
-  side: BlockCard[];
-  /** side blocks beyond the page's limit */
-  sideOmitted: number;
-}
-
-export interface BlockTx {
-  txid: string;
-  coinbase: boolean;
-  inputs: number;
-  outputs: number;
-  valueOut: Units;
-  fee?: Units;
-}
-
-export interface BlockView extends BlockCard {
-  version: number;
-  merkleRoot: string;
-  bits: number;
-  nonce: number;
-  chainWork: string;
-  /** -1 for a block off the best chain, as the RPC's getblock */
-  confirmations: number;
-  subsidy: Units;
-  invalidPlain?: string;
-  nextHash?: string;
-  reward?: Units;
-  txs: BlockTx[];
-  offset: number;
-  hasBody: boolean;
-}
-
-export interface TxView {
-  txid: string;
-  coinbase: boolean;
-  size: number;
-  version: number;
-  locktime: number;
-  inputs: { prevTxid: string; vout: number; value?: Units; address?: string }[];
-  outputs: {
-    n: number;
-    value: Units;
-    address: string;
-    spent: { txid: string; in: "chain"; height: number } | { txid: string; in: "pool" } | null;
-  }[];
-  valueOut: Units;
-  valueIn?: Units;
-  fee?: Units;
-  feeRate?: string;
-  hex?: string;
-  status:
-    | { in: "chain"; block: string; height: number; index: number; confirmations: number }
-    | { in: "pool"; confirmations: 0; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
-}
-
-export interface PoolTx {
-  txid: string;
-  fee: Units;
-  size: number;
-  feeRate: string;
-  time: number;
-  valueOut: Units;
-  parents: string[];
-  children: string[];
-  ancestors: number;
-  descendants: number;
-}
-
-export interface PoolPage {
-  count: number;
-  bytes: number;
-  totalFees: Units;
-  offset: number;
-  txs: PoolTx[];
 }
 
 export type Utxo = AddressUtxo;
