@@ -12,7 +12,16 @@ afterEach(async () => {
 
 describe("refusals a peer causes", () => {
   it("are kept in the store at a bounded rate, while the page's list still shows the newest", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, verifyThreads: 0 });
+    // the limiter's clock stands still: the bound is the burst alone, however slow the machine signs the 100 payments
+    const node = await UtxoNode.start({
+      memory: true,
+      rpcPort: 0,
+      p2pPort: 0,
+      rpcToken: "t",
+      log: () => undefined,
+      verifyThreads: 0,
+      logLimit: { now: () => 0 },
+    });
     cleanup.push(() => node.stop());
     const writes = vi.spyOn(node.store, "appendLog");
     // dust: refused by policy before any lookup, so free to send and no reason to ban
