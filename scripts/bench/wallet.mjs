@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runWalletCommand } from "../../packages/cli/dist/wallet/command.js";
 import {
   blockHash,
   bytesToHex,
@@ -29,7 +30,6 @@ import {
   balanceOf,
   buildPayment,
   RpcClient,
-  runWalletCommand,
   selectCoins,
   signPayment,
   spendableCoins,

@@ -28,6 +28,19 @@ export interface OptionSpec {
 
 export type Options = Readonly<Record<string, OptionSpec>>;
 
+/** Options that take a value: `--name V`. */
+export const strings = <K extends string>(...names: K[]) => table(names, { type: "string" } as const);
+/** Options without a value: `--name`. */
+export const flags = <K extends string>(...names: K[]) => table(names, { type: "boolean" } as const);
+/** Options that take a value and may be given more than once: `--name A --name B`. */
+export const lists = <K extends string>(...names: K[]) => table(names, { type: "string", multiple: true } as const);
+
+/** `--help`, or `-h`. */
+export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+const table = <K extends string, S extends OptionSpec>(names: K[], spec: S) =>
+  Object.fromEntries(names.map((n) => [n, spec])) as { readonly [N in K]: S };
+
 export type OptionValues<O extends Options> = {
   -readonly [K in keyof O]?: O[K]["type"] extends "boolean" ? true : O[K]["multiple"] extends true ? string[] : string;
 };

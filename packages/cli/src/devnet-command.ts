@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RpcClient } from "@utxolab/client";
 import { COIN, DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
-import { intOption, parseOptions, UsageError } from "./args.js";
+import { flags, intOption, parseOptions, strings, UsageError } from "./args.js";
 
 export const DEVNET_USAGE =
   "utxolab devnet [--nodes N] [--dir DIR] [--reset] [--automine | --mine-interval MS | --no-mining] [--mine-to ADDRESS] [--base-port N] [--quiet]";
@@ -109,15 +109,8 @@ export async function runDevnet(args: string[]): Promise<number> {
   const { values } = parseOptions(DEVNET_USAGE, {
     args,
     options: {
-      nodes: { type: "string" },
-      dir: { type: "string" },
-      reset: { type: "boolean" },
-      automine: { type: "boolean" },
-      "mine-interval": { type: "string" },
-      "no-mining": { type: "boolean" },
-      "mine-to": { type: "string" },
-      "base-port": { type: "string" },
-      quiet: { type: "boolean" },
+      ...strings("nodes", "dir", "mine-interval", "mine-to", "base-port"),
+      ...flags("reset", "automine", "no-mining", "quiet"),
     },
   });
   const n = intOption(values.nodes, "nodes", 1, 16) ?? 3;

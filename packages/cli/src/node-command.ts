@@ -1,5 +1,5 @@
 import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxolab/node";
-import { intOption, parseOptions, UsageError } from "./args.js";
+import { flags, intOption, lists, parseOptions, strings, UsageError } from "./args.js";
 
 export const NODE_USAGE =
   "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE] [--ban-time SECONDS] [--verifier noble|libsecp256k1] [--verify-threads N]";
@@ -9,28 +9,10 @@ export async function runNode(args: string[]): Promise<number> {
   const { values } = parseOptions(NODE_USAGE, {
     args,
     options: {
-      datadir: { type: "string" },
-      network: { type: "string" },
-      "rpc-port": { type: "string" },
-      "p2p-port": { type: "string" },
-      "rpc-bind": { type: "string" },
-      "p2p-bind": { type: "string" },
-      peer: { type: "string", multiple: true },
-      "mine-to": { type: "string" },
-      automine: { type: "boolean" },
-      "mine-interval": { type: "string" },
-      memory: { type: "boolean" },
-      "rpc-token": { type: "string" },
-      maxmempool: { type: "string" },
-      "load-chain": { type: "string" },
-      reindex: { type: "boolean" },
-      "mempool-save-interval": { type: "string" },
-      "allow-host": { type: "string", multiple: true },
-      "web-origin": { type: "string", multiple: true },
-      repair: { type: "boolean" },
-      "ban-time": { type: "string" },
-      verifier: { type: "string" },
-      "verify-threads": { type: "string" },
+      ...strings("datadir", "network", "rpc-port", "p2p-port", "rpc-bind", "p2p-bind", "mine-to", "mine-interval", "rpc-token"),
+      ...strings("maxmempool", "load-chain", "mempool-save-interval", "ban-time", "verifier", "verify-threads"),
+      ...flags("automine", "memory", "reindex", "repair"),
+      ...lists("peer", "allow-host", "web-origin"),
     },
   });
   const verifier = values.verifier;

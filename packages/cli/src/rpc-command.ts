@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { defaultDatadir, RpcClient, RpcError, readCookie, runningNodeUrl } from "@utxolab/client";
-import { parseOptions, UsageError } from "./args.js";
+import { flags, parseOptions, strings, UsageError } from "./args.js";
 
 export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir DIR | --rpc-token T] [--json]";
 
@@ -17,7 +17,7 @@ export function parseParam(s: string): unknown {
 export function splitRpcArgs(args: string[]) {
   const { values, positionals } = parseOptions(RPC_USAGE, {
     args,
-    options: { rpc: { type: "string" }, datadir: { type: "string" }, "rpc-token": { type: "string" }, json: { type: "boolean" } },
+    options: { ...strings("rpc", "datadir", "rpc-token"), ...flags("json") },
     allowPositionals: true,
     unknownAsArgument: true,
   });

@@ -1,5 +1,5 @@
 import { isRefusal, RpcError } from "@utxolab/client";
-import { parseOptions, USAGE_EXIT, UsageError } from "../args.js";
+import { flags, HELP_OPTION, parseOptions, strings, USAGE_EXIT, UsageError } from "../args.js";
 import { doubleSpend } from "./double-spend.js";
 import { immatureCoinbase } from "./immature-coinbase.js";
 import { leverage } from "./leverage.js";
@@ -49,15 +49,7 @@ export async function runDemo(
   const { values, positionals } = parseOptions(DEMO_USAGE, {
     args,
     allowPositionals: true,
-    options: {
-      rpc: { type: "string" },
-      datadir: { type: "string" },
-      "rpc-token": { type: "string" },
-      dir: { type: "string" },
-      step: { type: "boolean" },
-      pace: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...strings("rpc", "datadir", "rpc-token", "dir", "pace"), ...flags("step"), ...HELP_OPTION },
   });
   const [name, ...extra] = positionals;
   if (values.help || name === undefined || name === "list" || name === "help") {

@@ -1,6 +1,6 @@
 import { DEFAULT_RPC_URL, isRefusal, RpcError } from "@utxolab/client";
 import { SealDamagedError, WalletFileError, WalletMissingError, WrongPassphraseError } from "@utxolab/wallet";
-import { exitCodeFor, firstArgument, type Options, parseOptions, USAGE_EXIT, UsageError } from "../args.js";
+import { exitCodeFor, firstArgument, flags, lists, type Options, parseOptions, strings, USAGE_EXIT, UsageError } from "../args.js";
 import { cmdAddress, cmdAddresses, cmdCreate, cmdImport, cmdImportDevnet } from "./accounts.js";
 import { COMMON_OPTIONS, type Ctx, makeCtx, type WalletIo, type WalletOptions } from "./context.js";
 import { cmdPay } from "./pay.js";
@@ -35,12 +35,7 @@ options:
   --insecure-devnet    store a new wallet's secret unencrypted (devnet only)
   --json               machine-readable output (amounts are strings of units)`;
 
-const PAY_OPTIONS = {
-  "fee-rate": { type: "string" },
-  from: { type: "string", multiple: true },
-  out: { type: "string" },
-  "subtract-fee": { type: "boolean" },
-} as const;
+const PAY_OPTIONS = { ...strings("fee-rate", "out"), ...lists("from"), ...flags("subtract-fee") };
 
 interface Command {
   /** the options it takes besides COMMON_OPTIONS */
@@ -51,7 +46,7 @@ interface Command {
 /** Every wallet command: the options it takes and the function (in a file per group) that runs it. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   create: { options: {}, run: cmdCreate },
-  import: { options: { mnemonic: { type: "string" } }, run: cmdImport },
+  import: { options: strings("mnemonic"), run: cmdImport },
   "import-devnet": { options: {}, run: cmdImportDevnet },
   address: { options: {}, run: cmdAddress },
   addresses: { options: {}, run: cmdAddresses },
@@ -59,11 +54,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   utxos: { options: {}, run: cmdUtxos },
   history: { options: {}, run: cmdHistory },
   send: {
-    options: { ...PAY_OPTIONS, "dry-run": { type: "boolean" }, yes: { type: "boolean" } },
+    options: { ...PAY_OPTIONS, ...flags("dry-run", "yes") },
     run: (c) => cmdPay(c, "send"),
   },
   mktx: { options: { ...PAY_OPTIONS }, run: (c) => cmdPay(c, "mktx") },
-  sign: { options: { out: { type: "string" } }, run: cmdSign },
+  sign: { options: strings("out"), run: cmdSign },
   broadcast: { options: {}, run: cmdBroadcast },
 };
 

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_RPC_URL, RpcClient, readCookie, runningNodeUrl } from "@utxolab/client";
 import { DEVNET, decodeAddress } from "@utxolab/core";
-import { type OptionValues, UsageError } from "../args.js";
+import { flags, HELP_OPTION, type lists, type OptionValues, strings, UsageError } from "../args.js";
 import type { PromptInput } from "./prompt.js";
 
 export interface WalletIo {
@@ -16,27 +16,17 @@ export interface WalletIo {
 
 /** The options every wallet command takes. */
 export const COMMON_OPTIONS = {
-  wallet: { type: "string" },
-  datadir: { type: "string" },
-  rpc: { type: "string" },
-  "rpc-token": { type: "string" },
-  passphrase: { type: "string" },
-  json: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  "insecure-devnet": { type: "boolean" },
-} as const;
+  ...strings("wallet", "datadir", "rpc", "rpc-token", "passphrase"),
+  ...flags("json", "insecure-devnet"),
+  ...HELP_OPTION,
+};
 
 /** The options of any one command, as its code reads them (the parser has refused the ones it does not take). */
 export type WalletOptions = OptionValues<
-  typeof COMMON_OPTIONS & {
-    mnemonic: { type: "string" };
-    "fee-rate": { type: "string" };
-    from: { type: "string"; multiple: true };
-    out: { type: "string" };
-    "subtract-fee": { type: "boolean" };
-    "dry-run": { type: "boolean" };
-    yes: { type: "boolean" };
-  }
+  typeof COMMON_OPTIONS &
+    ReturnType<typeof strings<"mnemonic" | "fee-rate" | "out">> &
+    ReturnType<typeof flags<"subtract-fee" | "dry-run" | "yes">> &
+    ReturnType<typeof lists<"from">>
 >;
 
 /** What a wallet command works with: its options and arguments, where the wallet lives, and the node. */
