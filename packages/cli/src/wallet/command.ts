@@ -87,7 +87,7 @@ function errorJson(e: unknown): { kind: string; code?: number; message: string; 
   return { kind: "failed", message: describeError(e) };
 }
 
-export function describeError(e: unknown): string {
+function describeError(e: unknown): string {
   if (isRefusal(e)) return `the node refused: ${e.display}`;
   if (
     e instanceof UsageError ||

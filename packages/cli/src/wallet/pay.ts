@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { isRefusal } from "@utxolab/client";
+import { isRefusal, type RpcClient } from "@utxolab/client";
 import {
   type Amount,
   bytesToHex,
@@ -12,6 +12,7 @@ import {
   hexToBytes,
   outpointKey,
   parseCoins,
+  type Transaction,
   txid,
   txSize,
 } from "@utxolab/core";
@@ -25,6 +26,7 @@ import {
   MAX_STANDARD_TX_SIGS,
   MAX_STANDARD_TX_SIZE,
   type PaymentPlan,
+  type PaymentRefusal,
   planPayment,
   signPayment,
   spendableCoins,
@@ -90,36 +92,22 @@ function fromCoins(w: Wallet, view: WalletView, from: { txid: Hash; vout: number
   });
 }
 
-function insufficientMessage(
-  ctx: Ctx,
-  b: ReturnType<typeof balanceOf>,
-  r: { available: bigint; required: bigint; fee: bigint },
-  amount: bigint | "max",
-  rate: bigint,
-  subtract: boolean,
-  fromGiven: boolean,
-): string {
-  const need =
-    amount === "max"
-      ? `sending everything needs more than the fee of ${coinsText(r.fee)} plus the ${DUST_LIMIT}-unit dust limit`
-      : subtract
-        ? `sending ${coinsText(amount)} with the fee taken from it needs ${coinsText(r.required)}`
-        : `sending ${coinsText(amount)} needs ${coinsText(r.required)} (amount ${formatCoins(amount)} + fee ${formatCoins(r.fee)} at ${rate} unit/byte)`;
-  const have = fromGiven
-    ? `the --from outputs hold ${coinsText(r.available)}`
-    : `only ${coinsText(b.spendable + b.trustedPending)} are spendable${b.trustedPending > 0n ? ` (${coinsText(b.trustedPending)} of it your unconfirmed change)` : ""}`;
-  const parts = [`insufficient funds in wallet "${ctx.name}": ${need}, but ${have}`];
-  if (!fromGiven) {
-    parts.push(`immature ${coinsText(b.immature)} (coinbase rewards need ${DEVNET.coinbaseMaturity} blocks)`);
-    parts.push(`pending in ${coinsText(b.pendingIn)} and pending out ${coinsText(b.pendingOut)} (wait for the next block)`);
-  }
-  return `${parts.join("; ")}. Send less, or wait for pending and immature coins.`;
+/** What the person asked for, read and checked before the wallet or the node is touched. */
+interface PaymentRequest {
+  mode: "send" | "mktx";
+  to: string;
+  payeeKey: Uint8Array;
+  amount: Amount | "max";
+  rate: bigint;
+  subtract: boolean;
+  from?: { txid: Hash; vout: number }[];
+  dryRun: boolean;
 }
 
-export async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
+function readRequest(ctx: Ctx, mode: "send" | "mktx"): PaymentRequest {
   const usage = `utxolab wallet ${mode} ADDRESS AMOUNT|max [--fee-rate N] [--subtract-fee] [--from TXID:VOUT ...]${mode === "send" ? " [--dry-run]" : " [--out FILE]"}`;
-  const [addrArg, amountArg] = expectPositional(ctx, 2, usage);
-  const payeeKey = decodeRecipient(addrArg);
+  const [to, amountArg] = expectPositional(ctx, 2, usage);
+  const payeeKey = decodeRecipient(to);
   let amount: Amount | "max";
   if (amountArg === "max") amount = "max";
   else {
@@ -138,94 +126,68 @@ export async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
   if (subtract && amount === "max")
     throw new UsageError("--subtract-fee with max: the fee already comes out of everything sent; drop one of them");
   const from = parseFrom(ctx);
-  const dryRun = ctx.opts["dry-run"] === true;
   if (ctx.opts.out !== undefined && mode === "send") throw new UsageError("--out is for mktx and sign; send broadcasts directly");
+  return { mode, to, payeeKey, amount, rate, subtract, from, dryRun: ctx.opts["dry-run"] === true };
+}
 
+/** Why the coins cannot pay, with the numbers and what to do. */
+function refusalMessage(ctx: Ctx, b: ReturnType<typeof balanceOf>, r: PaymentRefusal, req: PaymentRequest): string {
+  if (r.kind === "too-large") {
+    return `this payment needs ${r.needed} inputs, but a transaction the pool accepts holds at most ${r.maxInputs} (${MAX_STANDARD_TX_SIZE} bytes, ${MAX_STANDARD_TX_SIGS} signatures): send less, or first combine coins with \`send <your address> max\``;
+  }
+  if (r.kind === "payee-dust") {
+    return `after the fee of ${coinsText(r.fee)} the payee would get ${r.payee} units, below the ${r.dust}-unit dust limit the pool refuses; send more`;
+  }
+  const { amount, rate } = req;
+  const fromGiven = req.from !== undefined;
+  const need =
+    amount === "max"
+      ? `sending everything needs more than the fee of ${coinsText(r.fee)} plus the ${DUST_LIMIT}-unit dust limit`
+      : req.subtract
+        ? `sending ${coinsText(amount)} with the fee taken from it needs ${coinsText(r.required)}`
+        : `sending ${coinsText(amount)} needs ${coinsText(r.required)} (amount ${formatCoins(amount)} + fee ${formatCoins(r.fee)} at ${rate} unit/byte)`;
+  const have = fromGiven
+    ? `the --from outputs hold ${coinsText(r.available)}`
+    : `only ${coinsText(b.spendable + b.trustedPending)} are spendable${b.trustedPending > 0n ? ` (${coinsText(b.trustedPending)} of it your unconfirmed change)` : ""}`;
+  const parts = [`insufficient funds in wallet "${ctx.name}": ${need}, but ${have}`];
+  if (!fromGiven) {
+    parts.push(`immature ${coinsText(b.immature)} (coinbase rewards need ${DEVNET.coinbaseMaturity} blocks)`);
+    parts.push(`pending in ${coinsText(b.pendingIn)} and pending out ${coinsText(b.pendingOut)} (wait for the next block)`);
+  }
+  return `${parts.join("; ")}. Send less, or wait for pending and immature coins.`;
+}
+
+/** `send` and `mktx`: read the request, plan it from the synced wallet, then write, test or send it. */
+export async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
+  const req = readRequest(ctx, mode);
   return withWallet(ctx, async (w) => {
     const rpc = await ctx.rpc();
     const view = await syncWallet(w, rpc);
-    const b = balanceOf(w, view);
     const plan = planPayment({
-      coins: from ? fromCoins(w, view, from) : spendableCoins(w, view),
-      ownPending: from ? [] : trustedPendingCoins(w, view),
-      inputsGiven: from !== undefined,
-      amount,
-      feeRate: rate,
-      subtractFee: subtract,
+      coins: req.from ? fromCoins(w, view, req.from) : spendableCoins(w, view),
+      ownPending: req.from ? [] : trustedPendingCoins(w, view),
+      inputsGiven: req.from !== undefined,
+      amount: req.amount,
+      feeRate: req.rate,
+      subtractFee: req.subtract,
       dust: DUST_LIMIT,
       publicKeys: PUBLIC_KEYS(),
     });
-    if (!plan.ok) {
-      if (plan.kind === "too-large") {
-        throw new Error(
-          `this payment needs ${plan.needed} inputs, but a transaction the pool accepts holds at most ${plan.maxInputs} (${MAX_STANDARD_TX_SIZE} bytes, ${MAX_STANDARD_TX_SIGS} signatures): send less, or first combine coins with \`send <your address> max\``,
-        );
-      }
-      if (plan.kind === "payee-dust") {
-        throw new Error(
-          `after the fee of ${coinsText(plan.fee)} the payee would get ${plan.payee} units, below the ${plan.dust}-unit dust limit the pool refuses; send more`,
-        );
-      }
-      throw new Error(insufficientMessage(ctx, b, plan, amount, rate, subtract, from !== undefined));
-    }
+    if (!plan.ok) throw new Error(refusalMessage(ctx, balanceOf(w, view), plan, req));
     const changeKey = plan.change > 0n ? w.peekChangeKey() : undefined;
-    const unsigned = buildPayment(plan, payeeKey, changeKey ? hexToBytes(changeKey.pubkey) : undefined);
-    const summary = paySummary(w, plan, addrArg, changeKey?.pubkey, rate);
-    if (plan.leftOut > 0) {
-      summary.lines.push(
-        `  note        ${plan.leftOut} smaller coins are left out: one transaction holds at most ${plan.inputs.length} inputs; run max again after this one confirms`,
-      );
-    }
-
-    if (mode === "mktx") {
-      const text = encodeUnsigned({
-        network: DEVNET.name,
-        tx: unsigned,
-        spent: plan.inputs.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, pubkey: c.pubkey })),
-      });
-      const out = ctx.opts.out;
-      if (changeKey) w.commitChange(changeKey);
-      if (out) await writeFileAtomic(resolve(out), text);
-      if (w.dirty) await w.save();
-      if (out) {
-        emit(ctx, { file: resolve(out), ...summary.json }, () => [
-          ...summary.lines,
-          `unsigned transaction written to ${resolve(out)}; sign it with \`utxolab wallet sign ${out}\``,
-        ]);
-      } else {
-        for (const l of summary.lines) ctx.io.err(l);
-        ctx.io.out(text.trimEnd());
-      }
-      return 0;
-    }
-
-    if (plan.askFirst.length > 0 && !dryRun && ctx.opts.yes !== true) await confirmPublicSweep(ctx, plan, addrArg);
-    const payload = await unlockedPayload(ctx, w);
+    const unsigned = buildPayment(plan, req.payeeKey, changeKey ? hexToBytes(changeKey.pubkey) : undefined);
+    const summary = paySummary(w, plan, req.to, changeKey?.pubkey, req.rate);
+    if (mode === "mktx") return writeUnsigned(ctx, w, plan, unsigned, changeKey, summary);
+    if (plan.askFirst.length > 0 && !req.dryRun && ctx.opts.yes !== true) await confirmPublicSweep(ctx, plan, req.to);
     const keys = w.signingKeys(
-      payload,
+      await unlockedPayload(ctx, w),
       plan.inputs.map((c) => c.pubkey),
     );
     const signed = signPayment(unsigned, spentOf(plan.inputs), keys);
+    if (txSize(signed) !== plan.size) throw new Error(`internal: signed size ${txSize(signed)} differs from the planned ${plan.size}`);
     const hex = bytesToHex(encodeTx(signed));
     const id = txid(signed);
-    if (txSize(signed) !== plan.size) throw new Error(`internal: signed size ${txSize(signed)} differs from the planned ${plan.size}`);
-
-    if (dryRun) {
-      const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; detail?: string; fee?: string }[]>(
-        "testmempoolaccept",
-        [[hex]],
-      );
-      const r = Array.isArray(res) ? res[0] : undefined;
-      if (!r || typeof r.allowed !== "boolean") throw new Error(`the node answered testmempoolaccept with ${JSON.stringify(res)}`);
-      emit(ctx, { dryRun: true, txid: id, hex, allowed: r.allowed, reason: r.reason, detail: r.detail, ...summary.json }, () => [
-        `dry run (nothing sent, wallet unchanged): transaction ${id}`,
-        ...summary.lines,
-        r.allowed
-          ? "the node would accept it"
-          : `the node would refuse it: ${r.reason ?? "(no reason given)"}${r.detail ? `: ${r.detail}` : ""}`,
-      ]);
-      return r.allowed ? 0 : 1;
-    }
+    if (req.dryRun) return testAccept(ctx, rpc, id, hex, summary);
 
     let accepted: unknown;
     try {
@@ -243,6 +205,55 @@ export async function cmdPay(ctx: Ctx, mode: "send" | "mktx"): Promise<number> {
   });
 }
 
+type Summary = ReturnType<typeof paySummary>;
+
+/** mktx: the unsigned transaction to --out FILE (or stdout), the change address committed so it is not handed out twice. */
+async function writeUnsigned(
+  ctx: Ctx,
+  w: Wallet,
+  plan: PaymentPlan<CoinRecord>,
+  unsigned: Transaction,
+  changeKey: ReturnType<Wallet["peekChangeKey"]> | undefined,
+  summary: Summary,
+): Promise<number> {
+  const text = encodeUnsigned({
+    network: DEVNET.name,
+    tx: unsigned,
+    spent: plan.inputs.map((c) => ({ txid: c.txid, vout: c.vout, value: c.value, pubkey: c.pubkey })),
+  });
+  const out = ctx.opts.out;
+  if (changeKey) w.commitChange(changeKey);
+  if (out) await writeFileAtomic(resolve(out), text);
+  if (w.dirty) await w.save();
+  if (out) {
+    emit(ctx, { file: resolve(out), ...summary.json }, () => [
+      ...summary.lines,
+      `unsigned transaction written to ${resolve(out)}; sign it with \`utxolab wallet sign ${out}\``,
+    ]);
+  } else {
+    for (const l of summary.lines) ctx.io.err(l);
+    ctx.io.out(text.trimEnd());
+  }
+  return 0;
+}
+
+/** --dry-run: asks the node whether it would accept the signed payment; nothing is sent and the wallet is unchanged. */
+async function testAccept(ctx: Ctx, rpc: RpcClient, id: Hash, hex: string, summary: Summary): Promise<number> {
+  const res = await rpc.call<{ txid: string; allowed: boolean; reason?: string; detail?: string; fee?: string }[]>("testmempoolaccept", [
+    [hex],
+  ]);
+  const r = Array.isArray(res) ? res[0] : undefined;
+  if (!r || typeof r.allowed !== "boolean") throw new Error(`the node answered testmempoolaccept with ${JSON.stringify(res)}`);
+  emit(ctx, { dryRun: true, txid: id, hex, allowed: r.allowed, reason: r.reason, detail: r.detail, ...summary.json }, () => [
+    `dry run (nothing sent, wallet unchanged): transaction ${id}`,
+    ...summary.lines,
+    r.allowed
+      ? "the node would accept it"
+      : `the node would refuse it: ${r.reason ?? "(no reason given)"}${r.detail ? `: ${r.detail}` : ""}`,
+  ]);
+  return r.allowed ? 0 : 1;
+}
+
 /**
  * A payment that takes coins of the public devnet keys whole (`max`, or an amount that leaves no
  * change) can empty accounts the whole room shares: a person types "yes" first, or passes --yes.
@@ -258,6 +269,7 @@ async function confirmPublicSweep(ctx: Ctx, plan: PaymentPlan<CoinRecord>, to: s
   if (answer.trim().toLowerCase() !== "yes") throw new UsageError("not sent: the answer was not yes (nothing was signed)");
 }
 
+/** The payment in lines for people and in JSON: what the payee gets, the fee, the change, the inputs. */
 function paySummary(w: Wallet, plan: PaymentPlan<CoinRecord>, payee: string, changePubkey: string | undefined, rate: bigint) {
   const lines = [
     `  pay         ${coinsText(plan.payee)} to ${payee}`,
@@ -265,6 +277,11 @@ function paySummary(w: Wallet, plan: PaymentPlan<CoinRecord>, payee: string, cha
     plan.change > 0n && changePubkey ? `  change      ${coinsText(plan.change)} to ${w.address(changePubkey)}` : "  change      none",
     `  inputs      ${plan.inputs.length} (${coinsText(sumValues(plan.inputs))})`,
   ];
+  if (plan.leftOut > 0) {
+    lines.push(
+      `  note        ${plan.leftOut} smaller coins are left out: one transaction holds at most ${plan.inputs.length} inputs; run max again after this one confirms`,
+    );
+  }
   return {
     lines,
     json: {
