@@ -86,7 +86,7 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
     if (!spec) {
       // A word with one dash that is no short option is an argument: `send ADDRESS -5` is refused for its amount.
       const long = t.rawName.startsWith("--");
-      if (long && !config.unknownAsArgument) throw fail(`unknown option ${t.rawName}; this command takes ${optionList(config.options)}`);
+      if (long && !config.unknownAsArgument) throw fail(`unknown option ${t.rawName}; ${optionList(config.options)}`);
       // `-12` is split into `-1` and `-2`, both at the same index: pass the word on once, as typed
       if (t.index !== passedOn) positionals.push(config.args[t.index]);
       passedOn = t.index;
@@ -109,10 +109,10 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
   return { values: values as OptionValues<O>, positionals };
 }
 
-const optionList = (options: Options) =>
-  Object.keys(options)
-    .map((n) => `--${n}`)
-    .join(", ");
+const optionList = (options: Options) => {
+  const names = Object.keys(options).map((n) => `--${n}`);
+  return names.length === 0 ? "this command takes no options" : `this command takes ${names.join(", ")}`;
+};
 
 /**
  * The first word that is neither an option nor an option's value, and the words without it:

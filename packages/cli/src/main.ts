@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case "devnet":
       return runDevnet(rest);
     case "genesis":
-      return runGenesis();
+      return runGenesis(rest);
     case "demo":
       return runDemo(rest);
     case "sim":
