@@ -57,7 +57,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { ...PAY_OPTIONS, ...flags("dry-run", "yes") },
     run: (c) => cmdPay(c, "send"),
   },
-  mktx: { options: { ...PAY_OPTIONS }, run: (c) => cmdPay(c, "mktx") },
+  mktx: { options: PAY_OPTIONS, run: (c) => cmdPay(c, "mktx") },
   sign: { options: strings("out"), run: cmdSign },
   broadcast: { options: {}, run: cmdBroadcast },
 };
