@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { isRefusal, RpcError } from "@utxolab/client";
-import { UsageError, withUsage } from "../args.js";
+import { flags, HELP_OPTION, parseOptions, strings, USAGE_EXIT, UsageError } from "../args.js";
 import { doubleSpend } from "./double-spend.js";
 import { immatureCoinbase } from "./immature-coinbase.js";
 import { leverage } from "./leverage.js";
@@ -47,26 +46,15 @@ export async function runDemo(
   },
 ): Promise<number> {
   const { out, err } = io;
-  const { values, positionals } = withUsage(DEMO_USAGE, () =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        rpc: { type: "string" },
-        datadir: { type: "string" },
-        "rpc-token": { type: "string" },
-        dir: { type: "string" },
-        step: { type: "boolean" },
-        pace: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(DEMO_USAGE, {
+    args,
+    allowPositionals: true,
+    options: { ...strings("rpc", "datadir", "rpc-token", "dir", "pace"), ...flags("step"), ...HELP_OPTION },
+  });
   const [name, ...extra] = positionals;
   if (values.help || name === undefined || name === "list" || name === "help") {
     listDemos(out);
-    return name === undefined && !values.help ? 1 : 0;
+    return name === undefined && !values.help ? USAGE_EXIT : 0;
   }
   if (extra.length) throw new UsageError(`one demo at a time; unexpected ${JSON.stringify(extra[0])}\nusage: ${DEMO_USAGE}`);
   const demo = DEMOS.find((d) => d.name === name);
