@@ -40,7 +40,7 @@ async function verifyLedger(node: DemoNode, n: Narrator): Promise<void> {
 /** `utxolab demo NAME ...`: 0 when the ledger behaved as the demo expects, 1 otherwise. */
 export async function runDemo(
   args: string[],
-  io: { out: (line: string) => void; err: (line: string) => void; input?: NodeJS.ReadableStream } = {
+  io: { out: (line: string) => void; err: (line: string) => void; input?: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv } = {
     out: (l) => console.log(l),
     err: (l) => console.error(l),
   },
@@ -69,7 +69,16 @@ export async function runDemo(
     Promise.all(nodes.map((x) => x.progress({ name: demo.name, total: demo.steps, ...note }))).then(() => undefined);
   const n = new Narrator(out, { pace: () => pacer.before(), onStep: (step, text) => tell({ step, text }) });
   try {
-    nodes = connectNodes({ rpc: values.rpc, datadir: values.datadir, token: values["rpc-token"], dir: values.dir }, demo.nodes);
+    nodes = connectNodes(
+      {
+        rpc: values.rpc,
+        datadir: values.datadir,
+        token: values["rpc-token"],
+        dir: values.dir,
+        envDatadir: (io.env ?? process.env).UTXOLAB_DATADIR || undefined,
+      },
+      demo.nodes,
+    );
     const info = await nodes[0].call<{ network: string; height: number }>("getblockchaininfo");
     if (info.network !== "devnet") {
       throw new DemoAbort(`${nodes[0].name} is on ${info.network}: the demos sign with the public devnet keys and run on devnet only`);
