@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { runWalletCommand } from "../src/cli.js";
+import { NodeProcess } from "../../../../test/helpers/node-process.js";
+import { runWalletCommand } from "../../src/wallet/command.js";
 
 // A node on a random port: the wallet must find it through <datadir>/node.json and
 // rpc.cookie, as `utxolab rpc` and the demos do, with no --rpc and no --rpc-token.
