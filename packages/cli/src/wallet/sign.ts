@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { isRefusal } from "@utxolab/client";
-import { bytesToHex, coinsText, DEVNET, feeRateText, encodeTx, isHash, outpointKey, type Transaction, txid, txSize } from "@utxolab/core";
+import { bytesToHex, coinsText, DEVNET, encodeTx, feeRateText, isHash, outpointKey, type Transaction, txid, txSize } from "@utxolab/core";
 import { encodeSigned, parseSigned, parseUnsigned, signPayment, spentOf, sumValues, Wallet, writeFileAtomic } from "@utxolab/wallet";
 import { UsageError } from "../args.js";
 import { type Ctx, emit, expectPositional, readArgFile, units } from "./context.js";
