@@ -16,7 +16,7 @@ import {
 import { Mempool } from "@utxolab/mempool";
 import { type BlockSubmit, blockRefusal, type P2PHost, P2PNode, type TxSubmit, txRefusal } from "@utxolab/p2p";
 import { type BlockBank, SimBackend } from "./bank.js";
-import { SimClock } from "./clock.js";
+import { type HeartbeatPace, SimClock } from "./clock.js";
 import { type Network, urlOf } from "./network.js";
 import type { Rng } from "./rng.js";
 import type { Scheduler } from "./scheduler.js";
@@ -47,6 +47,8 @@ export interface SimNodeOptions {
   /** time a node spends checking a block before it counts as received (models validation cost) */
   verifyMs: number;
   maxPeers: number;
+  /** how the p2p heartbeat is paced (default: every 500 ms, as in a real node) */
+  heartbeat?: HeartbeatPace;
 }
 
 /** Who is paid by simulated coinbases (the tag in the coinbase tells the miner). */
@@ -82,9 +84,9 @@ export class SimNode {
 
   async start(): Promise<void> {
     const o = this.o;
-    this.clock = new SimClock(o.sched, o.epochMs);
+    this.clock = new SimClock(o.sched, o.epochMs, o.heartbeat);
     const clock = this.clock;
-    this.o.net.restart(this.id);
+    this.o.net.restart(this.id, () => clock.touch());
     this.chain = await ChainState.open(o.params, this.backend, { now: () => clock.seconds(), sigCache: o.sigCache });
     this.mempool = new Mempool(this.chain, { now: () => clock.seconds(), onListenerError: () => {} });
     this.chain.addListener({
