@@ -150,9 +150,11 @@ export class SimNode {
         if (!e?.hasData) return undefined;
         return o.bank.raw(hash);
       },
-      submitBlock: async (block: Block): Promise<BlockSubmit> => {
+      // as the real node (packages/node/src/peers.ts): a block nobody asked for is stored
+      // only if it carries more work than the tip, so unasked side branches cost nothing
+      submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit> => {
         if (o.verifyMs > 0) await new Promise<void>((r) => this.clock.setTimeout(r, o.verifyMs));
-        const r = await chain().submitBlock(block);
+        const r = await chain().submitBlock(block, { requireMoreWork: opts?.unrequested === true });
         if (r.ok) {
           const e = chain().getEntry(r.hash);
           if (e) {

@@ -1,4 +1,5 @@
 import { DEVNET, genesisHash, SigCache } from "@utxolab/core";
+import { blockMessage, encodeMessage } from "@utxolab/p2p";
 import { describe, expect, it } from "vitest";
 import { BlockBank, Network, Rng, Scheduler, SimNode, Trace, urlOf } from "../src/index.js";
 
@@ -31,7 +32,7 @@ async function pair(n = 2) {
     );
   }
   for (const x of nodes) await x.start();
-  return { sched, net, nodes, trace };
+  return { sched, net, nodes, trace, bank };
 }
 
 describe("the simulated network under the real peer code", () => {
@@ -97,5 +98,34 @@ describe("the simulated network under the real peer code", () => {
     await sched.run(sched.now + 200_000);
     expect(sock.bufferedAmount).toBeGreaterThan(4_000_000);
     expect(nodes[1].chain.tip.hash).not.toBe(e.hash);
+  });
+
+  it("a block pushed unasked is stored only with more work than the tip, as in the real node", async () => {
+    const { sched, nodes, bank } = await pair();
+    await sched.run(5_000);
+    const b = await nodes[1].mine("b");
+    await sched.run(sched.now + 5_000);
+    expect(nodes[0].chain.tip.hash).toBe(b.hash);
+    // node 0 builds a rival at the same height and pushes it to node 1 without an announcement
+    const genesis = nodes[0].chain.getEntry(genesisHash(DEVNET));
+    if (!genesis) throw new Error("no genesis entry");
+    const rival = await nodes[0].mine("rival", { parent: genesis, hide: true });
+    const sockets = (nodes[0].p2p as unknown as { peersById: Map<number, { socket: { send(t: string): void } }> }).peersById;
+    const sock = [...sockets.values()][0].socket;
+    const rawOf = (h: string) => {
+      const raw = bank.raw(h);
+      if (!raw) throw new Error(`block ${h} not in the bank`);
+      return raw;
+    };
+    sock.send(encodeMessage(blockMessage(rawOf(rival.hash))));
+    await sched.run(sched.now + 5_000);
+    expect(nodes[1].chain.getEntry(rival.hash)).toBeUndefined();
+    expect(nodes[1].chain.tip.hash).toBe(b.hash);
+    // a block on node 1's tip carries more work: taken unasked
+    const next = await nodes[0].mine("c", { parent: b, hide: true });
+    sock.send(encodeMessage(blockMessage(rawOf(next.hash))));
+    await sched.run(sched.now + 5_000);
+    expect(nodes[1].chain.getEntry(next.hash)).toBeDefined();
+    expect(nodes[1].chain.tip.hash).toBe(next.hash);
   });
 });
