@@ -44,6 +44,12 @@ export interface SimConfig {
    * default DEFAULT_HEARTBEAT: every 5 s while the node has traffic, every 60 s when idle)
    */
   heartbeat?: HeartbeatPace;
+  /**
+   * hashes each node remembers per peer as known to it (default 500; a real
+   * node's remember 100,000). Memory is nodes × peers × this; forgetting an old
+   * hash at worst announces it again to a peer that ignores it.
+   */
+  knownInventory?: number;
   faults?: FaultSpec[];
   /** JSON-lines trace for replay */
   traceFile?: string;
@@ -123,6 +129,8 @@ export interface SimReport {
  * handshake and ping timeouts the simulated nodes use.
  */
 export const DEFAULT_HEARTBEAT: HeartbeatPace = Object.freeze({ busyMs: 5_000, idleMs: 60_000, windowMs: 30_000 });
+/** Far more hashes than cross a link in the seconds in which two announcements of one hash can meet. */
+export const DEFAULT_KNOWN_INVENTORY = 500;
 const SETTLE_WAIT_MS = 5 * 60_000;
 const MAX_SETTLE_BLOCKS = 6;
 
@@ -175,6 +183,7 @@ export class Simulation {
       blockPadBytes: cfg.blockPadBytes ?? 0,
       verifyMs: cfg.verifyMs ?? 0,
       heartbeat: cfg.heartbeat ?? DEFAULT_HEARTBEAT,
+      knownInventory: cfg.knownInventory ?? DEFAULT_KNOWN_INVENTORY,
       faults: cfg.faults ?? [],
       params,
       traceFile: cfg.traceFile,
@@ -232,6 +241,7 @@ export class Simulation {
           verifyMs: this.cfg.verifyMs,
           maxPeers: this.cfg.maxPeers,
           heartbeat: this.cfg.heartbeat,
+          knownInventory: this.cfg.knownInventory,
         }),
       );
     }

@@ -47,6 +47,8 @@ export interface SimNodeOptions {
   /** time a node spends checking a block before it counts as received (models validation cost) */
   verifyMs: number;
   maxPeers: number;
+  /** hashes each peer is remembered to know (default: the real node's 100,000) */
+  knownInventory?: number;
   /** how the p2p heartbeat is paced (default: every 500 ms, as in a real node) */
   heartbeat?: HeartbeatPace;
 }
@@ -100,6 +102,7 @@ export class SimNode {
       bind: this.url.slice(5, this.url.lastIndexOf(":")),
       peers: o.peers.map(urlOf),
       maxPeers: o.maxPeers,
+      ...(o.knownInventory !== undefined ? { knownInventory: o.knownInventory } : {}),
       transport: o.net.transport(this.id),
       clock,
       randomHex: (n) => o.rng.hex(n),
