@@ -44,7 +44,10 @@ afterAll(async () => {
 
 describe("replaying a simulation trace in the page", () => {
   it("draws every node and the wave of a block spreading, and plays", async () => {
-    const lines = readFileSync(traceFile, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(traceFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const firstBlock = lines.find((l) => l.e === "block");
     expect(firstBlock).toBeDefined();
     const page = await open();
