@@ -118,13 +118,21 @@ export class SimClock implements Clock {
     this.clearTimeout(t);
   }
 
+  /** Immediates queued at the current virtual time; one scheduler event runs them all, in order. */
+  private immediates: (() => void)[] = [];
+
   setImmediate(fn: () => void): void {
     if (this.dead) return;
-    // the inv flush: synchronous sends
+    this.immediates.push(fn);
+    if (this.immediates.length > 1) return;
+    // the inv flushes (synchronous sends): a block announced to 16 peers queues 16 of
+    // them; one event for the batch instead of one each
     this.sched.schedule(
       0,
       () => {
-        if (!this.dead) fn();
+        const batch = this.immediates;
+        this.immediates = [];
+        for (const f of batch) if (!this.dead) f();
       },
       false,
     );
@@ -136,6 +144,7 @@ export class SimClock implements Clock {
     for (const t of this.timers) this.sched.cancel(t.event);
     this.timers.clear();
     this.intervals.clear();
+    this.immediates = [];
   }
 
   get alive(): boolean {
