@@ -50,6 +50,8 @@ export interface SimConfig {
    * hash at worst announces it again to a peer that ignores it.
    */
   knownInventory?: number;
+  /** a ping per connection this often, virtual ms (default 2 h; real nodes: 15 s) */
+  pingIntervalMs?: number;
   faults?: FaultSpec[];
   /** JSON-lines trace for replay */
   traceFile?: string;
@@ -184,6 +186,7 @@ export class Simulation {
       verifyMs: cfg.verifyMs ?? 0,
       heartbeat: cfg.heartbeat ?? DEFAULT_HEARTBEAT,
       knownInventory: cfg.knownInventory ?? DEFAULT_KNOWN_INVENTORY,
+      pingIntervalMs: cfg.pingIntervalMs ?? 2 * 60 * 60_000,
       faults: cfg.faults ?? [],
       params,
       traceFile: cfg.traceFile,
@@ -242,6 +245,7 @@ export class Simulation {
           maxPeers: this.cfg.maxPeers,
           heartbeat: this.cfg.heartbeat,
           knownInventory: this.cfg.knownInventory,
+          pingIntervalMs: this.cfg.pingIntervalMs,
         }),
       );
     }

@@ -47,6 +47,8 @@ export interface SimNodeOptions {
   /** time a node spends checking a block before it counts as received (models validation cost) */
   verifyMs: number;
   maxPeers: number;
+  /** a ping per connection this often, virtual ms (default 2 h) */
+  pingIntervalMs?: number;
   /** hashes each peer is remembered to know (default: the real node's 100,000) */
   knownInventory?: number;
   /** how the p2p heartbeat is paced (default: every 500 ms, as in a real node) */
@@ -110,7 +112,7 @@ export class SimNode {
       // pings and pongs were 10 of a node's 26 messages per block); a crash is
       // seen as a dropped connection, so pings are not needed to notice it. The
       // heartbeat is paced by the clock (see SimClock); the stall timeout stays as real.
-      pingIntervalMs: 2 * 60 * 60_000,
+      pingIntervalMs: o.pingIntervalMs ?? 2 * 60 * 60_000,
       pingTimeoutMs: 30 * 60_000,
       handshakeTimeoutMs: 20 * 60_000,
       blockStallMs: 120_000,

@@ -227,7 +227,7 @@ class Player {
     value: 0,
     "aria-label": "time",
     "data-testid": "replay-time",
-    style: "flex:1",
+    style: "flex:1 1 20em;min-width:20em;border:none",
   });
   private readonly play = h("button", { type: "button", "data-testid": "replay-play" }, "Play");
   private readonly speed = h(
