@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BlockBank, Network, Rng, Scheduler, SimNode, Trace, urlOf } from "../src/index.js";
 
 /** Two or more real nodes on the simulated network, without the Simulation around them. */
-async function pair(n = 2) {
+async function pair(n = 2, knownInventory?: number) {
   const sched = new Scheduler();
   const trace = new Trace();
   const net = new Network(sched, new Rng(1), trace);
@@ -28,6 +28,7 @@ async function pair(n = 2) {
         epochMs: (DEVNET.genesis.time + 60) * 1000,
         verifyMs: 0,
         maxPeers: 8,
+        ...(knownInventory !== undefined ? { knownInventory } : {}),
       }),
     );
   }
@@ -127,5 +128,26 @@ describe("the simulated network under the real peer code", () => {
     await sched.run(sched.now + 5_000);
     expect(nodes[1].chain.getEntry(next.hash)).toBeDefined();
     expect(nodes[1].chain.tip.hash).toBe(next.hash);
+  });
+
+  it("passes a shorter known-inventory bound to the peer layer: a peer remembers only the newest hashes", async () => {
+    const { sched, nodes } = await pair(2, 3);
+    await sched.run(5_000);
+    const peer = [
+      ...(nodes[0].p2p as unknown as { peersById: Map<number, { knownInv: { capacity: number; size: number } }> }).peersById.values(),
+    ][0];
+    expect(peer.knownInv.capacity).toBe(3);
+    for (let i = 0; i < 5; i++) {
+      await nodes[0].mine(`k${i}`);
+      await sched.run(sched.now + 5_000);
+    }
+    expect(nodes[1].chain.height).toBe(5);
+    expect(peer.knownInv.size).toBe(3);
+    const real = await pair();
+    await real.sched.run(5_000);
+    const realPeer = [
+      ...(real.nodes[0].p2p as unknown as { peersById: Map<number, { knownInv: { capacity: number } }> }).peersById.values(),
+    ][0];
+    expect(realPeer.knownInv.capacity).toBe(100_000);
   });
 });
