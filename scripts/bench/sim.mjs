@@ -1,7 +1,7 @@
 // Simulator cost per node and block, side by side in one process: the same run (same seed,
 // nodes, blocks) with the timers and per-peer memory of a real node (heartbeat every 500 ms,
 // pings every 30 min as the simulator had them, 100,000 known hashes per peer) and with the
-// simulator's defaults (heartbeat paced by traffic, pings every 2 h, 500 known hashes per
+// simulator's defaults (heartbeat paced by traffic, pings every 2 h, 100 known hashes per
 // peer; see docs/simulation.md). CPU time (process.cpuUsage) is the number to compare on a
 // shared machine; wall time is printed too.
 // Usage: node scripts/bench/sim.mjs [--nodes 200] [--blocks 30]

@@ -45,7 +45,7 @@ export interface SimConfig {
    */
   heartbeat?: HeartbeatPace;
   /**
-   * hashes each node remembers per peer as known to it (default 500; a real
+   * hashes each node remembers per peer as known to it (default 100; a real
    * node's remember 100,000). Memory is nodes × peers × this; forgetting an old
    * hash at worst announces it again to a peer that ignores it.
    */
@@ -132,7 +132,7 @@ export interface SimReport {
  */
 export const DEFAULT_HEARTBEAT: HeartbeatPace = Object.freeze({ busyMs: 5_000, idleMs: 60_000, windowMs: 30_000 });
 /** Far more hashes than cross a link in the seconds in which two announcements of one hash can meet. */
-export const DEFAULT_KNOWN_INVENTORY = 500;
+export const DEFAULT_KNOWN_INVENTORY = 100;
 const SETTLE_WAIT_MS = 5 * 60_000;
 const MAX_SETTLE_BLOCKS = 6;
 
