@@ -37,6 +37,8 @@ interface TraceBlock {
   miner: number;
   t: number;
   branch: number;
+  /** another block at this height was found before it: a fork */
+  rival: boolean;
 }
 
 type Step =
@@ -69,6 +71,7 @@ export function parseTrace(text: string): Trace {
   const blocks: TraceBlock[] = [];
   const byId = new Map<string, number>();
   const children = new Map<string, number>();
+  const atHeight = new Map<number, number>();
   const steps: Step[] = [];
   let branches = 0;
   let end = 0;
@@ -125,7 +128,9 @@ export function parseTrace(text: string): Trace {
         children.set(parent, taken + 1);
         const branch = p !== undefined && taken === 0 ? blocks[p].branch : taken === 0 && blocks.length === 0 ? 0 : ++branches;
         byId.set(id, blocks.length);
-        blocks.push({ id, parent, height: o.h, miner, t, branch });
+        const rivals = atHeight.get(o.h) ?? 0;
+        atHeight.set(o.h, rivals + 1);
+        blocks.push({ id, parent, height: o.h, miner, t, branch, rival: rivals > 0 });
         steps.push({ t, k: "recv", n: miner, b: blocks.length - 1 });
         break;
       }
@@ -305,7 +310,9 @@ class Player {
 
   /** The chain strip: one column per height (the last 60 when the run is longer), one row per block at that height. */
   private buildStrip(): void {
-    const maxH = Math.max(...this.tr.blocks.map((b) => b.height));
+    // a loop, not Math.max(...): a long run has more blocks than a call takes arguments
+    let maxH = 0;
+    for (const b of this.tr.blocks) maxH = Math.max(maxH, b.height);
     const minH = Math.max(1, maxH - 59);
     const col = W / (maxH - minH + 1);
     const rowAt = new Map<number, number>();
@@ -350,7 +357,7 @@ class Player {
         this.heardAt[s.n] = s.t;
         const b = this.tr.blocks[s.b];
         if (b.miner === s.n && b.t === s.t) {
-          const fork = b.branch > 0 && this.tr.blocks.some((o) => o !== b && o.height === b.height);
+          const fork = b.rival;
           this.note(
             s.t,
             `block #${b.height} found by node ${s.n}${fork ? " — a fork: another block has this height" : ""}`,
