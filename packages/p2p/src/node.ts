@@ -218,6 +218,7 @@ export class P2PNode implements NodeContext {
       socket.remotePort ?? 0,
       undefined,
       this.clock,
+      this.opts.knownInventory,
     );
     // Cheap refusals first, before a handshake costs anything.
     const ban = this.banList.get(peer.key);

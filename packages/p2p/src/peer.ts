@@ -2,10 +2,9 @@ import { BoundedSet, type Hash } from "@utxolab/core";
 import { peerKey, portOfUrl } from "./bans.js";
 import type { Clock } from "./clock.js";
 import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
+import { KNOWN_INV } from "./options.js";
 import type { PeerSocket } from "./transport.js";
 
-/** How many hashes a peer is remembered to know: enough for a full inv and then some. */
-const KNOWN_INV = 100_000;
 /** Headers a peer sent us, so its next batch of headers can connect to them. */
 const KNOWN_HEADERS = 10_000;
 
@@ -31,7 +30,7 @@ export class Peer {
   readonly received: Record<string, number> = {};
 
   /** hashes it announced, sent, requested or was told about: never announced to it again */
-  readonly knownInv = new BoundedSet<Hash>(KNOWN_INV);
+  readonly knownInv: BoundedSet<Hash>;
   pendingTxInv: Hash[] = [];
   pendingBlockInv: Hash[] = [];
   flushScheduled = false;
@@ -92,7 +91,9 @@ export class Peer {
     /** the URL we dialled (outbound) */
     readonly dialUrl: string | undefined,
     private readonly clock: Clock,
+    knownInventory = KNOWN_INV,
   ) {
+    this.knownInv = new BoundedSet<Hash>(knownInventory);
     this.connectedAt = clock.now();
     this.uploadAt = this.connectedAt;
   }
