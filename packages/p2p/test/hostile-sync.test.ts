@@ -165,18 +165,19 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
   });
 
   // 4: full batches of low-work headers from genesis were downloaded as if useful.
-  it("a full batch of low-work headers is not downloaded, and endless ones ban", async () => {
+  it("a full batch of low-work headers is not downloaded, endless ones ban, and a chain that passes the tip is downloaded", async () => {
     net = new Net();
     const victim = await TestHost.create("victim");
     await victim.mine(2_100);
     const fork = await ChainState.open(DEVNET, new MemoryChainBackend());
     const forkHeaders: string[] = [];
-    for (let i = 0; i < 2_000; i++) {
+    for (let i = 0; i < 2_200; i++) {
       const b = nextBlock(fork, "fork");
       const r = await fork.submitBlock(b);
       if (!r.ok) throw new Error(r.reason);
       forkHeaders.push(bytesToHex(encodeHeader(b.header)));
     }
+    const tail = forkHeaders.splice(2_000);
     const nv = await net.node(victim);
     const r = await net.raw(nv.url);
     await r.handshake("ws://127.0.0.1:7500");
@@ -194,5 +195,20 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     expect(c.reason).toMatch(/banned: sent 3 full batches of headers whose chain still has no more work than our tip/);
     expect(r.has("getdata")).toBe(false);
     expect(victim.chain.height).toBe(2_100);
+
+    // A chain that does pass the tip (2,200 > 2,100) is then asked for again from where it
+    // left ours, and downloaded from there in order.
+    const r2 = await net.raw(nv.url);
+    await r2.handshake("ws://127.0.0.1:7501");
+    await until(() => r2.of("getheaders").length === 1, "asked for headers");
+    r2.send({ type: "headers", headers: forkHeaders });
+    await until(() => r2.of("getheaders").length === 2, "asked for the rest");
+    r2.send({ type: "headers", headers: tail });
+    await until(() => r2.of("getheaders").length === 3, "asked again from the fork point");
+    expect(r2.of("getheaders")[2].locator[0]).toBe(victim.chain.genesis.hash);
+    expect(r2.has("getdata")).toBe(false);
+    r2.send({ type: "headers", headers: forkHeaders });
+    await until(() => r2.has("getdata"), "the blocks of the heavier chain are asked for");
+    expect(r2.of("getdata")[0].blocks[0]).toBe(fork.atHeight(1)!.hash);
   });
 });
