@@ -154,13 +154,17 @@ export class BlockSync {
     if (endHeight !== undefined && endHeight > peer.claimHeight) peer.claimHeight = endHeight;
     const lowWork = endHeight !== undefined && peer.claimHeight <= best;
     const full = headers.length >= MAX_HEADERS;
+    let fresh = 0;
     for (const hash of hashes) {
+      if (!peer.headerSet.has(hash)) fresh++;
       peer.headerSet.add(hash);
       // it has these blocks: never announce them back to it
       peer.knownInv.add(hash);
     }
     peer.lastHeaderHeight = endHeight;
-    peer.moreHeadersFrom = hashes[hashes.length - 1];
+    // A batch with nothing new (a peer answering every getheaders with the same headers)
+    // ends the exchange: asking again would be a loop it drives at our cost.
+    peer.moreHeadersFrom = fresh > 0 ? hashes[hashes.length - 1] : undefined;
     if (lowWork) {
       if (!full) {
         // its chain ends at or below our tip: nothing to fetch, nothing more to ask
@@ -181,7 +185,7 @@ export class BlockSync {
         return;
       }
       if (parentHeight !== undefined) peer.deferredFrom ??= { hash: first, height: parentHeight };
-      if (!peer.headersPending) this.requestHeaders(peer, peer.moreHeadersFrom);
+      if (peer.moreHeadersFrom && !peer.headersPending) this.requestHeaders(peer, peer.moreHeadersFrom);
       return;
     }
     peer.lowWorkBatches = 0;

@@ -1,7 +1,7 @@
-import { bytesToHex, ChainState, DEVNET, encodeHeader, MemoryChainBackend } from "@utxolab/core";
+import { blockHash, buildBlock, bytesToHex, DEVNET, devnetAccounts, encodeHeader, genesisBlock, subsidyAt, utf8 } from "@utxolab/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { STALL_CEILING_MS, STALL_FLOOR_MS } from "../src/sync.js";
-import { hasPeer, Net, nextBlock, type RawPeer, TestHost, type TestHost as TH, until } from "./helpers.js";
+import { hasPeer, Net, type RawPeer, TestHost, type TestHost as TH, until } from "./helpers.js";
 
 let net: Net;
 afterEach(async () => {
@@ -13,6 +13,30 @@ function headersOf(host: TH, from: number, to: number): string[] {
   const out: string[] = [];
   for (let h = from; h <= to; h++) out.push(bytesToHex(encodeHeader(host.chain.atHeight(h)!.header)));
   return out;
+}
+
+/** `n` headers (hex) of a branch from genesis with valid proof of work, and their hashes. */
+function headerChain(tag: string, n: number): { headers: string[]; hashes: string[] } {
+  const pubkey = devnetAccounts()[1].pubkey;
+  let prev = genesisBlock(DEVNET).header;
+  const headers: string[] = [];
+  const hashes: string[] = [];
+  for (let h = 1; h <= n; h++) {
+    const b = buildBlock(
+      {
+        prevHash: blockHash(prev),
+        height: h,
+        time: prev.time + 1,
+        coinbaseOutputs: [{ value: subsidyAt(h, DEVNET), pubkey }],
+        coinbaseExtra: utf8(tag),
+      },
+      DEVNET,
+    );
+    headers.push(bytesToHex(encodeHeader(b.header)));
+    hashes.push(blockHash(b.header));
+    prev = b.header;
+  }
+  return { headers, hashes };
 }
 
 /**
@@ -169,31 +193,38 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     net = new Net();
     const victim = await TestHost.create("victim");
     await victim.mine(2_100);
-    const fork = await ChainState.open(DEVNET, new MemoryChainBackend());
-    const forkHeaders: string[] = [];
-    for (let i = 0; i < 2_200; i++) {
-      const b = nextBlock(fork, "fork");
-      const r = await fork.submitBlock(b);
-      if (!r.ok) throw new Error(r.reason);
-      forkHeaders.push(bytesToHex(encodeHeader(b.header)));
-    }
-    const tail = forkHeaders.splice(2_000);
+    const genesis = victim.chain.genesis.hash;
+    const a = headerChain("a", 2_200);
     const nv = await net.node(victim);
     const r = await net.raw(nv.url);
     await r.handshake("ws://127.0.0.1:7500");
     await until(() => r.of("getheaders").length === 1, "asked for headers");
     // heights 1..2000 from genesis: below the victim's 2100
-    r.send({ type: "headers", headers: forkHeaders });
+    r.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
     await until(() => r.of("getheaders").length === 2, "asked for the rest of the chain");
     expect(r.has("getdata")).toBe(false);
-    expect(r.of("getheaders")[1].locator[0]).toBe(fork.atHeight(2_000)!.hash);
-    // the same batch again and again: a chain cannot need more than 2100/2000 + 1 = 2 batches to pass the tip
-    r.send({ type: "headers", headers: forkHeaders });
-    await until(() => r.of("getheaders").length === 3, "asked once more");
-    r.send({ type: "headers", headers: forkHeaders });
-    const c = await r.whenClosed();
-    expect(c.reason).toMatch(/banned: sent 3 full batches of headers whose chain still has no more work than our tip/);
-    expect(r.has("getdata")).toBe(false);
+    expect(r.of("getheaders")[1].locator[0]).toBe(a.hashes[1_999]);
+    // the same batch again brings nothing new: the exchange ends (no loop it could drive)
+    r.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.of("getheaders").length).toBe(2);
+    expect(r.closed).toBeUndefined();
+
+    // New low-work batches from genesis, one after another: a chain cannot need more than
+    // 2100/2000 + 1 = 2 full batches to pass the tip, so the third bans.
+    const r3 = await net.raw(nv.url);
+    await r3.handshake("ws://127.0.0.1:7502");
+    await until(() => r3.of("getheaders").length === 1, "asked for headers");
+    for (const [i, tag] of ["b", "c", "d"].entries()) {
+      r3.send({ type: "headers", headers: headerChain(tag, 2_000).headers });
+      if (i < 2) await until(() => r3.of("getheaders").length === i + 2, `asked again after batch ${i + 1}`);
+    }
+    await r3.whenClosed();
+    await until(() => victim.logged(/banned/), "the ban is logged");
+    expect(victim.logs.find((l) => l.includes("banned"))).toMatch(
+      /sent 3 full batches of headers whose chain still has no more work than our tip \(height 2100\)/,
+    );
+    expect(r3.has("getdata")).toBe(false);
     expect(victim.chain.height).toBe(2_100);
 
     // A chain that does pass the tip (2,200 > 2,100) is then asked for again from where it
@@ -201,14 +232,14 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     const r2 = await net.raw(nv.url);
     await r2.handshake("ws://127.0.0.1:7501");
     await until(() => r2.of("getheaders").length === 1, "asked for headers");
-    r2.send({ type: "headers", headers: forkHeaders });
+    r2.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
     await until(() => r2.of("getheaders").length === 2, "asked for the rest");
-    r2.send({ type: "headers", headers: tail });
+    r2.send({ type: "headers", headers: a.headers.slice(2_000) });
     await until(() => r2.of("getheaders").length === 3, "asked again from the fork point");
-    expect(r2.of("getheaders")[2].locator[0]).toBe(victim.chain.genesis.hash);
+    expect(r2.of("getheaders")[2].locator[0]).toBe(genesis);
     expect(r2.has("getdata")).toBe(false);
-    r2.send({ type: "headers", headers: forkHeaders });
+    r2.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
     await until(() => r2.has("getdata"), "the blocks of the heavier chain are asked for");
-    expect(r2.of("getdata")[0].blocks[0]).toBe(fork.atHeight(1)!.hash);
+    expect(r2.of("getdata")[0].blocks[0]).toBe(a.hashes[0]);
   });
 });
