@@ -162,9 +162,12 @@ export class BlockSync {
       peer.knownInv.add(hash);
     }
     peer.lastHeaderHeight = endHeight;
-    // A batch with nothing new (a peer answering every getheaders with the same headers)
-    // ends the exchange: asking again would be a loop it drives at our cost.
-    peer.moreHeadersFrom = fresh > 0 ? hashes[hashes.length - 1] : undefined;
+    // A batch with nothing new that ends where we asked it to go on from (a peer answering
+    // every getheaders with the same headers) ends the exchange: asking again would be a
+    // loop it drives at our cost. Old headers re-sent for another request leave the
+    // continuation where it was.
+    const last = hashes[hashes.length - 1];
+    peer.moreHeadersFrom = fresh > 0 ? last : last === peer.moreHeadersFrom ? undefined : peer.moreHeadersFrom;
     if (lowWork) {
       if (!full) {
         // its chain ends at or below our tip: nothing to fetch, nothing more to ask
@@ -239,7 +242,8 @@ export class BlockSync {
     // The download runs at most ORPHAN_AHEAD requested orphans ahead of the chain: past
     // that only missing blocks (above) are asked for, so the orphan pool never evicts
     // what it will need next.
-    const ahead = this.orphans.requestedCount >= ORPHAN_AHEAD;
+    // (with nothing in flight anywhere, nothing would ever connect them: then it goes on)
+    const ahead = this.orphans.requestedCount >= ORPHAN_AHEAD && this.inFlight.size > 0;
     let i = 0;
     while (!ahead && room() && i < peer.queue.length) {
       const h = peer.queue[i++];
@@ -422,9 +426,7 @@ export class BlockSync {
     if (ours.length > 0) {
       this.env.misbehave(peer, SCORE_NOTFOUND_BLOCK, `answered notfound for ${ours.length} block(s) we asked of it`);
       this.giveBack(peer, ours);
-      if (ours.some((h) => this.wanted.has(h))) {
-        for (const p of this.env.readyPeers()) if (p !== peer && !p.closing && !p.headersPending) this.requestHeaders(p);
-      }
+      if (ours.some((h) => this.wanted.has(h) && !this.anyoneHas(h))) this.askEveryone(peer);
     }
     this.fill(peer);
   }
@@ -492,10 +494,20 @@ export class BlockSync {
     this.giveBack(peer, back);
     this.giveBackOrphans(dropped);
     if (!hadWork) return;
-    let leftOver = false;
-    for (const h of back) if (this.wanted.has(h)) leftOver = true;
-    if (!leftOver && back.length > 0) return;
-    for (const p of this.env.readyPeers()) if (p !== peer && !p.closing && !p.headersPending) this.requestHeaders(p);
+    // only blocks no other peer has shown us are worth asking everyone's headers for
+    if (back.length > 0 && !back.some((h) => this.wanted.has(h) && !this.anyoneHas(h))) return;
+    this.askEveryone(peer);
+  }
+
+  /** Does a peer that is staying have `h` (by its headers)? Then the wanted set gets it there. */
+  private anyoneHas(h: Hash): boolean {
+    for (const p of this.env.readyPeers()) if (!p.closing && this.canServe(p, h)) return true;
+    return false;
+  }
+
+  /** Asks every other peer what it has (getheaders from our tip), unless an answer is pending. */
+  private askEveryone(except: Peer): void {
+    for (const p of this.env.readyPeers()) if (p !== except && !p.closing && !p.headersPending) this.requestHeaders(p);
   }
 }
 
