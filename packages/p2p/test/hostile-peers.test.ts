@@ -121,7 +121,8 @@ describe("hostile peers (issue 12)", () => {
     await until(() => staller.has("getdata"), "asked the staller");
     const honest = await TestHost.create("honest");
     const nh = await net.node(honest, { peers: [nv.url] });
-    await until(() => hasPeer(nv, nh.url), "honest connected");
+    // both sides ready: a transaction is announced only to peers that finished the handshake
+    await until(() => hasPeer(nv, nh.url) && hasPeer(nh, nv.url), "honest connected");
     honest.addTx(tx);
     await until(() => victim.pool.has(id), "the victim gets it from the honest peer", 5_000);
     expect(victim.logged(/announced 1 transaction\(s\), was asked, and sent neither/)).toBe(true);
