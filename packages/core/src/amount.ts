@@ -1,3 +1,4 @@
+import { type Refused, refused } from "./result.js";
 /** An exact amount in units (1 coin = 100,000,000 units). Never a float. */
 export type Amount = bigint & { readonly __brand: "Amount" };
 
@@ -7,11 +8,11 @@ export const MAX_MONEY = (21_000_000n * COIN) as Amount;
 export const amount = (v: bigint): Amount => v as Amount;
 export const isMoneyRange = (v: bigint): boolean => v >= 0n && v <= MAX_MONEY;
 
-export type AmountParse = { ok: true; value: Amount } | { ok: false; error: string };
+export type AmountParse = { ok: true; value: Amount } | Refused<"bad-amount">;
 
 function fail(field: string, input: unknown, why: string): AmountParse {
   const shown = typeof input === "string" ? JSON.stringify(input) : String(input);
-  return { ok: false, error: `${field}: ${shown} ${why}` };
+  return refused("bad-amount", `${field}: ${shown} ${why}`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type Refused, refused } from "./result.js";
 /** Raised inside decoders only; public decoders turn it into a `{ ok: false }` result. */
 export class DecodeError extends Error {}
 
@@ -171,7 +172,7 @@ export function encodeCompactSize(v: number | bigint): Uint8Array {
   return new Writer(9).compactSize(v).finish();
 }
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+export type Decoded<T> = { ok: true; value: T } | Refused<"malformed">;
 
 export function decodeCompactSize(buf: Uint8Array): Decoded<bigint> {
   try {
@@ -180,6 +181,6 @@ export function decodeCompactSize(buf: Uint8Array): Decoded<bigint> {
     r.end("CompactSize");
     return { ok: true, value: v };
   } catch (e) {
-    return { ok: false, error: e instanceof DecodeError ? e.message : String(e) };
+    return refused("malformed", e instanceof DecodeError ? e.message : String(e));
   }
 }

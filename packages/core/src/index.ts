@@ -15,6 +15,7 @@ export * from "./params.js";
 export * from "./policy.js";
 export * from "./pow.js";
 export * from "./reasons.js";
+export * from "./result.js";
 export * from "./secp.js";
 export * from "./sigcache.js";
 export * from "./sighash.js";

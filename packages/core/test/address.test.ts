@@ -5,7 +5,8 @@ const good = encodeAddress(devnetAccounts()[0].pubkey, DEVNET.hrp);
 const fail = (a: string) => {
   const r = decodeAddress(a, DEVNET.hrp);
   if (r.ok) throw new Error(`${a} decoded`);
-  return r.error;
+  expect(r.reason).toBe("bad-address");
+  return r.detail;
 };
 
 describe("decodeAddress explains a typo as a typo", () => {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { COIN, coinsText, formatCoins, MAX_MONEY, parseCoins, parseUnits, unitsText } from "../src/index.js";
 
-const refused = (r: { ok: boolean; error?: string }) => (r.ok ? "accepted" : r.error);
+const refused = (r: { ok: true } | { ok: false; detail: string }) => (r.ok ? "accepted" : r.detail);
 
 describe("parseCoins", () => {
   it.each([
@@ -126,7 +126,7 @@ describe("parseUnits", () => {
       fc.property(fc.string({ maxLength: 24 }), (s) => {
         const r = parseUnits(s, "f");
         if (r.ok) expect(r.value.toString()).toBe(s);
-        else expect(r.error.startsWith("f: ")).toBe(true);
+        else expect(r.detail.startsWith("f: ")).toBe(true);
       }),
       { seed: 13, numRuns: 500 },
     );

@@ -106,7 +106,7 @@ describe("decoders on random bytes", () => {
         fc.oneof(fc.string({ maxLength: 100 }), fc.constantFrom("lab1", "LAB1", "lab1qqqq", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")),
         (s) => {
           const r = decodeAddress(s, DEVNET.hrp);
-          if (!r.ok) expect(r.error.length).toBeGreaterThan(10);
+          if (!r.ok) expect(r.detail.length).toBeGreaterThan(10);
           else expect(encodeAddress(r.pubkey, DEVNET.hrp)).toBe(s.toLowerCase());
         },
       ),

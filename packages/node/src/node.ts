@@ -172,7 +172,7 @@ export class UtxoNode implements NodeParts {
     let mineTo: Uint8Array | undefined;
     if (config.mineTo) {
       const d = decodeAddress(config.mineTo, params.hrp);
-      if (!d.ok) throw new ConfigError(`--mine-to: ${d.error}`);
+      if (!d.ok) throw new ConfigError(`--mine-to: ${d.detail}`);
       mineTo = d.pubkey;
     }
     if ((config.automine || config.mineIntervalMs) && !mineTo) {

@@ -11,6 +11,8 @@ import {
   isHash,
   isHex,
   type NetworkParams,
+  type Refused,
+  refused,
   type Transaction,
 } from "@utxolab/core";
 
@@ -110,7 +112,7 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
 export type Parsed =
   | { ok: true; msg: InMessage }
   /** `unknown`: a well-formed message of a type this version does not know */
-  | { ok: false; unknown?: string; error: string };
+  | (Refused<"malformed-message" | "unknown-message-type"> & { readonly unknown?: string });
 
 export const encodeMessage = (m: OutMessage): string => JSON.stringify(m);
 
@@ -262,17 +264,17 @@ export function parseMessage(text: string): Parsed {
   try {
     data = JSON.parse(text);
   } catch {
-    return { ok: false, error: "not JSON" };
+    return refused("malformed-message", "not JSON");
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return { ok: false, error: "not a JSON object" };
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return refused("malformed-message", "not a JSON object");
   const o = data as Record<string, unknown>;
   const type = field(o, "type");
-  if (typeof type !== "string") return { ok: false, error: 'no "type" string' };
+  if (typeof type !== "string") return refused("malformed-message", 'no "type" string');
   if (!KNOWN.has(type))
-    return { ok: false, unknown: type.slice(0, 32), error: `unknown message type ${JSON.stringify(type.slice(0, 32))}` };
+    return { ...refused("unknown-message-type", `unknown message type ${JSON.stringify(type.slice(0, 32))}`), unknown: type.slice(0, 32) };
   try {
     return { ok: true, msg: parseObject(o, type) };
   } catch (e) {
-    return { ok: false, error: `${type}: ${e instanceof Error ? e.message : String(e)}` };
+    return refused("malformed-message", `${type}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -389,8 +389,8 @@ export class P2PNode implements NodeContext {
       const parsed = parseMessage(text);
       if (!parsed.ok) {
         const early = peer.state !== "ready";
-        if (parsed.unknown !== undefined && !early) this.misbehave(peer, SCORE_UNKNOWN_TYPE, parsed.error);
-        else this.misbehave(peer, BAN_THRESHOLD, `sent a malformed message: ${parsed.error}`);
+        if (parsed.unknown !== undefined && !early) this.misbehave(peer, SCORE_UNKNOWN_TYPE, parsed.detail);
+        else this.misbehave(peer, BAN_THRESHOLD, `sent a malformed message: ${parsed.detail}`);
         return;
       }
       const m = parsed.msg;

@@ -42,7 +42,11 @@ describe("messages", () => {
   it("enforces the per-message limits at the boundary", () => {
     const hashes = (n: number) => Array.from({ length: n }, (_, i) => H(i));
     expect(parseMessage(JSON.stringify({ type: "inv", blocks: hashes(MAX_INV) })).ok).toBe(true);
-    expect(parseMessage(JSON.stringify({ type: "inv", blocks: hashes(MAX_INV + 1) }))).toMatchObject({ ok: false, error: /at most 50000/ });
+    expect(parseMessage(JSON.stringify({ type: "inv", blocks: hashes(MAX_INV + 1) }))).toMatchObject({
+      ok: false,
+      reason: "malformed-message",
+      detail: /at most 50000/,
+    });
     expect(parseMessage(JSON.stringify({ type: "inv", txs: hashes(MAX_INV), blocks: hashes(1) })).ok).toBe(false);
     expect(parseMessage(JSON.stringify({ type: "getdata", txs: hashes(MAX_GETDATA) })).ok).toBe(true);
     expect(parseMessage(JSON.stringify({ type: "getdata", txs: hashes(MAX_GETDATA + 1) })).ok).toBe(false);
@@ -63,14 +67,14 @@ describe("messages", () => {
   });
 
   it("refuses wrong shapes with a message that names the field", () => {
-    expect(parseMessage("[]")).toMatchObject({ ok: false, error: "not a JSON object" });
-    expect(parseMessage('{"type":1}')).toMatchObject({ ok: false, error: 'no "type" string' });
-    expect(parseMessage('{"type":"warp"}')).toMatchObject({ ok: false, unknown: "warp" });
-    expect(parseMessage('{"type":"inv"}')).toMatchObject({ ok: false, error: "inv: inv lists nothing" });
-    expect(parseMessage('{"type":"ping","nonce":"XYZ","height":1}')).toMatchObject({ error: /nonce must be 16 lowercase hex/ });
-    expect(parseMessage('{"type":"ping","nonce":"0011223344556677","height":-1}')).toMatchObject({ error: /height must be an integer/ });
-    expect(parseMessage('{"type":"tx","tx":"ABCD"}')).toMatchObject({ error: /tx must be lowercase hex/ });
-    expect(parseMessage('{"type":"tx","tx":"00"}')).toMatchObject({ error: /tx-decode-failed/ });
+    expect(parseMessage("[]")).toMatchObject({ ok: false, reason: "malformed-message", detail: "not a JSON object" });
+    expect(parseMessage('{"type":1}')).toMatchObject({ ok: false, reason: "malformed-message", detail: 'no "type" string' });
+    expect(parseMessage('{"type":"warp"}')).toMatchObject({ ok: false, reason: "unknown-message-type", unknown: "warp" });
+    expect(parseMessage('{"type":"inv"}')).toMatchObject({ ok: false, reason: "malformed-message", detail: "inv: inv lists nothing" });
+    expect(parseMessage('{"type":"ping","nonce":"XYZ","height":1}')).toMatchObject({ detail: /nonce must be 16 lowercase hex/ });
+    expect(parseMessage('{"type":"ping","nonce":"0011223344556677","height":-1}')).toMatchObject({ detail: /height must be an integer/ });
+    expect(parseMessage('{"type":"tx","tx":"ABCD"}')).toMatchObject({ detail: /tx must be lowercase hex/ });
+    expect(parseMessage('{"type":"tx","tx":"00"}')).toMatchObject({ detail: /tx-decode-failed/ });
     const v = {
       type: "version",
       protocol: 1,
@@ -80,9 +84,9 @@ describe("messages", () => {
       nonce: "0011223344556677",
       listen: null,
     };
-    expect(parseMessage(JSON.stringify(v))).toMatchObject({ error: /userAgent is 257 characters, at most 256/ });
+    expect(parseMessage(JSON.stringify(v))).toMatchObject({ detail: /userAgent is 257 characters, at most 256/ });
     expect(parseMessage(JSON.stringify({ ...v, userAgent: "ok", listen: 5 }))).toMatchObject({
-      error: /listen must be a URL string or null/,
+      detail: /listen must be a URL string or null/,
     });
     expect(parseMessage('{"type":"inv","__proto__":{"txs":["x"]}}')).toMatchObject({ ok: false });
   });

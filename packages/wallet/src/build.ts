@@ -100,7 +100,7 @@ export function parseUnsigned(text: string, source: string): UnsignedTx {
     const inp = d.tx.inputs[i];
     if (s.txid !== inp.prevTxid || s.vout !== inp.vout) fail(`spent[${i}] is not the output input ${i} spends`);
     const value = parseUnits(s.value, `spent[${i}].value`);
-    if (!value.ok) return fail(value.error);
+    if (!value.ok) return fail(value.detail);
     if (!isHex(s.pubkey, 32)) fail(`spent[${i}].pubkey is not a 32-byte hex key`);
     return { txid: inp.prevTxid, vout: inp.vout, value: value.value, pubkey: s.pubkey as string };
   });

@@ -1,7 +1,7 @@
 import { HDKey } from "@scure/bip32";
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
-import { type PublicKey, publicKeyOf, type SecretKey } from "@utxolab/core";
+import { type PublicKey, publicKeyOf, type Refused, type SecretKey } from "@utxolab/core";
 
 /**
  * BIP86-style account path with coin type 1 (test networks). Children are
@@ -21,18 +21,22 @@ export function newMnemonic(): string {
 }
 
 /** Normalizes spacing and case; `{ok:false}` says why the phrase is not a BIP39 English mnemonic. */
-export function checkMnemonic(input: string): { ok: true; mnemonic: string } | { ok: false; error: string } {
+export function checkMnemonic(input: string): { ok: true; mnemonic: string } | Refused<"bad-mnemonic"> {
   const words = input.trim().toLowerCase().split(/\s+/).filter(Boolean);
   if (![12, 15, 18, 21, 24].includes(words.length)) {
-    return { ok: false, error: `a recovery phrase has 12, 15, 18, 21 or 24 words; this one has ${words.length}` };
+    return { ok: false, reason: "bad-mnemonic", detail: `a recovery phrase has 12, 15, 18, 21 or 24 words; this one has ${words.length}` };
   }
   const unknown = words.filter((w) => !wordlist.includes(w));
   if (unknown.length > 0) {
-    return { ok: false, error: `not BIP39 English words: ${unknown.join(", ")}; check the spelling` };
+    return { ok: false, reason: "bad-mnemonic", detail: `not BIP39 English words: ${unknown.join(", ")}; check the spelling` };
   }
   const mnemonic = words.join(" ");
   if (!validateMnemonic(mnemonic, wordlist)) {
-    return { ok: false, error: "the recovery phrase has a bad checksum: a word is wrong or the words are out of order" };
+    return {
+      ok: false,
+      reason: "bad-mnemonic",
+      detail: "the recovery phrase has a bad checksum: a word is wrong or the words are out of order",
+    };
   }
   return { ok: true, mnemonic };
 }

@@ -138,7 +138,7 @@ export function parseWallet(text: string, file: string): WalletData {
   const key = (v: unknown, what: string): string => (isHex(v, 32) ? v : fail(`${what} is not a 32-byte hex key`));
   const units = (v: unknown, what: string): Amount => {
     const p = parseUnits(v, what);
-    return p.ok ? p.value : fail(p.error);
+    return p.ok ? p.value : fail(p.detail);
   };
   const str = (v: unknown, what: string): string => (typeof v === "string" ? v : fail(`${what} is not a string`));
   const bool = (v: unknown, what: string): boolean => (typeof v === "boolean" ? v : fail(`${what} is not true/false`));

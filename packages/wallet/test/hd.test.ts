@@ -40,9 +40,17 @@ describe("key derivation", () => {
   it("accepts a phrase with odd spacing and case, and says what is wrong with a bad one", () => {
     const ok = checkMnemonic(`  ${ABANDON.toUpperCase().replace(/ /g, "   ")} `);
     expect(ok).toEqual({ ok: true, mnemonic: ABANDON });
-    expect(checkMnemonic("abandon about")).toMatchObject({ ok: false, error: expect.stringContaining("has 2") });
-    expect(checkMnemonic(ABANDON.replace("about", "abuot"))).toMatchObject({ ok: false, error: expect.stringContaining("abuot") });
-    expect(checkMnemonic(ABANDON.replace("about", "abandon"))).toMatchObject({ ok: false, error: expect.stringContaining("checksum") });
+    expect(checkMnemonic("abandon about")).toMatchObject({ ok: false, reason: "bad-mnemonic", detail: expect.stringContaining("has 2") });
+    expect(checkMnemonic(ABANDON.replace("about", "abuot"))).toMatchObject({
+      ok: false,
+      reason: "bad-mnemonic",
+      detail: expect.stringContaining("abuot"),
+    });
+    expect(checkMnemonic(ABANDON.replace("about", "abandon"))).toMatchObject({
+      ok: false,
+      reason: "bad-mnemonic",
+      detail: expect.stringContaining("checksum"),
+    });
     expect(checkMnemonic(newMnemonic()).ok).toBe(true);
   });
 });

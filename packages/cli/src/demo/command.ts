@@ -61,7 +61,7 @@ export async function runDemo(
   if (!demo) throw new UsageError(`no demo "${name}"; the demos are: ${DEMOS.map((d) => d.name).join(", ")}\nusage: ${DEMO_USAGE}`);
 
   const paceMs = parsePace(values.pace);
-  if (typeof paceMs !== "number") throw new UsageError(`${paceMs.error}\nusage: ${DEMO_USAGE}`);
+  if (typeof paceMs !== "number") throw new UsageError(`${paceMs.detail}\nusage: ${DEMO_USAGE}`);
   if (values.step && values.pace !== undefined) throw new UsageError(`give --step or --pace, not both\nusage: ${DEMO_USAGE}`);
   const pacer = new Pacer({ paceMs, step: values.step === true, input: io.input, prompt: out });
   let nodes: DemoNode[] = [];

@@ -19,11 +19,11 @@ export const negativeAmount: Demo = {
     await n.step('Someone asks their wallet to send "-5" coins.');
     const typed = parseCoins("-5", "amount");
     n.say('The wallet reads the amount with parseCoins("-5"):');
-    n.say(`  ${typed.ok ? `${typed.value} units` : typed.error}`);
+    n.say(`  ${typed.ok ? `${typed.value} units` : typed.detail}`);
     n.expect(!typed.ok, "the amount is refused before any transaction exists");
     const json = parseUnits("-500000000", "value");
     n.say('A JSON amount in units ("-500000000") meets the same rule:');
-    n.say(`  ${json.ok ? `${json.value} units` : json.error}`);
+    n.say(`  ${json.ok ? `${json.value} units` : json.detail}`);
     n.expect(!json.ok, "the JSON form is refused too");
     n.say("Nothing was signed and nothing reached the network. `utxolab wallet send ADDRESS -5`");
     n.say("stops with the same message.");

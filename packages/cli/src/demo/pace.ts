@@ -1,4 +1,5 @@
 import { createInterface, type Interface } from "node:readline";
+import { type Refused, refused } from "@utxolab/core";
 
 /** Default pause before each step: long enough to look at the page, short enough to keep a room's attention. */
 export const DEFAULT_PACE_MS = 1500;
@@ -72,12 +73,12 @@ export class Pacer {
 }
 
 /** `--pace MS`: a whole number of milliseconds, 0 for no pause. */
-export function parsePace(raw: string | undefined): number | { error: string } {
+export function parsePace(raw: string | undefined): number | Refused<"bad-pace"> {
   if (raw === undefined) return DEFAULT_PACE_MS;
   if (!/^[0-9]{1,6}$/.test(raw.trim()))
-    return { error: `--pace takes milliseconds from 0 to ${MAX_PACE_MS}, e.g. --pace 1500; got ${JSON.stringify(raw)}` };
+    return refused("bad-pace", `--pace takes milliseconds from 0 to ${MAX_PACE_MS}, e.g. --pace 1500; got ${JSON.stringify(raw)}`);
   const v = Number(raw.trim());
   if (v > MAX_PACE_MS)
-    return { error: `--pace ${v} is over ${MAX_PACE_MS} ms (a minute) per step: give less, or use --step to go on with Enter` };
+    return refused("bad-pace", `--pace ${v} is over ${MAX_PACE_MS} ms (a minute) per step: give less, or use --step to go on with Enter`);
   return v;
 }

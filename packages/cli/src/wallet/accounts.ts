@@ -27,7 +27,7 @@ export async function cmdImport(ctx: Ctx): Promise<number> {
   const given = ctx.opts.mnemonic;
   if (given === undefined) throw new UsageError('give the recovery phrase: utxolab wallet import --mnemonic "word1 word2 ..."');
   const m = checkMnemonic(given);
-  if (!m.ok) throw new UsageError(`--mnemonic: ${m.error}`);
+  if (!m.ok) throw new UsageError(`--mnemonic: ${m.detail}`);
   await refuseExisting(ctx);
   const { first, note, insecure } = await createWallet(ctx, m.mnemonic, [], false);
   emit(ctx, { wallet: ctx.name, file: ctx.file, encrypted: !insecure, address: first.address }, () => [

@@ -102,7 +102,7 @@ export const units = (v: bigint) => v.toString();
 
 export function decodeRecipient(address: string): Uint8Array {
   const d = decodeAddress(address, DEVNET.hrp);
-  if (!d.ok) throw new UsageError(d.error);
+  if (!d.ok) throw new UsageError(d.detail);
   return d.pubkey;
 }
 

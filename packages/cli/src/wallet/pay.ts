@@ -112,7 +112,7 @@ function readRequest(ctx: Ctx, mode: "send" | "mktx"): PaymentRequest {
   if (amountArg === "max") amount = "max";
   else {
     const a = parseCoins(amountArg, "AMOUNT");
-    if (!a.ok) throw new UsageError(a.error);
+    if (!a.ok) throw new UsageError(a.detail);
     if (a.value === 0n) throw new UsageError("AMOUNT is 0; give an amount in coins, e.g. 1.5, or max");
     if (a.value < DUST_LIMIT) {
       throw new UsageError(

@@ -32,6 +32,6 @@ describe("keys vectors", () => {
   it.each(byType(cases, "address-invalid").map((c) => [`${c.why}: ${c.description}`, c] as const))("rejects %s", (_d, c) => {
     const d = decodeAddress(c.address, c.hrp);
     expect(d.ok).toBe(false);
-    if (!d.ok) expect(d.error.length).toBeGreaterThan(10);
+    if (!d.ok) expect(d.detail.length).toBeGreaterThan(10);
   });
 });

@@ -131,7 +131,7 @@ export function methods(node: MethodsNode): MethodImpls {
   const maxFeeRateParam = (v: unknown): bigint | undefined => {
     if (v === undefined || v === null) return undefined;
     const parsed = parseCoins(typeof v === "number" ? v.toFixed(8).replace(/\.?0+$/, "") : String(v), "maxfeerate");
-    if (!parsed.ok) throw new RpcError(RPC.INVALID_PARAMETER, `maxfeerate: ${parsed.error} (coins per 1,000 bytes, e.g. 0.1)`);
+    if (!parsed.ok) throw new RpcError(RPC.INVALID_PARAMETER, `maxfeerate: ${parsed.detail} (coins per 1,000 bytes, e.g. 0.1)`);
     return parsed.value === 0n ? undefined : parsed.value;
   };
   /** Refuses, before the pool sees it, a transaction whose fee rate is above `maxPerKvB` units per 1,000 bytes. */

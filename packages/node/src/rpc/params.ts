@@ -95,7 +95,7 @@ export class Params {
   address(i: number, name: string, params: NetworkParams): { address: string; pubkey: Uint8Array } {
     const v = this.string(i, name);
     const d = decodeAddress(v, params.hrp);
-    if (!d.ok) throw new RpcError(RPC.INVALID_PARAMETER, `${this.method}: ${d.error}`);
+    if (!d.ok) throw new RpcError(RPC.INVALID_PARAMETER, `${this.method}: ${d.detail}`);
     return { address: v.toLowerCase(), pubkey: d.pubkey };
   }
 

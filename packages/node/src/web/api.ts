@@ -62,7 +62,7 @@ export function createApi(node: ApiNode, views: Views, feed: RefusalFeed, access
       throw new HttpError(400, "the address is not valid URL text");
     }
     const d = decodeAddress(text, hrp);
-    if (!d.ok) throw new HttpError(400, `${d.error}`);
+    if (!d.ok) throw new HttpError(400, `${d.detail}`);
     return { address: text.toLowerCase(), pubkey: d.pubkey };
   };
 

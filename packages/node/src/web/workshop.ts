@@ -164,7 +164,7 @@ export function createWorkshopApi(node: WorkshopNode, views: Views, access: WebA
       const to = body.to === undefined ? automineTo : text(body.to, "to", 200);
       if (!to) throw new HttpError(400, 'this node has no --mine-to address: say who gets the reward, {"action": "mine", "to": "lab1…"}');
       const d = decodeAddress(to, hrp);
-      if (!d.ok) throw new HttpError(400, `to: ${d.error}`);
+      if (!d.ok) throw new HttpError(400, `to: ${d.detail}`);
       const r = await node.miner.mineOne(d.pubkey);
       if (!r.ok) throw new HttpError(500, `the mined block was refused: ${r.reason}${r.detail ? `: ${r.detail}` : ""}`);
       node.emit({ type: "mining", paused: node.miner.isPaused, line: `one block mined from the page: #${r.height}` });

@@ -24,7 +24,7 @@ function searchBox(hrp: string): HTMLElement {
   const go = () => {
     const d = decodeAddress(input.value.trim(), hrp);
     if (!d.ok) {
-      replace(msg, d.error);
+      replace(msg, d.detail);
       return;
     }
     location.hash = `#/address/${input.value.trim().toLowerCase()}`;

@@ -231,12 +231,12 @@ export function tamperView(state: AppState, id: string | undefined): View {
         const apply = () => {
           const v = parseCoins(amount.value, "amount");
           if (!v.ok) {
-            replace(msg, v.error);
+            replace(msg, v.detail);
             return;
           }
           const d = decodeAddress(owner.value, hrp);
           if (!d.ok) {
-            replace(msg, d.error);
+            replace(msg, d.detail);
             return;
           }
           replace(msg);

@@ -8,6 +8,7 @@ import {
   type Hash,
   POLICY,
   parseCoins,
+  type Refused,
   signTx,
   type Transaction,
   txSize,
@@ -112,13 +113,15 @@ export function tryView(state: AppState): View {
   const from = () => Number(fromSel.value);
   let fromChosen = false;
 
-  function recipient(): { ok: true; pubkey: Uint8Array; label: string } | { ok: false; error: string } {
+  function recipient(): { ok: true; pubkey: Uint8Array; label: string } | Refused<"bad-address"> {
     if (toSel.value !== "other") {
       const i = Number(toSel.value);
       return { ok: true, pubkey: keys[i].pubkey, label: `account ${i}` };
     }
     const d = decodeAddress(toAddr.value.trim(), state.info?.params.hrp ?? "lab");
-    return d.ok ? { ok: true, pubkey: d.pubkey, label: short(toAddr.value.trim(), 14) } : { ok: false, error: `to: ${d.error}` };
+    return d.ok
+      ? { ok: true, pubkey: d.pubkey, label: short(toAddr.value.trim(), 14) }
+      : { ok: false, reason: d.reason, detail: `to: ${d.detail}` };
   }
 
   async function spendable(owner: number): Promise<{ coins: Spendable[]; immature: Spendable[]; view: AddressView }> {
@@ -291,7 +294,7 @@ export function tryView(state: AppState): View {
       return [
         {
           title,
-          local: amt.error,
+          local: amt.detail,
           note: "Amounts typed by people go through the same parser as the node's own tools. A transaction cannot even express a negative amount: output values are unsigned whole numbers of units, at most 21 million coins.",
         },
       ];
@@ -308,11 +311,11 @@ export function tryView(state: AppState): View {
     let fixedFee: bigint | undefined;
     if (fee.value.trim() !== "") {
       const f = parseCoins(fee.value, "fee");
-      if (!f.ok) return [{ title, local: f.error }];
+      if (!f.ok) return [{ title, local: f.detail }];
       fixedFee = f.value;
     }
     const to = recipient();
-    if (!to.ok) return [{ title, local: to.error }];
+    if (!to.ok) return [{ title, local: to.detail }];
     const owner = from();
     const { coins: pool, view } = await spendable(owner);
     if (pool.length === 0) return [{ title, local: noCoin(owner, view) }];
@@ -355,7 +358,7 @@ export function tryView(state: AppState): View {
   async function overspend(): Promise<Step[]> {
     const owner = from();
     const to = recipient();
-    if (!to.ok) return [{ title: "Overspend", local: to.error }];
+    if (!to.ok) return [{ title: "Overspend", local: to.detail }];
     const { coins: pool, view } = await spendable(owner);
     const c = pool[0];
     if (!c) return [{ title: "Overspend", local: noCoin(owner, view) }];
@@ -405,7 +408,7 @@ export function tryView(state: AppState): View {
     const owner = from();
     const thief = (owner + 1) % 10;
     const to = recipient();
-    if (!to.ok) return [{ title: "Forge", local: to.error }];
+    if (!to.ok) return [{ title: "Forge", local: to.detail }];
     const { coins: pool, view } = await spendable(owner);
     const c = pool[0];
     if (!c) return [{ title: "Forge", local: noCoin(owner, view) }];
