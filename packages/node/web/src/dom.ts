@@ -108,3 +108,13 @@ export function reasonLine(reason: string, detail?: string): HTMLElement {
     inCoins ? h("span", { class: "muted in-coins", "data-testid": "in-coins" }, ` (units; in coins: ${inCoins})`) : null,
   );
 }
+
+/** A column of a list table: its heading, or `num(heading)` for a right-aligned column of numbers. */
+export type Column = string | { readonly title: string; readonly num: true };
+export const num = (title: string): Column => ({ title, num: true });
+
+/** The page's one list table: a heading row from `columns`, then the rows (built `<tr>`s). */
+export function listTable(columns: readonly Column[], ...rows: Child[]): HTMLTableElement {
+  const head = columns.map((c) => (typeof c === "string" ? h("th", null, c) : h("th", { class: "num" }, c.title)));
+  return h("table", { class: "list" }, h("thead", null, h("tr", null, head)), h("tbody", null, rows));
+}

@@ -1,7 +1,7 @@
 import { decodeAddress } from "@utxolab/core";
 import { api } from "../api.js";
 import type { AppState, View } from "../app.js";
-import { coins, coinsText, h, link, replace, short, shortAddr } from "../dom.js";
+import { coins, coinsText, h, link, listTable, num, replace, short, shortAddr } from "../dom.js";
 
 /** at most this many terms are written out in a balance's sum; the rest are counted */
 const SUM_TERMS = 12;
@@ -48,35 +48,17 @@ export function accountsView(state: AppState): View {
     const accounts = await api.accounts();
     replace(
       table,
-      h(
-        "table",
-        { class: "list" },
-        h(
-          "thead",
-          null,
+      listTable(
+        ["#", "address", num("spendable"), num("immature"), num("pending")],
+        accounts.map((a) =>
           h(
             "tr",
-            null,
-            h("th", null, "#"),
-            h("th", null, "address"),
-            h("th", { class: "num" }, "spendable"),
-            h("th", { class: "num" }, "immature"),
-            h("th", { class: "num" }, "pending"),
-          ),
-        ),
-        h(
-          "tbody",
-          null,
-          accounts.map((a) =>
-            h(
-              "tr",
-              { "data-testid": "account", "data-index": a.index },
-              h("td", { class: "strong" }, a.index),
-              h("td", null, link(`#/address/${a.address}`, h("span", { class: "mono" }, shortAddr(a.address)), { title: a.address })),
-              h("td", { class: "num strong" }, coins(a.spendable)),
-              h("td", { class: "num" }, coins(a.immature)),
-              h("td", { class: "num" }, coins(a.pending)),
-            ),
+            { "data-testid": "account", "data-index": a.index },
+            h("td", { class: "strong" }, a.index),
+            h("td", null, link(`#/address/${a.address}`, h("span", { class: "mono" }, shortAddr(a.address)), { title: a.address })),
+            h("td", { class: "num strong" }, coins(a.spendable)),
+            h("td", { class: "num" }, coins(a.immature)),
+            h("td", { class: "num" }, coins(a.pending)),
           ),
         ),
       ),
@@ -141,50 +123,33 @@ export function addressView(state: AppState, address: string): View {
         ),
       ),
       h("h3", null, `Its coins (unspent outputs): ${a.utxoCount}${a.utxoCount > a.utxos.length ? `, newest ${a.utxos.length} shown` : ""}`),
-      h(
-        "table",
-        { class: "list" },
-        h(
-          "thead",
-          null,
+      listTable(
+        ["output", num("coins"), num("block"), "state"],
+        a.pendingUtxos.map((u) =>
           h(
             "tr",
             null,
-            h("th", null, "output"),
-            h("th", { class: "num" }, "coins"),
-            h("th", { class: "num" }, "block"),
-            h("th", null, "state"),
+            h("td", null, link(`#/tx/${u.txid}`, h("span", { class: "mono" }, `${short(u.txid)}:${u.vout}`))),
+            h("td", { class: "num" }, coins(u.value)),
+            h("td", { class: "num" }, "—"),
+            h("td", null, h("span", { class: "badge warn" }, "pending")),
           ),
         ),
-        h(
-          "tbody",
-          null,
-          a.pendingUtxos.map((u) =>
+        a.utxos.map((u) =>
+          h(
+            "tr",
+            null,
+            h("td", null, link(`#/tx/${u.txid}`, h("span", { class: "mono" }, `${short(u.txid)}:${u.vout}`))),
+            h("td", { class: "num" }, coins(u.value)),
+            h("td", { class: "num" }, u.height),
             h(
-              "tr",
+              "td",
               null,
-              h("td", null, link(`#/tx/${u.txid}`, h("span", { class: "mono" }, `${short(u.txid)}:${u.vout}`))),
-              h("td", { class: "num" }, coins(u.value)),
-              h("td", { class: "num" }, "—"),
-              h("td", null, h("span", { class: "badge warn" }, "pending")),
-            ),
-          ),
-          a.utxos.map((u) =>
-            h(
-              "tr",
-              null,
-              h("td", null, link(`#/tx/${u.txid}`, h("span", { class: "mono" }, `${short(u.txid)}:${u.vout}`))),
-              h("td", { class: "num" }, coins(u.value)),
-              h("td", { class: "num" }, u.height),
-              h(
-                "td",
-                null,
-                !u.mature
-                  ? h("span", { class: "badge" }, "immature reward")
-                  : u.spentBy
-                    ? h("span", { class: "badge warn" }, "being spent by ", link(`#/tx/${u.spentBy}`, short(u.spentBy)))
-                    : h("span", { class: "badge ok" }, "spendable"),
-              ),
+              !u.mature
+                ? h("span", { class: "badge" }, "immature reward")
+                : u.spentBy
+                  ? h("span", { class: "badge warn" }, "being spent by ", link(`#/tx/${u.spentBy}`, short(u.spentBy)))
+                  : h("span", { class: "badge ok" }, "spendable"),
             ),
           ),
         ),

@@ -1,6 +1,6 @@
 import { api, type BlockCoin, type BlockCoins } from "../api.js";
 import type { AppState, View } from "../app.js";
-import { clock, coins, coinsText, h, link, reasonLine, replace, short } from "../dom.js";
+import { clock, coins, coinsText, h, link, listTable, num, reasonLine, replace, short } from "../dom.js";
 
 const TX_PAGE = 50;
 
@@ -125,38 +125,21 @@ export function blockView(state: AppState, id: string, offset: number): View {
       ),
       h("h3", null, `Transactions ${b.txCount > TX_PAGE ? `${offset + 1}–${Math.min(b.txCount, offset + TX_PAGE)} of ${b.txCount}` : ""}`),
       b.hasBody
-        ? h(
-            "table",
-            { class: "list" },
-            h(
-              "thead",
-              null,
+        ? listTable(
+            ["txid", "inputs → outputs", num("paid out"), num("fee")],
+            b.txs.map((t) =>
               h(
                 "tr",
                 null,
-                h("th", null, "txid"),
-                h("th", null, "inputs → outputs"),
-                h("th", { class: "num" }, "paid out"),
-                h("th", { class: "num" }, "fee"),
-              ),
-            ),
-            h(
-              "tbody",
-              null,
-              b.txs.map((t) =>
                 h(
-                  "tr",
+                  "td",
                   null,
-                  h(
-                    "td",
-                    null,
-                    link(`#/tx/${t.txid}`, h("span", { class: "mono" }, short(t.txid, 16))),
-                    t.coinbase ? h("span", { class: "badge" }, "coinbase: new coins") : null,
-                  ),
-                  h("td", null, `${t.coinbase ? "reward" : t.inputs} → ${t.outputs}`),
-                  h("td", { class: "num" }, coins(t.valueOut)),
-                  h("td", { class: "num" }, t.coinbase ? "" : t.fee !== undefined ? coins(t.fee) : "?"),
+                  link(`#/tx/${t.txid}`, h("span", { class: "mono" }, short(t.txid, 16))),
+                  t.coinbase ? h("span", { class: "badge" }, "coinbase: new coins") : null,
                 ),
+                h("td", null, `${t.coinbase ? "reward" : t.inputs} → ${t.outputs}`),
+                h("td", { class: "num" }, coins(t.valueOut)),
+                h("td", { class: "num" }, t.coinbase ? "" : t.fee !== undefined ? coins(t.fee) : "?"),
               ),
             ),
           )

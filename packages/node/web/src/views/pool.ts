@@ -1,6 +1,6 @@
 import { api } from "../api.js";
 import type { View } from "../app.js";
-import { ago, coins, h, link, replace, short } from "../dom.js";
+import { ago, coins, h, link, listTable, num, replace, short } from "../dom.js";
 
 const PAGE = 50;
 
@@ -26,39 +26,27 @@ export function poolView(offset: number): View {
             { class: "empty" },
             "The pool is empty: every transaction the node accepted is in a block. Send one from “Try to break it”.",
           )
-        : h(
-            "table",
-            { class: "list" },
-            h(
-              "thead",
-              null,
+        : listTable(
+            [
+              "txid",
+              num("fee rate (units/byte)"),
+              num("fee (coins)"),
+              num("size"),
+              "waits for (parents)",
+              "waited on by (children)",
+              "arrived",
+            ],
+            p.txs.map((t) =>
               h(
                 "tr",
-                null,
-                h("th", null, "txid"),
-                h("th", { class: "num" }, "fee rate (units/byte)"),
-                h("th", { class: "num" }, "fee (coins)"),
-                h("th", { class: "num" }, "size"),
-                h("th", null, "waits for (parents)"),
-                h("th", null, "waited on by (children)"),
-                h("th", null, "arrived"),
-              ),
-            ),
-            h(
-              "tbody",
-              null,
-              p.txs.map((t) =>
-                h(
-                  "tr",
-                  { "data-testid": "pool-tx", "data-txid": t.txid },
-                  h("td", null, txLink(t.txid)),
-                  h("td", { class: "num strong" }, t.feeRate),
-                  h("td", { class: "num" }, coins(t.fee)),
-                  h("td", { class: "num" }, t.size),
-                  h("td", null, t.parents.length ? t.parents.map((x) => [txLink(x), " "]) : h("span", { class: "muted" }, "none")),
-                  h("td", null, t.children.length ? t.children.map((x) => [txLink(x), " "]) : h("span", { class: "muted" }, "none")),
-                  h("td", null, ago(t.time)),
-                ),
+                { "data-testid": "pool-tx", "data-txid": t.txid },
+                h("td", null, txLink(t.txid)),
+                h("td", { class: "num strong" }, t.feeRate),
+                h("td", { class: "num" }, coins(t.fee)),
+                h("td", { class: "num" }, t.size),
+                h("td", null, t.parents.length ? t.parents.map((x) => [txLink(x), " "]) : h("span", { class: "muted" }, "none")),
+                h("td", null, t.children.length ? t.children.map((x) => [txLink(x), " "]) : h("span", { class: "muted" }, "none")),
+                h("td", null, ago(t.time)),
               ),
             ),
           ),
