@@ -2,6 +2,7 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { randomBytes } from "@noble/ciphers/utils.js";
 import { scrypt } from "@noble/hashes/scrypt.js";
 import { bytesToHex, equalBytes, hexToBytes, isHex, taggedHash, utf8 } from "@utxolab/core";
+import { WalletFileError } from "./errors.js";
 
 /** How a secret is sealed at rest; every parameter is stored so old files open after defaults change. */
 export interface SealParams {
@@ -34,14 +35,9 @@ export class WrongPassphraseError extends Error {
   }
 }
 
-export class SealDamagedError extends Error {
-  constructor(
-    readonly file: string,
-    why: string,
-  ) {
-    super(`wallet file ${file} is corrupted: ${why}; restore it from a backup or re-import the recovery phrase into a new wallet`);
-    this.name = "SealDamagedError";
-  }
+/** The encrypted part of a wallet file is damaged (the passphrase was right). */
+export class SealDamagedError extends WalletFileError {
+  override readonly name = "SealDamagedError";
 }
 
 function deriveKey(passphrase: string, salt: Uint8Array, n: number, r: number, p: number): Uint8Array {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Amount, type Hash, isHash, isHex, parseUnits } from "@utxolab/core";
+import { WalletFileError } from "./errors.js";
 import { checkSealParams, type SealParams } from "./seal.js";
 
 export const WALLET_FORMAT = "utxolab-wallet";
@@ -83,15 +84,7 @@ export interface WalletData {
   sent: SentRecord[];
 }
 
-export class WalletFileError extends Error {
-  constructor(
-    readonly file: string,
-    why: string,
-  ) {
-    super(`wallet file ${file} is corrupted: ${why}; restore it from a backup or re-import the recovery phrase into a new wallet`);
-    this.name = "WalletFileError";
-  }
-}
+export { WalletFileError } from "./errors.js";
 
 export class WalletMissingError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { DEFAULT_RPC_URL, isRefusal, RpcError } from "@utxolab/client";
-import { SealDamagedError, WalletFileError, WalletMissingError, WrongPassphraseError } from "@utxolab/wallet";
+import { WalletFileError, WalletMissingError, WrongPassphraseError } from "@utxolab/wallet";
 import { exitCodeFor, firstArgument, flags, lists, type Options, parseOptions, strings, USAGE_EXIT, UsageError } from "../args.js";
 import { cmdAddress, cmdAddresses, cmdCreate, cmdImport, cmdImportDevnet } from "./accounts.js";
 import { COMMON_OPTIONS, type Ctx, makeCtx, type WalletIo, type WalletOptions } from "./context.js";
@@ -93,7 +93,6 @@ function describeError(e: unknown): string {
     e instanceof UsageError ||
     e instanceof RpcError ||
     e instanceof WrongPassphraseError ||
-    e instanceof SealDamagedError ||
     e instanceof WalletFileError ||
     e instanceof WalletMissingError
   ) {
