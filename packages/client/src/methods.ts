@@ -1,4 +1,4 @@
-import type { AddressInfo, BlockHeader, Hash, Units } from "@utxolab/core";
+import type { AddressInfo, BlockHeader, Hash, PeerSummary, Units } from "@utxolab/core";
 
 /** Amounts travel as decimal strings of units ("150000000" = 1.5 coins); parse them with BigInt. */
 export type { Units };
@@ -118,14 +118,8 @@ export interface BlockTemplate {
   coinbaseValue: Units;
 }
 
-export interface PeerInfo {
-  id: number;
-  url: string;
-  inbound: boolean;
-  height: number;
-  banScore: number;
-  userAgent?: string;
-}
+/** getpeerinfo's answer: declared once, in core's wire module. */
+export type PeerInfo = PeerSummary;
 
 export interface MempoolInfo {
   loaded: boolean;

@@ -273,3 +273,15 @@ export interface PoolPage<A = Units> {
   offset: number;
   txs: PoolTx<A>[];
 }
+
+/** One connected peer as getpeerinfo answers it; p2p's own PeerInfo adds what only the node needs. */
+export interface PeerSummary {
+  readonly id: number;
+  /** the URL it was dialled at, or its remote address for an inbound peer */
+  readonly url: string;
+  readonly inbound: boolean;
+  /** the height it last told us (version, ping or pong) */
+  readonly height: number;
+  readonly banScore: number;
+  readonly userAgent?: string;
+}

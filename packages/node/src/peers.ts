@@ -1,4 +1,4 @@
-import { type Block, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
+import { type Block, encodeBlock, encodeTx, type Hash, type PeerSummary, type Transaction } from "@utxolab/core";
 import { blockRefusal, type P2PHost, P2PNode, txRefusal } from "@utxolab/p2p";
 import type { ChainSource, PoolSource, Reporter, Submitter } from "./parts.js";
 
@@ -12,7 +12,7 @@ export interface PeerLayer {
   announceBlock(hash: Hash): void;
   addPeer(url: string): void;
   setNetworkActive(on: boolean): void;
-  peerInfo(): { id: number; url: string; inbound: boolean; height: number; banScore: number }[];
+  peerInfo(): PeerSummary[];
   close(): Promise<void>;
 }
 

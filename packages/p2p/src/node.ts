@@ -1,4 +1,4 @@
-import type { Hash, NetworkParams } from "@utxolab/core";
+import type { Hash, NetworkParams, PeerSummary } from "@utxolab/core";
 import { type Ban, BanList, normalizeAddress } from "./bans.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { Dialer, secondsLeft } from "./dialer.js";
@@ -23,13 +23,9 @@ import type { Listener, PeerSocket } from "./transport.js";
 
 export { DEFAULT_P2P_PORT, type P2POptions } from "./options.js";
 
-export interface PeerInfo {
-  id: number;
-  url: string;
-  inbound: boolean;
-  height: number;
-  banScore: number;
-  userAgent: string;
+/** What getpeerinfo shows (core's PeerSummary), and what only the node needs besides. */
+export interface PeerInfo extends PeerSummary {
+  readonly userAgent: string;
   /** address:port of the socket */
   remote: string;
   /** the URL it says it listens on */
