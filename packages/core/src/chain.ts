@@ -45,6 +45,8 @@ export interface BlockIndexEntry {
   txCount: number;
   /** whether the body is stored (invalid blocks keep only the header) */
   hasData: boolean;
+  /** asked for on a branch whose headers pass the tip (SubmitOptions.towardMoreWork); kept in memory only */
+  headed?: boolean;
 }
 
 /** One atomic write: everything that changes when one block is connected or disconnected. */
@@ -141,6 +143,27 @@ export interface SubmitOptions {
    * Bitcoin Core's AcceptBlock does for unrequested blocks). Refused as `low-work`.
    */
   requireMoreWork?: boolean;
+  /**
+   * It was asked for because a peer's headers show its chain passing our tip: a branch on its
+   * way past the tip, which pruning keeps after every side block without that claim (found by
+   * an attack: 1,000 announced tie-work blocks crowded out an honest heavier branch block by
+   * block as it arrived, and a fork deeper than maxSideBlocks never finished downloading).
+   */
+  towardMoreWork?: boolean;
+}
+
+/** Side blocks on a branch headed past the tip are pruned only beyond this many times maxSideBlocks. */
+export const HEADED_SIDE_FACTOR = 4;
+
+/**
+ * Which side leaf goes first: one not headed past the tip before one that is, a header-only
+ * invalid one before a stored one, less work before more, and on a tie the newest.
+ */
+function prunesBefore(e: BlockIndexEntry, than: BlockIndexEntry): boolean {
+  if (!e.headed !== !than.headed) return !e.headed;
+  if (e.hasData !== than.hasData) return !e.hasData;
+  if (e.chainWork !== than.chainWork) return e.chainWork < than.chainWork;
+  return e.seq > than.seq;
 }
 
 /** An invalid entry keeps `formatReject` text; split it back so the reason stays the stable string. */
@@ -377,6 +400,7 @@ export class ChainState {
     if (!cbh.ok) return fail(cbh);
 
     const entry = this.newEntry(block, parent);
+    if (opts.towardMoreWork) entry.headed = true;
     await this.backend.saveBlock(entry, block);
     this.index.set(hash, entry);
     this.recent.set(hash, block);
@@ -418,14 +442,11 @@ export class ChainState {
       let worst: BlockIndexEntry | undefined;
       for (const e of side) {
         if (gone.has(e) || (children.get(e) ?? 0) > 0) continue;
-        if (
-          !worst ||
-          (worst.hasData && !e.hasData) ||
-          (worst.hasData === e.hasData && (e.chainWork < worst.chainWork || (e.chainWork === worst.chainWork && e.seq > worst.seq)))
-        )
-          worst = e;
+        if (!worst || prunesBefore(e, worst)) worst = e;
       }
       if (!worst) break;
+      // a branch on its way past the tip goes only when the bound is far exceeded
+      if (worst.headed && left <= this.maxSideBlocks * HEADED_SIDE_FACTOR) break;
       gone.add(worst);
       left--;
       if (worst.parent) children.set(worst.parent, (children.get(worst.parent) ?? 1) - 1);

@@ -56,6 +56,48 @@ describe("low-work side branches", () => {
     expect(again.tip.hash).toBe(chain.tip.hash);
   });
 
+  it("tie-work side blocks cannot crowd out a branch whose headers pass the tip, nor can the bound stop a fork deeper than it", async () => {
+    // Found by an attack: 1,000 announced tie-work blocks filled maxSideBlocks, then an honest
+    // heavier branch was pruned block by block as it arrived (each one the lowest-work leaf).
+    const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    await mainChain(chain, 6);
+    const at = (h: number) =>
+      ({ hash: chain.atHeight(h)?.hash ?? "", height: h, time: chain.atHeight(h)?.header.time ?? 0 }) as typeof GENESIS_PARENT;
+    for (let i = 0; i < 4; i++) expect(await chain.submitBlock(nextBlock(at(5)))).toMatchObject({ ok: true, active: false });
+    expect(chain.sideBlockCount).toBe(4);
+    // an honest branch from height 2 to height 7 (more work than the tip at 6), asked for through its headers
+    let p = at(2);
+    const branch: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = nextBlock(p);
+      const r = await chain.submitBlock(b, { towardMoreWork: true });
+      expect(r).toMatchObject({ ok: true });
+      expect(r.ok && r.pruned).toBeFalsy();
+      branch.push(blockHash(b.header));
+      p = parentOf(b, p.height + 1);
+    }
+    expect(chain.height).toBe(7);
+    expect(chain.tip.hash).toBe(branch[4]);
+    // without the claim, the same branch's first block is the lowest-work leaf and goes at once
+    const plain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    await mainChain(plain, 6);
+    const plainAt = (h: number) =>
+      ({ hash: plain.atHeight(h)?.hash ?? "", height: h, time: plain.atHeight(h)?.header.time ?? 0 }) as typeof GENESIS_PARENT;
+    for (let i = 0; i < 4; i++) await plain.submitBlock(nextBlock(plainAt(5)));
+    expect(await plain.submitBlock(nextBlock(plainAt(2)))).toMatchObject({ ok: true, pruned: true });
+    // a fork from genesis deeper than the bound (8 blocks against a tip at 6, bound 4) is downloaded whole
+    const deep = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    await mainChain(deep, 6);
+    let q = GENESIS_PARENT;
+    for (let i = 0; i < 7; i++) {
+      const b = nextBlock(q);
+      expect(await deep.submitBlock(b, { towardMoreWork: true })).toMatchObject({ ok: true });
+      q = parentOf(b, q.height + 1);
+    }
+    expect(deep.height).toBe(7);
+    expect(deep.tip.hash).toBe(q.hash);
+  });
+
   it("a pruned branch that later gains the most work is taken when its blocks come again", async () => {
     const backend = new MemoryChainBackend();
     const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 2 });

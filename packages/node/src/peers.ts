@@ -34,8 +34,11 @@ function hostFor(node: PeerHostNode): P2PHost {
       const b = await chain.getBlock(hash);
       return b ? encodeBlock(b) : undefined;
     },
-    submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean }) => {
-      const r = await node.submitBlock(block, "peer", { requireMoreWork: opts?.unrequested === true });
+    submitBlock: async (block: Block, _raw: Uint8Array, opts?: { unrequested?: boolean; towardMoreWork?: boolean }) => {
+      const r = await node.submitBlock(block, "peer", {
+        requireMoreWork: opts?.unrequested === true,
+        towardMoreWork: opts?.towardMoreWork === true,
+      });
       return r.ok ? { ok: true as const, active: r.active } : blockRefusal(r);
     },
     hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),

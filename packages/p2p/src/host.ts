@@ -48,8 +48,11 @@ export interface P2PHost {
   hasBlock(hash: Hash): boolean;
   /** raw bytes of a stored block */
   getBlock(hash: Hash): Promise<Uint8Array | undefined>;
-  /** `unrequested`: nobody asked for it; the host stores it only if it carries more work than the tip */
-  submitBlock(block: Block, raw: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit>;
+  /**
+   * `unrequested`: nobody asked for it; the host stores it only if it carries more work than the tip.
+   * `towardMoreWork`: asked for because a peer's headers show its chain passing our tip (keep it when pruning).
+   */
+  submitBlock(block: Block, raw: Uint8Array, opts?: { unrequested?: boolean; towardMoreWork?: boolean }): Promise<BlockSubmit>;
   /** true for a transaction waiting in the pool or confirmed: it is not requested again */
   hasTx(txid: Hash): boolean;
   /** raw bytes of a transaction the node relays (the pool's) */

@@ -45,6 +45,8 @@ export class Peer {
   pingSentAt = 0;
   lastPingAt = 0;
   pingMs?: number;
+  /** how long its blocks take from request to arrival (a moving average), for its stall window */
+  deliveryMs?: number;
 
   /** block hashes to download from it, in chain order */
   queue: Hash[] = [];

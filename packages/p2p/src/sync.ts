@@ -1,4 +1,13 @@
-import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
+import {
+  type Block,
+  type BlockHeader,
+  BoundedSet,
+  blockHash,
+  checkProofOfWork,
+  formatReject,
+  type Hash,
+  type NetworkParams,
+} from "@utxolab/core";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
@@ -29,6 +38,10 @@ const ORPHAN_AHEAD = 192;
 export const STALL_FACTOR = 4;
 export const STALL_FLOOR_MS = 250;
 export const STALL_CEILING_MS = 2_000;
+/** a peer's window is at least this many of its own ping round trips */
+export const PING_FACTOR = 3;
+/** how many hashes of blocks headed past the tip are remembered (a deep fork's worth) */
+const HEADED_MEMORY = 20_000;
 
 export interface SyncEnv {
   host: P2PHost;
@@ -65,6 +78,8 @@ export class BlockSync {
   private readonly wanted = new Set<Hash>();
   /** average ms from getdata to the block, over every peer's deliveries (undefined: none yet) */
   private deliveryMs?: number;
+  /** blocks asked for because a peer's headers show their chain passing our tip (pruning keeps them) */
+  private readonly headed = new BoundedSet<Hash>(HEADED_MEMORY);
   private stallTimer?: TimerHandle;
   private stallDue = Number.POSITIVE_INFINITY;
   private checkingStalls = false;
@@ -201,7 +216,10 @@ export class BlockSync {
       this.requestHeaders(peer, deferred.hash);
       return;
     }
-    for (const hash of hashes) this.enqueue(peer, hash);
+    for (const hash of hashes) {
+      this.headed.add(hash);
+      this.enqueue(peer, hash);
+    }
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
     this.fill(peer);
   }
@@ -288,10 +306,17 @@ export class BlockSync {
     for (const p of this.env.readyPeers()) if (p !== from) this.fill(p);
   }
 
-  /** ms a requested block may be late, when another peer has it, before its peer counts as a staller. */
-  stallWindowMs(): number {
+  /**
+   * ms a requested block may be late, when another peer has it, before its peer counts as a
+   * staller. For a given peer the window is never shorter than STALL_FACTOR times its own
+   * delivery time or PING_FACTOR times its ping: a fast peer on loopback must not shrink the
+   * window under an honest peer far away (found by an attack: an honest peer 300 ms away was
+   * dropped as a staller once a fast one brought the window to its floor).
+   */
+  stallWindowMs(peer?: Peer): number {
     if (this.deliveryMs === undefined) return STALL_CEILING_MS;
-    return Math.min(STALL_CEILING_MS, Math.max(STALL_FLOOR_MS, Math.round(STALL_FACTOR * this.deliveryMs)));
+    const own = Math.max(STALL_FACTOR * (peer?.deliveryMs ?? 0), PING_FACTOR * (peer?.pingMs ?? 0));
+    return Math.min(STALL_CEILING_MS, Math.max(STALL_FLOOR_MS, Math.round(STALL_FACTOR * this.deliveryMs), Math.round(own)));
   }
 
   /**
@@ -303,9 +328,9 @@ export class BlockSync {
     if (this.checkingStalls) return;
     this.checkingStalls = true;
     try {
-      const window = this.stallWindowMs();
       for (const p of [...this.env.readyPeers()]) {
         if (p.closing) continue;
+        const window = this.stallWindowMs(p);
         const oldest = p.requestedAt.entries().next();
         if (oldest.done) continue;
         const [h, at] = oldest.value;
@@ -336,7 +361,8 @@ export class BlockSync {
       if (p.closing) continue;
       const oldest = p.requestedAt.values().next();
       // one already past the window waits for a peer to go idle (fill) or the heartbeat
-      if (!oldest.done && oldest.value + this.stallWindowMs() + 1 > now) due = Math.min(due, oldest.value + this.stallWindowMs() + 1);
+      const window = this.stallWindowMs(p);
+      if (!oldest.done && oldest.value + window + 1 > now) due = Math.min(due, oldest.value + window + 1);
     }
     if (due >= this.stallDue || due === Number.POSITIVE_INFINITY) return;
     if (this.stallTimer) this.env.clock.clearTimeout(this.stallTimer);
@@ -369,6 +395,7 @@ export class BlockSync {
     if (askedAt !== undefined) {
       const ms = now - askedAt;
       this.deliveryMs = this.deliveryMs === undefined ? ms : 0.8 * this.deliveryMs + 0.2 * ms;
+      peer.deliveryMs = peer.deliveryMs === undefined ? ms : 0.8 * peer.deliveryMs + 0.2 * ms;
     }
     peer.requestedAt.delete(hash);
     const waiting = this.pending.get(hash);
@@ -432,7 +459,11 @@ export class BlockSync {
   }
 
   private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<boolean> {
-    const r = await this.env.host.submitBlock(block, raw, requested ? undefined : { unrequested: true });
+    const r = await this.env.host.submitBlock(
+      block,
+      raw,
+      requested ? (this.headed.has(hash) ? { towardMoreWork: true } : undefined) : { unrequested: true },
+    );
     if (r.ok) {
       peer.lastBlockAt = this.env.clock.now();
       if (r.active) this.env.relayBlock(hash);
