@@ -15,6 +15,14 @@ export class UsageError extends Error {
 /** The exit status for something mistyped, as POSIX utilities and shell builtins use; 1 is for everything else. */
 export const USAGE_EXIT = 2;
 
+/** `-h` or `--help` on a command that has no help of its own: its usage goes to stdout, exit 0. */
+export class HelpRequested extends Error {
+  constructor(readonly usage: string) {
+    super(`usage: ${usage}`);
+    this.name = "HelpRequested";
+  }
+}
+
 /** The one exit-code rule: 2 for a usage error, 1 for any other failure. */
 export const exitCodeFor = (e: unknown): number => (e instanceof UsageError ? USAGE_EXIT : 1);
 
@@ -83,6 +91,8 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
     if (t.kind === "positional") positionals.push(t.value);
     if (t.kind !== "option") continue;
     const spec = Object.hasOwn(config.options, t.name) ? config.options[t.name] : undefined;
+    // every command answers -h and --help; one with its own help option handles it itself
+    if (!spec && (t.rawName === "-h" || t.rawName === "--help")) throw new HelpRequested(usage);
     if (!spec) {
       // A word with one dash that is no short option is an argument: `send ADDRESS -5` is refused for its amount.
       const long = t.rawName.startsWith("--");
@@ -95,9 +105,15 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
     const flag = `--${t.name}`;
     if (spec.type === "boolean") {
       if (t.value !== undefined) throw fail(`${flag} takes no value`);
+      if (Object.hasOwn(values, t.name)) throw fail(`${flag} is given twice; give it once`);
       values[t.name] = true;
     } else if (t.value === undefined) {
       throw fail(`${flag} needs a value`);
+    } else if (!t.inlineValue && t.value.startsWith("--") && t.value.length > 2) {
+      // `--passphrase --insecure-devnet` made a wallet whose passphrase was the flag's name
+      throw fail(
+        `${flag} needs a value, and the next word ${JSON.stringify(t.value)} is an option; to give a value that starts with --, write ${flag}=${t.value}`,
+      );
     } else if (spec.multiple) {
       ((values[t.name] as string[] | undefined) ?? (values[t.name] = [])).push(t.value);
     } else {

@@ -1,5 +1,5 @@
 import { useBackend, type VerifierChoice } from "@utxolab/core/native";
-import { commandArgs, exitCodeFor, USAGE_EXIT, UsageError } from "./args.js";
+import { commandArgs, exitCodeFor, HelpRequested, USAGE_EXIT, UsageError } from "./args.js";
 import { DEMO_USAGE, runDemo } from "./demo/command.js";
 import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
@@ -56,6 +56,10 @@ main(process.argv.slice(2)).then(
   // Exit at once: lingering keep-alive sockets must not hold a finished command open.
   (code) => process.exit(code),
   (e) => {
+    if (e instanceof HelpRequested) {
+      console.log(e.message);
+      process.exit(0);
+    }
     // a usage error is the person's to fix: its message, no stack; exit 2 (the one rule, in args.ts)
     if (e instanceof UsageError) console.error(`error: ${e.message}`);
     else console.error(`error: ${(e as Error).stack ?? e}`);

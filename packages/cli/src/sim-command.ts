@@ -1,3 +1,4 @@
+import { closeSync, openSync } from "node:fs";
 import {
   doubleSpendScenario,
   forksScenario,
@@ -43,6 +44,16 @@ function progressBar(label: string): { tick: (done: number, total: number) => vo
   };
 }
 
+/** The options each scenario reads, besides --seed and --json. */
+const SCENARIO_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  forks: ["nodes", "blocks", "intervals", "block-kb", "trace"],
+  "double-spend": ["q", "z", "runs"],
+  selfish: ["alpha", "gamma", "blocks", "trace"],
+  partition: ["nodes", "blocks", "minutes", "trace"],
+  scale: ["nodes", "blocks", "tx", "trace"],
+  soak: ["runs"],
+};
+
 export async function runSim(args: string[]): Promise<number> {
   const { values, positionals } = parseOptions(SIM_USAGE, {
     args,
@@ -67,10 +78,31 @@ export async function runSim(args: string[]): Promise<number> {
   const [scenario, ...extra] = positionals;
   if (!scenario) throw new UsageError(`which scenario?\nusage: ${SIM_USAGE}`);
   if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}\nusage: ${SIM_USAGE}`);
+  // An option the scenario does not read is refused, not ignored (`double-spend --trace F`
+  // said "trace written" and wrote nothing).
+  const uses = SCENARIO_OPTIONS[scenario];
+  if (uses) {
+    const unused = Object.keys(values).filter((k) => k !== "seed" && k !== "json" && !uses.includes(k));
+    if (unused.length > 0) {
+      throw new UsageError(
+        `sim ${scenario} does not take --${unused[0]}; it takes ${["seed", "json", ...uses].map((k) => `--${k}`).join(", ")}\nusage: ${SIM_USAGE}`,
+      );
+    }
+  }
   const seed = intOption(values.seed, "seed", 0, 2 ** 31) ?? 1;
   const nodes = (d: number) => intOption(values.nodes, "nodes", 2, 20_000) ?? d;
   const blocks = (d: number) => intOption(values.blocks, "blocks", 1, 1_000_000) ?? d;
   const trace = values.trace;
+  // the trace file is opened before the run: a folder that is not there is said at once, in one line
+  if (trace !== undefined) {
+    try {
+      closeSync(openSync(trace, "w"));
+    } catch (e) {
+      throw new UsageError(
+        `--trace ${trace}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a file in a folder that exists`,
+      );
+    }
+  }
   const bar = progressBar(scenario);
   let result: ScenarioResult;
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandArgs, exitCodeFor, firstArgument, parseOptions, USAGE_EXIT, UsageError } from "../src/args.js";
+import { commandArgs, exitCodeFor, firstArgument, HelpRequested, parseOptions, USAGE_EXIT, UsageError } from "../src/args.js";
 
 describe("commandArgs", () => {
   it("drops the `--` that `pnpm devnet -- --base-port N` (the npm habit) puts before the flags", () => {
@@ -50,6 +50,12 @@ describe("parseOptions: the one parser every command uses", () => {
       [["--json=yes"], /^--json takes no value\n/],
       [["--rpc"], /^--rpc needs a value\n/],
       [["--rpc", "a", "--rpc=b"], /^--rpc is given twice; give it once\n/],
+      [["--json", "--json"], /^--json is given twice; give it once\n/],
+      // the next option is not taken as the value (`--passphrase --insecure-devnet` made a wallet with that passphrase)
+      [
+        ["--rpc", "--json"],
+        /^--rpc needs a value, and the next word "--json" is an option; to give a value that starts with --, write --rpc=--json\n/,
+      ],
     ];
     for (const [args, re] of cases) {
       const e = refusal(() => parse(args));
@@ -59,6 +65,21 @@ describe("parseOptions: the one parser every command uses", () => {
     expect(refusal(() => parse(["extra"], {})).message).toMatch(/^unexpected argument "extra"\nusage: utxolab x/);
     expect(USAGE_EXIT).toBe(2);
     expect(exitCodeFor(new Error("the node is down"))).toBe(1);
+  });
+
+  it("answers -h and --help with the usage on a command without its own help option", () => {
+    for (const h of ["-h", "--help"]) {
+      const e = (() => {
+        try {
+          parseOptions("utxolab y [--rpc URL]", { args: ["--rpc", "u", h], options: { rpc: { type: "string" } } });
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(HelpRequested);
+      expect((e as HelpRequested).message).toBe("usage: utxolab y [--rpc URL]");
+    }
+    expect(parse(["--rpc=--json"]).values.rpc).toBe("--json");
   });
 
   it("passes unknown long options on as arguments when the command asks (utxolab rpc)", () => {

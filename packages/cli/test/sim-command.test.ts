@@ -44,5 +44,18 @@ describe("utxolab sim", () => {
     const q = await runCli(["sim", "double-spend", "--q", "0.7"]);
     expect(q.code).toBe(2);
     expect(q.stderr).toContain("--q must be a number from 0.01 to 0.49");
+    // an option the scenario does not read is refused (a --trace here said "written" and wrote nothing)
+    const unused = await runCli(["sim", "double-spend", "--runs", "1", "--trace", "/tmp/never.jsonl"]);
+    expect(unused.code).toBe(2);
+    expect(unused.stderr).toContain("sim double-spend does not take --trace");
+    // a trace into a folder that is not there: one line, before the run (it was an unhandled 'error' event)
+    const nowhere = await runCli(["sim", "forks", "--nodes", "3", "--blocks", "1", "--trace", "/nonexistent-utxolab/t.jsonl"]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain("--trace /nonexistent-utxolab/t.jsonl: cannot write it (ENOENT)");
+    expect(nowhere.stderr).not.toContain("Unhandled");
+    // -h answers with the usage
+    const help = await runCli(["sim", "-h"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: utxolab sim");
   }, 180_000);
 });
