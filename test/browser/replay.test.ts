@@ -20,6 +20,10 @@ const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 1
 async function open(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (e) => pageErrors.push(e.message));
+  // the page's CSP refuses inline styles: a refusal shows only as a console error (the view was unstyled)
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(m.text());
+  });
   await page.goto(`${node.rpcUrl}/#/replay`);
   await page.locator("main[data-ready=true]").waitFor();
   return page;
