@@ -1,3 +1,4 @@
+import { accounts, address, coin, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,8 +13,6 @@ import {
   type Hash,
   subsidyAt,
 } from "../../packages/core/src/index.js";
-import { NodeProcess } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 let node: NodeProcess;
@@ -225,7 +224,7 @@ describe("the workshop page", () => {
     await node.rpc("sendrawtransaction", all.hex);
     await node.rpc("generatetoaddress", 1, address(9));
     const tiny = pay(
-      [{ txid: all.txid, vout: 0, value: GENESIS_VALUE - 1000n, from: 5 }],
+      [coin(all.txid, 0, GENESIS_VALUE - 1000n, 5)],
       [
         [6, 1000n],
         [5, GENESIS_VALUE - 3000n],

@@ -1,3 +1,4 @@
+import { accounts, address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, runCli } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,8 +13,6 @@ import {
   randomSecretKey,
   subsidyAt,
 } from "../../packages/core/src/index.js";
-import { NodeProcess, runCli } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 /** A node that mines only when asked: tamper, coins, layout and the attacks on a fresh devnet. */

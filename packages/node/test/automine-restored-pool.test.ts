@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { address, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { UtxoNode } from "../src/index.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -2,9 +2,8 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address, NodeProcess } from "@utxolab/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { address } from "../../../test/helpers/txs.js";
 import type { KvDb, KvOp } from "../../store/src/index.js";
 import { UtxoNode } from "../src/index.js";
 

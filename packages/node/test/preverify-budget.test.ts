@@ -1,7 +1,8 @@
 // The threads' pre-check of a submitted transaction (crypto) must respect the pool's signature
 // budget (hostile): a transaction over it is refused before any signature is checked.
+
+import { accounts, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { accounts, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { type Transaction, txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 

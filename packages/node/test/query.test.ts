@@ -1,7 +1,8 @@
 // One query module (src/query.ts) answers for the RPC and the web page: the same transaction
 // or block gets the same confirmations and fee from both.
+
+import { accounts, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { accounts, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { type Hash, txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { methods } from "../src/rpc/methods.js";

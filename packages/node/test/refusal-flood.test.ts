@@ -1,8 +1,9 @@
 // hostile rate-limits the log lines a peer can cause; workshop keeps every refusal in the store
 // (the Refused list outlives a restart). A peer's flood of policy refusals (never a ban) must not
 // become a store write each.
+
+import { genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { UtxoNode } from "../src/index.js";
 
 const cleanup: (() => Promise<void>)[] = [];

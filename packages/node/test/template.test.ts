@@ -1,7 +1,8 @@
 // One template() (src/template.ts) for the miner and getblocktemplate: the block the miner
 // builds next holds what getblocktemplate shows, and claims its coinbase value.
+
+import { accounts, coin, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { accounts, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { methods } from "../src/rpc/methods.js";
@@ -31,7 +32,7 @@ describe("getblocktemplate and the miner", () => {
         [1, GENESIS_VALUE - 5_000_000n - 3000n],
       ],
     );
-    const child = pay([{ txid: parent.txid, vout: 0, value: 5_000_000n, from: 2 }], [[3, 5_000_000n - 7000n]]);
+    const child = pay([coin(parent.txid, 0, 5_000_000n, 2)], [[3, 5_000_000n - 7000n]]);
     const other = pay(
       [genesisCoin(4)],
       [

@@ -1,8 +1,9 @@
 // Signatures are checked on worker threads: the RPC keeps answering while a block with
 // thousands of signatures verifies (the defence against a "signature bomb"), the node
 // says which backend it runs, and it stops cleanly.
+
+import { accounts, coin, GENESIS_TXID, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { accounts, genesisTxid, pay } from "../../../test/helpers/txs.js";
 import {
   type Amount,
   type Block,
@@ -45,12 +46,12 @@ function bigBlock(n: number, time: number, perTx = 15): Block {
   try {
     const each = 50_000_000n;
     const fan = pay(
-      [{ txid: genesisTxid, vout: 0, value: 100_000_000_000n, from: 0 }],
+      [coin(GENESIS_TXID, 0, 100_000_000_000n, 0)],
       Array.from({ length: n }, () => [1, each] as [number, bigint]),
     );
     const spends: Transaction[] = [];
     for (let k = 0; k < n; k += perTx) {
-      const ins = Array.from({ length: Math.min(perTx, n - k) }, (_, j) => ({ txid: fan.txid, vout: k + j, value: each, from: 1 }));
+      const ins = Array.from({ length: Math.min(perTx, n - k) }, (_, j) => coin(fan.txid, k + j, each, 1));
       spends.push(pay(ins, [[2, each * BigInt(ins.length) - 1000n]]).tx);
     }
     return buildBlock(

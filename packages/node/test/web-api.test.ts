@@ -1,5 +1,5 @@
+import { address, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { UtxoNode } from "../src/index.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -1,7 +1,8 @@
 // POST /api/block (workshop) takes any block, as the P2P port does; like POST /api/tx (durability's
 // web guards) it must not be reachable from another site's page through a visitor's browser.
+
+import { accounts } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { accounts } from "../../../test/helpers/txs.js";
 import { UtxoNode } from "../src/index.js";
 
 const cleanup: (() => Promise<void>)[] = [];

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { address } from "../../../test/helpers/txs.js";
 import { UtxoNode } from "../src/index.js";
 
 const quiet = { rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined } as const;

@@ -14,8 +14,8 @@ import {
   solveHeader,
   txid,
 } from "@utxolab/core";
+import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import type { NodeEvent } from "../src/events.js";
 import { UtxoNode } from "../src/index.js";
 import { trusted } from "../src/web/workshop.js";

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root (this file runs from packages/testkit/dist). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const CLI = join(REPO, "packages/cli/bin/utxolab.js");
 
 export interface RpcFailure {
