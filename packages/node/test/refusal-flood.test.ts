@@ -2,18 +2,16 @@
 // (the Refused list outlives a restart). A peer's flood of policy refusals (never a ban) must not
 // become a store write each.
 
-import { genesisCoin, pay } from "@utxolab/testkit";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanupAfterEach, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it, vi } from "vitest";
 import { UtxoNode } from "../src/index.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("refusals a peer causes", () => {
   it("are kept in the store at a bounded rate, while the page's list still shows the newest", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, verifyThreads: 0 });
+    const node = await UtxoNode.start({ ...QUIET, verifyThreads: 0 });
     cleanup.push(() => node.stop());
     const writes = vi.spyOn(node.store, "appendLog");
     // dust: refused by policy before any lookup, so free to send and no reason to ban

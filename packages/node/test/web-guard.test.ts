@@ -2,22 +2,16 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { coin, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { cleanupAfterEach, coin, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type NodeConfig, UtxoNode } from "../src/index.js";
 import { LOOPBACK_RESERVED, MAX_CLIENTS_PER_ADDRESS } from "../src/web/live.js";
+import { startNode } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
-async function start(extra: Partial<NodeConfig> = {}): Promise<UtxoNode> {
-  const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, ...extra });
-  cleanup.push(() => node.stop());
-  return node;
-}
+const start = (extra: Partial<NodeConfig> = {}) => startNode(cleanup, extra);
 
 /** A raw HTTP request, so the Host and Origin headers are exactly what a hostile page's browser would send. */
 function raw(

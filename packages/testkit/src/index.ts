@@ -4,7 +4,9 @@
  * same in every package. Test-only: no src code imports it.
  */
 export * from "./blocks.js";
+export * from "./cleanup.js";
 export * from "./coins.js";
 export * from "./devnet.js";
 export * from "./node-process.js";
+export * from "./rpc.js";
 export * from "./until.js";

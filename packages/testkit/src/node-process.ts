@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rpcRaw } from "./rpc.js";
 
 /** The repository root (this file runs from packages/testkit/dist). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -114,20 +115,8 @@ export class NodeProcess {
   }
 
   /** Raw JSON-RPC: returns the whole response object. */
-  async rpcRaw(method: string, params: unknown[] = [], token = this.token): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.rpcUrl}/rpc`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const text = await res.text();
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body };
+  rpcRaw(method: string, params: unknown[] = [], token = this.token): Promise<{ status: number; body: any }> {
+    return rpcRaw(this.rpcUrl, token, method, params);
   }
 
   /** The result, or throws RpcCallError with the node's code, reason and detail. */
