@@ -1,20 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { address, coin, genesisCoin, NodeProcess, pay, runCli } from "@utxolab/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { address, coin, genesisCoin, NodeProcess, pay, runCli, tempDirs } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { Hash, UtxoEntry } from "../../core/src/index.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "utxolab-durable-"));
-  dirs.push(d);
-  return d;
-};
-
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs("utxolab-durable-");
 
 /** Deterministic pseudo-random delays, so a failure can be replayed. */
 function lcg(seed: number) {

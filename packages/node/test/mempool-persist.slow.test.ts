@@ -1,21 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { accounts, coin, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { accounts, coin, genesisCoin, NodeProcess, pay, tempDirs } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { Transaction } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { decodeMempoolFile, encodeMempoolFile, loadMempoolFile } from "../src/mempool-file.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "utxolab-pool-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs("utxolab-pool-");
 
 /** A chain of payments from devnet account i: each spends the previous one's change. */
 function payments(i: number, n: number): { tx: Transaction; hex: string; txid: string }[] {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach } from "vitest";
 
 /** What a test started and must stop: `push` a stop function; they run newest first. */
@@ -15,4 +18,14 @@ export function cleanupAfterEach(when: "each" | "all" = "each"): Cleanup {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
   return { push: (stop) => void stops.push(stop) };
+}
+
+/** Makes temporary directories (`prefix` + random), all removed after the file's tests. */
+export function tempDirs(prefix = "utxolab-test-"): () => string {
+  const cleanup = cleanupAfterEach("all");
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  };
 }
