@@ -274,6 +274,7 @@ describe("transactions through the pool", () => {
           [2, 10_000_000_000n],
           [1, GENESIS_VALUE - 10_000_000_000n - 1000n],
         ],
+        { aux: new Uint8Array(32).fill(1) },
       ).hex,
       "bad-txns-inputs-missingorspent",
       -25,

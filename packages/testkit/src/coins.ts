@@ -43,6 +43,8 @@ export interface SpendOptions {
   locktime?: number;
   /** signing keys, one per input (default: the devnet key that owns each coin) */
   keys?: SecretKey[];
+  /** BIP340 aux randomness (default fixed: the same payment always gets the same signatures and txid) */
+  aux?: Uint8Array;
 }
 
 /** A transaction spending `coins` (signed by the devnet keys that own them) to `outputs`. */
@@ -57,7 +59,7 @@ export function spend(coins: readonly UtxoEntry[], outputs: TxOutput[], opts: Sp
     unsigned,
     coins.map((c) => c.coin),
     opts.keys ?? coins.map((c) => keyFor(c.coin.pubkey)),
-    AUX,
+    opts.aux ?? AUX,
   );
 }
 
