@@ -1,9 +1,9 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { accounts, address, coin, GENESIS_TXID, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
+import { address, coin, GENESIS_TXID, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Amount, blockHash, buildBlock, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
+import { blockHash, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
 import { UtxoNode } from "../../packages/node/src/index.js";
 import { attachWeb } from "../../packages/node/src/web/index.js";
 import { ensurePageBuilt } from "./browser.js";
@@ -179,17 +179,11 @@ describe("the page's public API", () => {
 
   it("lists a refused block with its reason and numbers", async () => {
     const info = await node.rpc("getblockchaininfo");
-    const tpl = await node.rpc("getblocktemplate");
-    const greedy = buildBlock(
-      {
-        prevHash: info.bestBlockHash,
-        height: info.height + 1,
-        time: tpl.time,
-        coinbaseOutputs: [{ value: (subsidyAt(info.height + 1, DEVNET) + 1n) as Amount, pubkey: accounts[8].pubkey }],
-        txs: [],
-      },
-      DEVNET,
-    );
+    const greedy = await node.blockOn(info.bestBlockHash, info.height + 1, {
+      after: 0,
+      claim: subsidyAt(info.height + 1, DEVNET) + 1n,
+      payTo: 8,
+    });
     expect(await node.rpc("submitblock", bytesToHex(encodeBlock(greedy)))).toBe("bad-cb-amount");
     const [latest] = (await get("/api/refusals")).body;
     expect(latest).toMatchObject({ kind: "block", id: blockHash(greedy.header), reason: "bad-cb-amount", source: "rpc" });

@@ -1,12 +1,10 @@
 import { bytesToHex, encodeBlock, type Hash } from "@utxolab/core";
 import { nextBlock, until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { hasPeer, Net, TestHost } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("handshake", () => {
   it("connects two nodes of one network and reports each other", async () => {

@@ -14,6 +14,7 @@ import {
   txid,
 } from "@utxolab/core";
 import { GENESIS_VALUE, genesisCoin, nextBlock, openChain, out, spend, until } from "@utxolab/testkit";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import {
   type BlockSubmit,
@@ -156,6 +157,13 @@ export class TestHost implements P2PHost {
 
 /** Spends genesis output `i` (account i's 1,000 coins) back to account i, less a fee. */
 export const genesisSpend = (i: number, fee = 10_000n): Transaction => spend([genesisCoin(i)], [out(GENESIS_VALUE - fee, i)]);
+
+/** Closes the test's `Net` (whichever `current()` returns) after each test. */
+export function closeAfterEach(current: () => Net | undefined): void {
+  afterEach(async () => {
+    await current()?.close();
+  });
+}
 
 /** Nodes and sockets a test started, stopped after it. */
 export class Net {

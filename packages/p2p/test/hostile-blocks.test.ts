@@ -1,12 +1,10 @@
 import { blockHash, bytesToHex, DEVNET, encodeBlock, genesisBlock } from "@utxolab/core";
 import { nextBlock, until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { Net, TestHost } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { closeAfterEach, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("hostile blocks (issue 12)", () => {
   // Attack 1: after the first failed check, nothing more of that peer's is checked.

@@ -1,14 +1,12 @@
 import { connect, type Socket } from "node:net";
 import { bytesToHex, encodeHeader, encodeTx, txid } from "@utxolab/core";
 import { until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock, realClock } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,13 +1,11 @@
 import { DEVNET } from "@utxolab/core";
 import { until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { P2PNode } from "../src/index.js";
-import { hasPeer, Net, TestHost } from "./helpers.js";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("liveness", () => {
   it("answers pings, and drops a peer that leaves a ping unanswered", async () => {

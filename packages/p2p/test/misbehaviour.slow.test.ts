@@ -2,14 +2,12 @@ import { connect } from "node:net";
 import { bytesToHex, DEVNET, encodeBlock, encodeHeader, txid } from "@utxolab/core";
 import { nextBlock, until } from "@utxolab/testkit";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { maxMessageBytes } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 /** A node with one honest peer node, to show it keeps serving others while it drops offenders. */
 async function nodeWithFriend() {

@@ -1,13 +1,11 @@
 import { bytesToHex, encodeTx, type Hash, txid } from "@utxolab/core";
 import { until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { P2PNode } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, TestHost } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 /** The connection from `from` to the peer that listens at `to.url` (or dialled it). */
 const link = (from: P2PNode, to: P2PNode) => {

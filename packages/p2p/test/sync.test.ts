@@ -1,13 +1,11 @@
 import { bytesToHex } from "@utxolab/core";
 import { until } from "@utxolab/testkit";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { headersMessage } from "../src/index.js";
-import { hasPeer, Net, TestHost } from "./helpers.js";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("sync", () => {
   it("a late node catches up 500 blocks headers-first, in bounded batches", async () => {

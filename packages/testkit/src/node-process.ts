@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Block, Hash } from "@utxolab/core";
+import { type NextBlock, nextBlock } from "./blocks.js";
 import { rpcRaw } from "./rpc.js";
 
 /** The repository root (this file runs from packages/testkit/dist). */
@@ -132,6 +134,16 @@ export class NodeProcess {
     const { body } = await this.rpcRaw(method, params);
     if (!body.error) throw new Error(`${method} was expected to fail but returned ${JSON.stringify(body.result)}`);
     return body.error;
+  }
+
+  /**
+   * A block another miner could make on `prev` at `height`: timed `after` seconds past the
+   * node's template time (default: `height`), its coinbase claiming the subsidy (or `claim`).
+   */
+  async blockOn(prev: Hash, height: number, o: Omit<NextBlock, "time" | "height"> & { after?: number } = {}): Promise<Block> {
+    const tpl = await this.rpc<{ time: number }>("getblocktemplate");
+    const time = tpl.time + (o.after ?? height);
+    return nextBlock({ hash: prev, height: height - 1, time }, { ...o, time });
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
