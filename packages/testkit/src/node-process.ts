@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Block, Hash } from "@utxolab/core";
 import { type NextBlock, nextBlock } from "./blocks.js";
@@ -48,24 +49,15 @@ export class NodeProcess {
     readonly datadir: string,
     private readonly ownsDir: boolean,
   ) {
-    let buf = "";
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      let i = buf.indexOf("\n");
-      while (i >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        this.output.push(line);
-        this.lineWaiters = this.lineWaiters.filter((w) => {
-          const m = line.match(w.re);
-          if (m) w.resolve(m);
-          return !m;
-        });
-        i = buf.indexOf("\n");
-      }
+    const onLine = (line: string) => {
+      this.output.push(line);
+      this.lineWaiters = this.lineWaiters.filter((w) => {
+        const m = line.match(w.re);
+        if (m) w.resolve(m);
+        return !m;
+      });
     };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
+    for (const stream of [proc.stdout, proc.stderr]) if (stream) createInterface({ input: stream }).on("line", onLine);
     this.exited = new Promise((r) =>
       proc.on("exit", (code) => {
         this.exitCode = code;
