@@ -100,7 +100,7 @@ describe("utxolab devnet", () => {
   it("refuses contradictory options", async () => {
     const { runCli } = await import("@utxolab/testkit");
     const r = await runCli(["devnet", "--automine", "--no-mining", "--dir", dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("choose one of");
   });
 });

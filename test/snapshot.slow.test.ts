@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, until } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +98,15 @@ describe("snapshot and revert on a node with a peer", () => {
     expect((await c.rpc("gettxoutsetinfo")).hash_serialized).toBe((await a.rpc("gettxoutsetinfo")).hash_serialized);
     // the process start (Node.js, modules) dominates; the blocks themselves load in milliseconds
     expect(startMs).toBeLessThan(10_000);
+    // a copy cut short (the last block line lost) is refused by the height in its header, not loaded as a shorter chain
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const cut = join(a.datadir, "cut.chain");
+    writeFileSync(cut, `${lines.slice(0, -1).join("\n")}\n`);
+    const short = await NodeProcess.start({ args: ["--load-chain", cut] }).catch((e: Error) => e);
+    expect(String(short)).toMatch(
+      new RegExp(`cut\\.chain: the file ends after ${lines.length - 2} of the ${lines.length - 1} blocks its header line says`),
+    );
+    rmSync(cut);
     rmSync(file);
     const bad = await NodeProcess.start({ args: ["--load-chain", join(a.datadir, "nope.chain")] }).catch((e: Error) => e);
     expect(String(bad)).toMatch(/--load-chain .*nope\.chain: cannot read it \(ENOENT\)/);

@@ -9,6 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runWalletCommand } from "../../packages/cli/dist/wallet/command.js";
+import { RpcClient } from "../../packages/client/dist/index.js";
 import {
   blockHash,
   bytesToHex,
@@ -25,17 +27,7 @@ import {
   txid,
 } from "../../packages/core/dist/index.js";
 import { useBackend } from "../../packages/core/dist/native/index.js";
-import {
-  balanceOf,
-  buildPayment,
-  RpcClient,
-  runWalletCommand,
-  selectCoins,
-  signPayment,
-  spendableCoins,
-  spentOf,
-  Wallet,
-} from "../../packages/wallet/dist/index.js";
+import { balanceOf, buildPayment, selectCoins, signPayment, spendableCoins, spentOf, Wallet } from "../../packages/wallet/dist/index.js";
 
 // signatures go through core's seam: libsecp256k1 unless UTXOLAB_VERIFIER=noble
 const secpBackend = await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");

@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { RpcClient } from "@utxolab/client";
 import { COIN, DEVNET, devnetAccounts, encodeAddress, formatCoins } from "@utxolab/core";
-import { intOption, UsageError, withUsage } from "./args.js";
+import { flags, intOption, parseOptions, strings, UsageError } from "./args.js";
 
 export const DEVNET_USAGE =
   "utxolab devnet [--nodes N] [--dir DIR] [--reset] [--automine | --mine-interval MS | --no-mining] [--mine-to ADDRESS] [--base-port N] [--quiet]";
@@ -107,23 +106,13 @@ export async function takenPorts(base: number, n: number): Promise<{ port: numbe
 }
 
 export async function runDevnet(args: string[]): Promise<number> {
-  const { values } = withUsage(DEVNET_USAGE, () =>
-    parseArgs({
-      args,
-      strict: true,
-      options: {
-        nodes: { type: "string" },
-        dir: { type: "string" },
-        reset: { type: "boolean" },
-        automine: { type: "boolean" },
-        "mine-interval": { type: "string" },
-        "no-mining": { type: "boolean" },
-        "mine-to": { type: "string" },
-        "base-port": { type: "string" },
-        quiet: { type: "boolean" },
-      },
-    }),
-  );
+  const { values } = parseOptions(DEVNET_USAGE, {
+    args,
+    options: {
+      ...strings("nodes", "dir", "mine-interval", "mine-to", "base-port"),
+      ...flags("reset", "automine", "no-mining", "quiet"),
+    },
+  });
   const n = intOption(values.nodes, "nodes", 1, 16) ?? 3;
   const base = intOption(values["base-port"], "base-port", 1024, 65000) ?? 18443;
   const interval = intOption(values["mine-interval"], "mine-interval", 1, 86_400_000);

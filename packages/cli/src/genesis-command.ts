@@ -1,7 +1,9 @@
 import { blockHash, coinsText, DEVNET, encodeAddress, genesisBlock, txid } from "@utxolab/core";
+import { parseOptions } from "./args.js";
 
-/** Prints the devnet genesis block and the ten public devnet accounts. */
-export function runGenesis(): number {
+/** Prints the devnet genesis block and the ten public devnet accounts; it takes no options or arguments. */
+export function runGenesis(args: string[]): number {
+  parseOptions("utxolab genesis", { args, options: {} });
   const g = genesisBlock(DEVNET);
   console.log(`devnet genesis block ${blockHash(g.header)}`);
   console.log(

@@ -1,12 +1,12 @@
 import { useBackend, type VerifierChoice } from "@utxolab/core/native";
-import { runWalletCommand } from "@utxolab/wallet";
-import { commandArgs, UsageError } from "./args.js";
+import { commandArgs, exitCodeFor, USAGE_EXIT, UsageError } from "./args.js";
 import { DEMO_USAGE, runDemo } from "./demo/command.js";
 import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
 import { NODE_USAGE, runNode } from "./node-command.js";
 import { RPC_USAGE, runRpc } from "./rpc-command.js";
 import { runSim, SIM_USAGE } from "./sim-command.js";
+import { runWalletCommand } from "./wallet/command.js";
 
 const HELP = `utxolab: a teaching UTXO blockchain node
 
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     case "devnet":
       return runDevnet(rest);
     case "genesis":
-      return runGenesis();
+      return runGenesis(rest);
     case "demo":
       return runDemo(rest);
     case "sim":
@@ -46,10 +46,9 @@ async function main(argv: string[]): Promise<number> {
     case "--help":
     case "-h":
       console.log(HELP);
-      return cmd === undefined ? 1 : 0;
+      return cmd === undefined ? USAGE_EXIT : 0;
     default:
-      console.error(`unknown command "${cmd}"\n\n${HELP}`);
-      return 1;
+      throw new UsageError(`unknown command "${cmd}"\n\n${HELP}`);
   }
 }
 
@@ -57,8 +56,9 @@ main(process.argv.slice(2)).then(
   // Exit at once: lingering keep-alive sockets must not hold a finished command open.
   (code) => process.exit(code),
   (e) => {
+    // a usage error is the person's to fix: its message, no stack; exit 2 (the one rule, in args.ts)
     if (e instanceof UsageError) console.error(`error: ${e.message}`);
     else console.error(`error: ${(e as Error).stack ?? e}`);
-    process.exit(1);
+    process.exit(exitCodeFor(e));
   },
 );

@@ -1,46 +1,23 @@
-import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxolab/node";
-import { intOption, withUsage } from "./args.js";
+import { flags, intOption, lists, parseOptions, strings, UsageError } from "./args.js";
 
 export const NODE_USAGE =
   "utxolab node [--datadir DIR] [--network devnet] [--rpc-port N] [--p2p-port N] [--peer ws://HOST:PORT]... [--mine-to ADDRESS] [--automine] [--mine-interval MS] [--memory] [--rpc-token T] [--rpc-bind ADDR] [--p2p-bind ADDR] [--maxmempool BYTES] [--reindex] [--repair] [--mempool-save-interval MS] [--allow-host NAME]... [--web-origin URL]... [--load-chain FILE] [--ban-time SECONDS] [--verifier noble|libsecp256k1] [--verify-threads N]";
 
 /** Runs a node until SIGINT/SIGTERM or the `stop` RPC; resolves with the exit code. */
 export async function runNode(args: string[]): Promise<number> {
-  const { values } = withUsage(NODE_USAGE, () =>
-    parseArgs({
-      args,
-      strict: true,
-      options: {
-        datadir: { type: "string" },
-        network: { type: "string" },
-        "rpc-port": { type: "string" },
-        "p2p-port": { type: "string" },
-        "rpc-bind": { type: "string" },
-        "p2p-bind": { type: "string" },
-        peer: { type: "string", multiple: true },
-        "mine-to": { type: "string" },
-        automine: { type: "boolean" },
-        "mine-interval": { type: "string" },
-        memory: { type: "boolean" },
-        "rpc-token": { type: "string" },
-        maxmempool: { type: "string" },
-        "load-chain": { type: "string" },
-        reindex: { type: "boolean" },
-        "mempool-save-interval": { type: "string" },
-        "allow-host": { type: "string", multiple: true },
-        "web-origin": { type: "string", multiple: true },
-        repair: { type: "boolean" },
-        "ban-time": { type: "string" },
-        verifier: { type: "string" },
-        "verify-threads": { type: "string" },
-      },
-    }),
-  );
+  const { values } = parseOptions(NODE_USAGE, {
+    args,
+    options: {
+      ...strings("datadir", "network", "rpc-port", "p2p-port", "rpc-bind", "p2p-bind", "mine-to", "mine-interval", "rpc-token"),
+      ...strings("maxmempool", "load-chain", "mempool-save-interval", "ban-time", "verifier", "verify-threads"),
+      ...flags("automine", "memory", "reindex", "repair"),
+      ...lists("peer", "allow-host", "web-origin"),
+    },
+  });
   const verifier = values.verifier;
   if (verifier !== undefined && verifier !== "noble" && verifier !== "libsecp256k1") {
-    console.error(`error: --verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
-    return 1;
+    throw new UsageError(`--verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
   }
   // A signal during start-up (the verification threads and the store take a moment) must not
   // kill the process with its cookie and lock in place: remember it, stop cleanly once started.
@@ -81,6 +58,7 @@ export async function runNode(args: string[]): Promise<number> {
       log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
     });
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const err = e as NodeJS.ErrnoException & { port?: number };
     if (err.code === "EADDRINUSE") {
       console.error(

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { defaultDatadir, RpcClient, RpcError, readCookie, runningNodeUrl } from "@utxolab/client";
-import { UsageError } from "./args.js";
+import { flags, parseOptions, strings, UsageError } from "./args.js";
 
 export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir DIR | --rpc-token T] [--json]";
 
@@ -13,28 +13,17 @@ export function parseParam(s: string): unknown {
   }
 }
 
-/** Flags may stand anywhere; everything else is the method and its parameters (negative numbers included). */
+/** Options may stand anywhere; every other word is the method or a parameter (negative numbers and `--x` included). */
 export function splitRpcArgs(args: string[]) {
-  const opts: { rpc?: string; datadir?: string; token?: string; json?: boolean } = {};
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const take = (name: string) => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value\nusage: ${RPC_USAGE}`);
-      return v;
-    };
-    if (a === "--rpc") opts.rpc = take(a);
-    else if (a === "--datadir") opts.datadir = take(a);
-    else if (a === "--rpc-token") opts.token = take(a);
-    else if (a === "--json") opts.json = true;
-    else if (a.startsWith("--rpc=")) opts.rpc = a.slice(6);
-    else if (a.startsWith("--datadir=")) opts.datadir = a.slice(10);
-    else if (a.startsWith("--rpc-token=")) opts.token = a.slice(12);
-    else rest.push(a);
-  }
+  const { values, positionals } = parseOptions(RPC_USAGE, {
+    args,
+    options: { ...strings("rpc", "datadir", "rpc-token"), ...flags("json") },
+    allowPositionals: true,
+    unknownAsArgument: true,
+  });
+  const opts = { rpc: values.rpc, datadir: values.datadir, token: values["rpc-token"], json: values.json };
   if (opts.token && opts.datadir) throw new UsageError(`give either --datadir or --rpc-token, not both\nusage: ${RPC_USAGE}`);
-  return { opts, rest };
+  return { opts, rest: positionals };
 }
 
 /**

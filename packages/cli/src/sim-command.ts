@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import {
   doubleSpendScenario,
   forksScenario,
@@ -9,7 +8,7 @@ import {
   selfishScenario,
   soakScenario,
 } from "@utxolab/sim";
-import { intOption, UsageError, withUsage } from "./args.js";
+import { intOption, parseOptions, UsageError } from "./args.js";
 
 export const SIM_USAGE =
   "utxolab sim forks|double-spend|selfish|partition|scale|soak [--seed N] [--nodes N] [--blocks N] [--q Q] [--z Z] [--runs N] [--alpha A] [--gamma G] [--minutes M] [--block-kb K] [--intervals S,S,...] [--tx PER_BLOCK] [--trace FILE] [--json]";
@@ -45,28 +44,26 @@ function progressBar(label: string): { tick: (done: number, total: number) => vo
 }
 
 export async function runSim(args: string[]): Promise<number> {
-  const { values, positionals } = withUsage(SIM_USAGE, () =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        seed: { type: "string" },
-        nodes: { type: "string" },
-        blocks: { type: "string" },
-        q: { type: "string" },
-        z: { type: "string" },
-        runs: { type: "string" },
-        alpha: { type: "string" },
-        gamma: { type: "string" },
-        minutes: { type: "string" },
-        "block-kb": { type: "string" },
-        intervals: { type: "string" },
-        tx: { type: "string" },
-        trace: { type: "string" },
-        json: { type: "boolean" },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(SIM_USAGE, {
+    args,
+    allowPositionals: true,
+    options: {
+      seed: { type: "string" },
+      nodes: { type: "string" },
+      blocks: { type: "string" },
+      q: { type: "string" },
+      z: { type: "string" },
+      runs: { type: "string" },
+      alpha: { type: "string" },
+      gamma: { type: "string" },
+      minutes: { type: "string" },
+      "block-kb": { type: "string" },
+      intervals: { type: "string" },
+      tx: { type: "string" },
+      trace: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
   const [scenario, ...extra] = positionals;
   if (!scenario) throw new UsageError(`which scenario?\nusage: ${SIM_USAGE}`);
   if (extra.length > 0) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}\nusage: ${SIM_USAGE}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandArgs } from "../src/args.js";
+import { commandArgs, exitCodeFor, firstArgument, parseOptions, USAGE_EXIT, UsageError } from "../src/args.js";
 
 describe("commandArgs", () => {
   it("drops the `--` that `pnpm devnet -- --base-port N` (the npm habit) puts before the flags", () => {
@@ -10,5 +10,72 @@ describe("commandArgs", () => {
     expect(commandArgs(["devnet", "--base-port", "41000"])).toEqual({ cmd: "devnet", rest: ["--base-port", "41000"] });
     expect(commandArgs(["rpc", "getblockhash", "--", "5"])).toEqual({ cmd: "rpc", rest: ["getblockhash", "--", "5"] });
     expect(commandArgs([])).toEqual({ cmd: undefined, rest: [] });
+  });
+});
+
+describe("parseOptions: the one parser every command uses", () => {
+  const options = {
+    rpc: { type: "string" },
+    from: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  const parse = (args: string[], more: { allowPositionals?: boolean; unknownAsArgument?: boolean } = { allowPositionals: true }) =>
+    parseOptions("utxolab x [--rpc URL]", { args, options, ...more });
+  const refusal = (f: () => unknown): UsageError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof UsageError) return e;
+      throw e;
+    }
+    throw new Error("no usage error");
+  };
+
+  it("reads `--name V`, `--name=V`, flags, short aliases and repeated options, with arguments anywhere", () => {
+    expect(parse(["send", "--rpc", "http://a", "x", "--from=1", "--from", "2", "--json", "-h"])).toEqual({
+      values: { rpc: "http://a", from: ["1", "2"], json: true, help: true },
+      positionals: ["send", "x"],
+    });
+  });
+
+  it("takes a word with one dash that is no short option as an argument (a negative amount), and `--` ends the options", () => {
+    expect(parse(["send", "lab1x", "-5", "-1.5"]).positionals).toEqual(["send", "lab1x", "-5", "-1.5"]);
+    expect(parse(["--", "--json"]).positionals).toEqual(["--json"]);
+  });
+
+  it("refuses each mistake with what was wrong, the usage, and exit status 2", () => {
+    const cases: [string[], RegExp][] = [
+      [["--colour"], /^unknown option --colour; this command takes --rpc, --from, --json, --help\nusage: utxolab x/],
+      [["--json=yes"], /^--json takes no value\n/],
+      [["--rpc"], /^--rpc needs a value\n/],
+      [["--rpc", "a", "--rpc=b"], /^--rpc is given twice; give it once\n/],
+    ];
+    for (const [args, re] of cases) {
+      const e = refusal(() => parse(args));
+      expect(e.message).toMatch(re);
+      expect(exitCodeFor(e)).toBe(USAGE_EXIT);
+    }
+    expect(refusal(() => parse(["extra"], {})).message).toMatch(/^unexpected argument "extra"\nusage: utxolab x/);
+    expect(USAGE_EXIT).toBe(2);
+    expect(exitCodeFor(new Error("the node is down"))).toBe(1);
+  });
+
+  it("passes unknown long options on as arguments when the command asks (utxolab rpc)", () => {
+    expect(parse(["getblockhash", "--x", "-12", "--json"], { allowPositionals: true, unknownAsArgument: true })).toEqual({
+      values: { json: true },
+      positionals: ["getblockhash", "--x", "-12"],
+    });
+  });
+});
+
+describe("firstArgument", () => {
+  it("finds the command word after options and their values", () => {
+    const options = { wallet: { type: "string" }, json: { type: "boolean" } } as const;
+    expect(firstArgument(["--wallet", "dev", "--json", "balance", "x"], options)).toEqual({
+      word: "balance",
+      rest: ["--wallet", "dev", "--json", "x"],
+    });
+    expect(firstArgument(["--json"], options)).toEqual({ rest: ["--json"] });
   });
 });

@@ -40,7 +40,7 @@ describe("utxolab demo against two real nodes", () => {
       expect(list.stdout).toContain(`  ${name} `);
     }
     const unknown = await runCli(["demo", "steal-coins", "--dir", dir]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no demo "steal-coins"; the demos are: overspend, double-spend');
     const empty = mkdtempSync(join(tmpdir(), "utxolab-demo-empty-"));
     const none = await runCli(["demo", "overspend", "--dir", empty]);
@@ -48,8 +48,19 @@ describe("utxolab demo against two real nodes", () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no devnet in");
     expect(none.stderr).toContain("utxolab devnet");
+    // with nothing on the command line, $UTXOLAB_DATADIR names node0, as for `utxolab rpc` and the wallet
+    const viaEnv = await runCli(["demo", "negative-amount", "--pace", "0", "--rpc-token", TOKEN], {
+      env: { UTXOLAB_DATADIR: join(dir, "node0") },
+    });
+    expect(viaEnv.code, viaEnv.stdout + viaEnv.stderr).toBe(0);
+    expect(viaEnv.stdout).toContain(`node0 at ${n0.rpcUrl}`);
+    const envEmpty = mkdtempSync(join(tmpdir(), "utxolab-demo-env-"));
+    const noNode = await runCli(["demo", "overspend"], { env: { UTXOLAB_DATADIR: envEmpty } });
+    rmSync(envEmpty, { recursive: true, force: true });
+    expect(noNode.code).toBe(1);
+    expect(noNode.stderr).toContain("(from $UTXOLAB_DATADIR): is a node running there?");
     const noToken = await runCli(["demo", "overspend", "--rpc", n0.rpcUrl]);
-    expect(noToken.code).toBe(1);
+    expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain("--rpc needs the node's token");
     const badToken = await runCli(["demo", "overspend", "--rpc", n0.rpcUrl, "--rpc-token", "wrong"]);
     expect(badToken.code).toBe(1);
@@ -75,7 +86,7 @@ describe("utxolab demo against two real nodes", () => {
       ["--pace", "100", "--step"],
     ]) {
       const u = await runCli(["demo", "negative-amount", ...bad, "--rpc", n0.rpcUrl, "--rpc-token", TOKEN]);
-      expect(u.code).toBe(1);
+      expect(u.code).toBe(2);
       expect(u.stderr).toMatch(/--pace|--step/);
     }
   });

@@ -40,10 +40,10 @@ describe("utxolab node --ban-time", () => {
 describe("utxolab node --verifier / --verify-threads", () => {
   it("refuses an unknown backend or thread count, naming the choices", async () => {
     const r = await runCli(["node", "--memory", "--verifier", "openssl"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("--verifier openssl: choose noble");
     const r2 = await runCli(["node", "--memory", "--verify-threads", "many"]);
-    expect(r2.code).toBe(1);
+    expect(r2.code).toBe(2);
     expect(r2.stderr).toContain("--verify-threads must be a whole number from 0 to 256");
   });
 

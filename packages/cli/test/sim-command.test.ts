@@ -39,10 +39,10 @@ describe("utxolab sim", () => {
 
   it("refuses unknown scenarios and out-of-range options with the usage", async () => {
     const u = await runCli(["sim", "nonsense"]);
-    expect(u.code).toBe(1);
+    expect(u.code).toBe(2);
     expect(u.stderr).toContain('unknown scenario "nonsense"');
     const q = await runCli(["sim", "double-spend", "--q", "0.7"]);
-    expect(q.code).toBe(1);
+    expect(q.code).toBe(2);
     expect(q.stderr).toContain("--q must be a number from 0.01 to 0.49");
   }, 180_000);
 });

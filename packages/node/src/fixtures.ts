@@ -15,7 +15,6 @@ import { ConfigError, type UtxoNode } from "./node.js";
 export const CHAIN_FILE_MAGIC = "utxolab-chain";
 const VERSION = "1";
 
-/** Writes the best chain to `file` (through a temporary file, so a reader never sees half of it). */
 /** dumpchain refuses to write over a file that exists. */
 export class FixtureExistsError extends Error {
   constructor(readonly file: string) {
@@ -23,6 +22,7 @@ export class FixtureExistsError extends Error {
   }
 }
 
+/** Writes the best chain to `file` (through a temporary file, so a reader never sees half of it). */
 export async function dumpChain(node: UtxoNode, file: string): Promise<{ file: string; height: number; bytes: number }> {
   return node.chain.run(async () => {
     const height = node.chain.height;
@@ -71,12 +71,13 @@ export async function loadChainFile(node: UtxoNode, file: string): Promise<{ blo
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   let blocks = 0;
+  let declared = 0;
   try {
     for await (const line of lines) {
       n++;
       if (line.length > maxLine) throw fail(n, `longer than a block of ${node.params.maxBlockSize} bytes can be`);
       if (n === 1) {
-        const [magic, version, network, genesis] = line.split(" ");
+        const [magic, version, network, genesis, height] = line.split(" ");
         if (magic !== CHAIN_FILE_MAGIC || version !== VERSION) {
           throw fail(n, `not a chain file (it must start with "${CHAIN_FILE_MAGIC} ${VERSION}"; write one with the dumpchain RPC)`);
         }
@@ -86,9 +87,19 @@ export async function loadChainFile(node: UtxoNode, file: string): Promise<{ blo
             `the chain is of network ${network} with genesis ${genesis}, this node runs ${node.params.name} (${node.genesisHash})`,
           );
         }
+        // The height in the header is how a file cut short (a copy stopped half way) is told from a short chain.
+        if (height === undefined || !/^\d{1,9}$/.test(height)) {
+          throw fail(
+            n,
+            `the header line must end with the chain's height (got ${JSON.stringify(height ?? "")}); write the file with the dumpchain RPC`,
+          );
+        }
+        declared = Number(height);
         continue;
       }
       if (line === "") continue;
+      if (blocks >= declared)
+        throw fail(n, `more blocks than the ${declared} its header line says; the file was changed after dumpchain wrote it`);
       const d = decodeBlock(line);
       if (!d.ok) throw fail(n, `the block does not decode: ${d.detail ?? d.reason}`);
       const r = await node.submitBlock(d.block, "load-chain");
@@ -100,6 +111,11 @@ export async function loadChainFile(node: UtxoNode, file: string): Promise<{ blo
     stream.destroy();
   }
   if (n === 0) throw new ConfigError(`--load-chain ${file}: the file is empty`);
+  if (blocks < declared) {
+    throw new ConfigError(
+      `--load-chain ${file}: the file ends after ${blocks} of the ${declared} blocks its header line says (it was cut short, e.g. a copy that stopped); the ${blocks} were loaded; dump the chain again and load the whole file`,
+    );
+  }
   const ms = Math.round(performance.now() - started);
   node.info(`loaded ${blocks} block(s) from ${file} in ${ms} ms: chain at height ${node.chain.height}`);
   return { blocks, height: node.chain.height, ms };

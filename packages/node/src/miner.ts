@@ -11,6 +11,9 @@ import {
 import type { UtxoNode } from "./node.js";
 import { template } from "./template.js";
 
+/** How often one block is built again after the tip moved under it before the refusal is reported. */
+const MAX_STALE_REBUILDS = 8;
+
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Builds blocks from the pool's template and searches nonces without blocking RPC. */
@@ -52,7 +55,17 @@ export class Miner {
   }
 
   mineOne(pubkey: Uint8Array): Promise<SubmitResult> {
-    const run = this.lock.then(async () => this.node.submitBlock(await this.buildBlock(pubkey), "miner"));
+    const run = this.lock.then(async () => {
+      // The tip can move while the nonce is searched (a revert, invalidateblock, a peer's block):
+      // a block refused because its parent is no longer the tip is built again on the new one.
+      for (let attempt = 0; ; attempt++) {
+        const block = await this.buildBlock(pubkey);
+        const r = await this.node.submitBlock(block, "miner");
+        if (r.ok) return r;
+        const stale = block.header.prevHash !== this.node.chain.tip.hash;
+        if (!stale || attempt >= MAX_STALE_REBUILDS) return r;
+      }
+    });
     this.lock = run.catch(() => undefined);
     return run;
   }
@@ -62,7 +75,10 @@ export class Miner {
     const hashes: string[] = [];
     for (let i = 0; i < n && !this.stopped; i++) {
       const r = await this.mineOne(pubkey);
-      if (!r.ok) throw new Error(`mined block refused: ${r.reason}${r.detail ? `: ${r.detail}` : ""}`);
+      if (!r.ok) {
+        const done = hashes.length > 0 ? ` after ${hashes.length} block(s) were mined (${hashes.join(", ")})` : "";
+        throw new Error(`mined block refused${done}: ${r.reason}${r.detail ? `: ${r.detail}` : ""}`);
+      }
       hashes.push(r.hash);
       await yieldToLoop();
     }

@@ -166,7 +166,7 @@ describe("durability", () => {
     const r2 = await runCli(["node", "--automine", "--memory"]);
     expect(r2.stderr).toContain("need --mine-to");
     const r3 = await runCli(["node", "--frobnicate"]);
-    expect(r3.code).toBe(1);
+    expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("usage: utxolab node");
   });
 });

@@ -52,6 +52,9 @@ export async function repairLevelDir(path: string): Promise<string> {
     });
   }
   const lostDir = join(path, "lost");
+  // Files we find unreadable ourselves; RepairDB also moves into lost/ logs it has already turned
+  // into tables and old manifests, which were read, so only these are called unreadable.
+  const unreadable: string[] = [];
   // RepairDB sets aside what it cannot read; a table whose damage it missed is found by reading
   // every record, set aside by hand, and the repair runs again.
   for (let attempt = 0; ; attempt++) {
@@ -72,11 +75,17 @@ export async function repairLevelDir(path: string): Promise<string> {
       throw new StoreError(
         `${path} still cannot be read after repairing it (${bad}); the copy at ${copy} is untouched; move ${path} away to start a fresh chain`,
       );
-    mkdirSync(lostDir, { recursive: true });
-    renameSync(join(path, bad), join(lostDir, bad));
+    setAside(path, bad);
+    unreadable.push(bad);
   }
-  const lost = existsSync(lostDir) ? readdirSync(lostDir) : [];
-  return `repaired ${path} (a copy of it before the repair is at ${copy})${lost.length > 0 ? `; unreadable files set aside in ${lostDir}: ${lost.join(", ")}` : ""}`;
+  const archived = (existsSync(lostDir) ? readdirSync(lostDir) : []).filter((f) => !unreadable.includes(f));
+  const parts = [`repaired ${path} (a copy of it before the repair is at ${copy})`];
+  if (unreadable.length > 0) parts.push(`unreadable files set aside in ${lostDir}: ${unreadable.join(", ")}`);
+  if (archived.length > 0)
+    parts.push(
+      `files LevelDB's repair archived in ${lostDir} (logs turned into tables, old manifests, damaged tables): ${archived.join(", ")}`,
+    );
+  return parts.join("; ");
 }
 
 /** Moves one of LevelDB's files into `<path>/lost`, where RepairDB puts what it cannot read. */

@@ -1,7 +1,7 @@
 export * from "./build.js";
-export { runWalletCommand, type WalletIo } from "./cli.js";
 export * from "./fees.js";
 export * from "./hd.js";
+export * from "./pay.js";
 export * from "./seal.js";
 export * from "./select.js";
 export * from "./sync.js";

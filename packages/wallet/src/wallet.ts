@@ -5,7 +5,6 @@ import {
   blockHash,
   bytesToHex,
   DEVNET,
-  decodeAddress,
   devnetAccounts,
   encodeAddress,
   genesisHash,
@@ -396,20 +395,6 @@ export class Wallet {
   forgetSent(id: Hash): void {
     this.data.sent = this.data.sent.filter((s) => s.txid !== id);
     this.dirty = true;
-  }
-}
-
-export function decodeRecipient(address: string, params: NetworkParams): Uint8Array {
-  const d = decodeAddress(address, params.hrp);
-  if (!d.ok) throw new UsageError(d.error);
-  return d.pubkey;
-}
-
-/** A mistake in what the person typed: exit status 2, the message says what to fix. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
   }
 }
 

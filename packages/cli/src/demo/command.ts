@@ -1,6 +1,5 @@
-import { parseArgs } from "node:util";
 import { isRefusal, RpcError } from "@utxolab/client";
-import { UsageError, withUsage } from "../args.js";
+import { flags, HELP_OPTION, parseOptions, strings, USAGE_EXIT, UsageError } from "../args.js";
 import { doubleSpend } from "./double-spend.js";
 import { immatureCoinbase } from "./immature-coinbase.js";
 import { leverage } from "./leverage.js";
@@ -41,32 +40,21 @@ async function verifyLedger(node: DemoNode, n: Narrator): Promise<void> {
 /** `utxolab demo NAME ...`: 0 when the ledger behaved as the demo expects, 1 otherwise. */
 export async function runDemo(
   args: string[],
-  io: { out: (line: string) => void; err: (line: string) => void; input?: NodeJS.ReadableStream } = {
+  io: { out: (line: string) => void; err: (line: string) => void; input?: NodeJS.ReadableStream; env?: NodeJS.ProcessEnv } = {
     out: (l) => console.log(l),
     err: (l) => console.error(l),
   },
 ): Promise<number> {
   const { out, err } = io;
-  const { values, positionals } = withUsage(DEMO_USAGE, () =>
-    parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        rpc: { type: "string" },
-        datadir: { type: "string" },
-        "rpc-token": { type: "string" },
-        dir: { type: "string" },
-        step: { type: "boolean" },
-        pace: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { values, positionals } = parseOptions(DEMO_USAGE, {
+    args,
+    allowPositionals: true,
+    options: { ...strings("rpc", "datadir", "rpc-token", "dir", "pace"), ...flags("step"), ...HELP_OPTION },
+  });
   const [name, ...extra] = positionals;
   if (values.help || name === undefined || name === "list" || name === "help") {
     listDemos(out);
-    return name === undefined && !values.help ? 1 : 0;
+    return name === undefined && !values.help ? USAGE_EXIT : 0;
   }
   if (extra.length) throw new UsageError(`one demo at a time; unexpected ${JSON.stringify(extra[0])}\nusage: ${DEMO_USAGE}`);
   const demo = DEMOS.find((d) => d.name === name);
@@ -81,7 +69,16 @@ export async function runDemo(
     Promise.all(nodes.map((x) => x.progress({ name: demo.name, total: demo.steps, ...note }))).then(() => undefined);
   const n = new Narrator(out, { pace: () => pacer.before(), onStep: (step, text) => tell({ step, text }) });
   try {
-    nodes = connectNodes({ rpc: values.rpc, datadir: values.datadir, token: values["rpc-token"], dir: values.dir }, demo.nodes);
+    nodes = connectNodes(
+      {
+        rpc: values.rpc,
+        datadir: values.datadir,
+        token: values["rpc-token"],
+        dir: values.dir,
+        envDatadir: (io.env ?? process.env).UTXOLAB_DATADIR || undefined,
+      },
+      demo.nodes,
+    );
     const info = await nodes[0].call<{ network: string; height: number }>("getblockchaininfo");
     if (info.network !== "devnet") {
       throw new DemoAbort(`${nodes[0].name} is on ${info.network}: the demos sign with the public devnet keys and run on devnet only`);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { isRefusal, RpcClient, type RpcError, readCookie } from "@utxolab/client";
 import { type Amount, bytesToHex, DEVNET, devnetAccounts, encodeAddress, encodeTx, type Hash, type Transaction } from "@utxolab/core";
 import { UsageError } from "../args.js";
@@ -161,6 +161,8 @@ export interface ConnectOptions {
   datadir?: string;
   token?: string;
   dir?: string;
+  /** $UTXOLAB_DATADIR: node0 when nothing else names a node, as for `utxolab rpc` and the wallet */
+  envDatadir?: string;
 }
 
 interface NodeJson {
@@ -204,12 +206,22 @@ function nodeFromDatadir(name: string, datadir: string, token: string | undefine
  */
 export function connectNodes(opts: ConnectOptions, wanted: 1 | 2): DemoNode[] {
   if (opts.rpc && opts.token && opts.datadir) throw new UsageError("give either --datadir or --rpc-token with --rpc, not both");
-  const dir = resolve(opts.dir ?? ".devnet");
+  // With nothing on the command line, $UTXOLAB_DATADIR names node0 (the workshop sets it once);
+  // when it is a devnet's node0, its siblings are that devnet's other nodes.
+  const fromEnv = !opts.rpc && !opts.datadir && !opts.dir && opts.envDatadir ? resolve(opts.envDatadir) : undefined;
+  const dir = fromEnv && basename(fromEnv) === "node0" ? dirname(fromEnv) : resolve(opts.dir ?? ".devnet");
   let first: DemoNode | undefined;
   if (opts.rpc) {
     const token = opts.token ?? (opts.datadir ? readCookie(opts.datadir) : undefined);
     if (!token) throw new UsageError("--rpc needs the node's token: add --rpc-token T, or --datadir DIR of that node (its rpc.cookie)");
     first = new DemoNode("node0", opts.rpc, token, opts.datadir ? (readNodeJson(opts.datadir)?.p2pUrl as string | undefined) : undefined);
+  } else if (fromEnv) {
+    first = nodeFromDatadir("node0", fromEnv, opts.token);
+    if (!first) {
+      throw new DemoAbort(
+        `no node.json in ${fromEnv} (from $UTXOLAB_DATADIR): is a node running there? Start one with \`utxolab devnet\`, or point $UTXOLAB_DATADIR at a running node's datadir, or pass --dir DIR`,
+      );
+    }
   } else if (opts.datadir) {
     first = nodeFromDatadir("node0", resolve(opts.datadir), opts.token);
     if (!first) throw new DemoAbort(`no node.json in ${resolve(opts.datadir)}: is a node running with --datadir ${opts.datadir}?`);

@@ -1,6 +1,6 @@
 import { NodeProcess } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWalletCommand } from "../src/cli.js";
+import { runWalletCommand } from "../../src/wallet/command.js";
 
 // A node on a random port: the wallet must find it through <datadir>/node.json and
 // rpc.cookie, as `utxolab rpc` and the demos do, with no --rpc and no --rpc-token.

@@ -3,10 +3,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { blockHash, bytesToHex, DEVNET, encodeAddress, encodeBlock, genesisBlock, genesisHash, hexToBytes } from "@utxolab/core";
+import { accountXpub, RECEIVE, XpubDeriver } from "@utxolab/wallet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWalletCommand } from "../src/cli.js";
-import { accountXpub, RECEIVE, XpubDeriver } from "../src/hd.js";
-import { ABANDON, tempDir } from "./fixtures.js";
+import { ABANDON, tempDir } from "../../../wallet/test/fixtures.js";
+import { runWalletCommand } from "../../src/wallet/command.js";
 
 interface Run {
   code: number;

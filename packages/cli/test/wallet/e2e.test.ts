@@ -21,12 +21,12 @@ import {
   signTx,
   txid,
 } from "@utxolab/core";
+import { feeFor } from "@utxolab/wallet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runWalletCommand } from "../src/cli.js";
-import { feeFor } from "../src/fees.js";
-import { tempDir } from "./fixtures.js";
+import { tempDir } from "../../../wallet/test/fixtures.js";
+import { runWalletCommand } from "../../src/wallet/command.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
 const BIN = join(ROOT, "packages/cli/bin/utxolab.js");
 const TOKEN = "e2e-token";
 
