@@ -228,8 +228,11 @@ describe("misbehaving peers", () => {
       },
       DEVNET,
     );
-    const mislabelled = { ...wrongHeight, txs: [makeCoinbase(info.height + 2, wrongHeight.txs[0].outputs)] };
-    mislabelled.header = solveHeader({ ...wrongHeight.header, merkleRoot: merkleRoot(mislabelled.txs.map(txid)) }, DEVNET);
+    const relabelled = [makeCoinbase(info.height + 2, wrongHeight.txs[0].outputs)];
+    const mislabelled = {
+      txs: relabelled,
+      header: solveHeader({ ...wrongHeight.header, merkleRoot: merkleRoot(relabelled.map(txid)) }, DEVNET),
+    };
     expect(await n0.rpc("submitblock", bytesToHex(encodeBlock(mislabelled)))).toBe("bad-cb-height");
     const other = await connect();
     const requested: string[] = [];

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, UtxoNode } from "@utxolab/node";
+import { ConfigError, DEFAULT_P2P_PORT, DEFAULT_RPC_PORT, type StartedNode, UtxoNode } from "@utxolab/node";
 import { flags, intOption, lists, parseOptions, strings, UsageError } from "./args.js";
 
 export const NODE_USAGE =
@@ -30,7 +30,7 @@ export async function runNode(args: string[]): Promise<number> {
   };
   process.on("SIGINT", earlyInt);
   process.on("SIGTERM", earlyTerm);
-  let node: UtxoNode;
+  let node: StartedNode;
   try {
     node = await UtxoNode.start({
       datadir: values.datadir,

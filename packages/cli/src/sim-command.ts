@@ -145,5 +145,6 @@ export async function runSim(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(result.json, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
   else console.log(renderResult(result));
   if (trace) console.error(`trace written to ${trace}`);
-  return result.ok ? 0 : 2;
+  // a broken invariant is a failure like any other (1); 2 is kept for usage errors alone
+  return result.ok ? 0 : 1;
 }

@@ -133,7 +133,7 @@ function errorOf(body: unknown, endpoint: string): RpcError {
   if (typeof b !== "object" || b === null || !b.error) return RpcError.protocol(endpoint, "not a JSON-RPC answer");
   const code = typeof b.error.code === "number" ? b.error.code : 0;
   const message = typeof b.error.message === "string" ? b.error.message : JSON.stringify(b.error);
-  return new RpcError("refused", code, message, b.error.data);
+  return RpcError.refusal({ code, message, data: b.error.data });
 }
 
 function answerOf(body: unknown, endpoint: string): unknown {

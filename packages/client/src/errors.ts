@@ -1,3 +1,5 @@
+import type { RpcErrorBody } from "@utxolab/core";
+
 /**
  * What went wrong with a call, in one class:
  * - `refused`: the node answered with a JSON-RPC error (`code` is Core's, `message` the reason, `data` the detail);
@@ -7,6 +9,11 @@
  */
 export type RpcErrorKind = "refused" | "unreachable" | "timeout" | "unauthorized" | "protocol";
 
+/**
+ * A failed call as the caller sees it. The node's own `RpcError` (@utxolab/node) is what its methods
+ * throw; it arrives here as core's `RpcErrorBody` and becomes kind "refused". This class is apart
+ * because a call can also fail with no such answer at all.
+ */
 export class RpcError extends Error {
   constructor(
     readonly kind: RpcErrorKind,
@@ -31,8 +38,13 @@ export class RpcError extends Error {
     return `${this.message}: ${typeof this.data === "string" ? this.data : JSON.stringify(this.data)}`;
   }
 
+  /** The node's JSON-RPC error, read back: what it said no with. */
+  static refusal(body: RpcErrorBody): RpcError {
+    return new RpcError("refused", body.code, body.message, body.data);
+  }
+
   /** One JSON object for --json output: `{error: {kind, code, message, data?}}`. */
-  toJSON(): { kind: RpcErrorKind; code: number; message: string; data?: unknown } {
+  toJSON(): { kind: RpcErrorKind } & RpcErrorBody {
     return { kind: this.kind, code: this.code, message: this.message, ...(this.data !== undefined ? { data: this.data } : {}) };
   }
 

@@ -1,7 +1,7 @@
-import type { BlockHeader, Hash } from "@utxolab/core";
+import type { AddressInfo, BlockHeader, Hash, Units } from "@utxolab/core";
 
 /** Amounts travel as decimal strings of units ("150000000" = 1.5 coins); parse them with BigInt. */
-export type Units = string;
+export type { Units };
 
 export interface BlockchainInfo {
   network: string;
@@ -103,17 +103,8 @@ export interface TxOut {
   height?: number;
 }
 
-export interface AddressInfo {
-  address: string;
-  pubkey: string;
-  balance: Units;
-  spendable: Units;
-  immature: Units;
-  pending: Units;
-  spending: Units;
-  utxos: { txid: Hash; vout: number; value: Units; height: number; coinbase: boolean; mature: boolean; spentBy?: Hash }[];
-  pendingUtxos: { txid: Hash; vout: number; value: Units }[];
-}
+/** getaddressinfo: core's wire shape, which the web page reads too. */
+export type { AddressInfo };
 
 export interface BlockTemplate {
   height: number;

@@ -73,3 +73,18 @@ export const coinsText = (units: bigint): string => `${formatCoins(units)} ${uni
 
 /** "1 unit", "546 units". */
 export const unitsText = (units: bigint | number): string => `${units} ${BigInt(units) === 1n ? "unit" : "units"}`;
+
+/**
+ * Fee rates as people and programs read them, in one place: units per byte with two decimals
+ * ("1.50"), computed exactly from the bigint fee (never through a float), rounded down.
+ * The log, the web page and the wallet show this; the RPC's numbers come from `feeRatePerKb`.
+ */
+export function feeRateText(fee: bigint, size: number | bigint): string {
+  const hundredths = (fee * 100n) / BigInt(Math.max(Number(size), 1));
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
+}
+
+/** Units per 1,000 bytes, rounded down: Core's unit for fee rates (maxfeerate, getmempoolentry's feeRate × 1000). */
+export function feeRatePerKb(fee: bigint, size: number | bigint): bigint {
+  return (fee * 1000n) / BigInt(size);
+}

@@ -3,18 +3,20 @@ import { DecodeError, Reader, Writer } from "./encoding.js";
 import { type Hash, hashBytes, sha256d, toHash } from "./hash.js";
 import { readTx, type Transaction, txSize, writeTx } from "./transaction.js";
 
+/** Read-only: its hash is memoized per object, so a changed header is a new object (`{ ...h, nonce }`). */
 export interface BlockHeader {
-  version: number;
-  prevHash: Hash;
-  merkleRoot: Hash;
-  time: number;
-  bits: number;
-  nonce: number;
+  readonly version: number;
+  readonly prevHash: Hash;
+  readonly merkleRoot: Hash;
+  readonly time: number;
+  readonly bits: number;
+  readonly nonce: number;
 }
 
+/** Read-only, as its header and transactions: a changed block is built anew. */
 export interface Block {
-  header: BlockHeader;
-  txs: Transaction[];
+  readonly header: BlockHeader;
+  readonly txs: readonly Transaction[];
 }
 
 export const HEADER_SIZE = 80;

@@ -22,3 +22,4 @@ export * from "./sigverify.js";
 export * from "./transaction.js";
 export * from "./utxo.js";
 export * from "./validation.js";
+export type * from "./wire.js";

@@ -30,9 +30,9 @@ export function verifySchnorr(sig: Uint8Array, msg: Uint8Array, pubkey: PublicKe
 }
 
 export interface DevnetAccount {
-  index: number;
-  sk: SecretKey;
-  pubkey: PublicKey;
+  readonly index: number;
+  readonly sk: SecretKey;
+  readonly pubkey: PublicKey;
 }
 
 /** The ten public devnet accounts: sk_i = sha256(utf8("utxolab devnet account " + i)). */
@@ -40,11 +40,17 @@ export function devnetSecretKey(i: number): SecretKey {
   return sha256(utf8(`utxolab devnet account ${i}`));
 }
 
-let devnetCache: DevnetAccount[] | undefined;
-export function devnetAccounts(): DevnetAccount[] {
+let devnetCache: readonly DevnetAccount[] | undefined;
+
+/**
+ * The ten devnet accounts, derived once. Each call gets a frozen list with its own copies of the
+ * key bytes (a Uint8Array cannot be frozen): a caller that wipes or changes a key after use
+ * changes only its copy, never the accounts everyone else (and the genesis block) reads.
+ */
+export function devnetAccounts(): readonly DevnetAccount[] {
   devnetCache ??= Array.from({ length: 10 }, (_, index) => {
     const sk = devnetSecretKey(index);
     return { index, sk, pubkey: publicKeyOf(sk) };
   });
-  return devnetCache;
+  return Object.freeze(devnetCache.map((a) => Object.freeze({ index: a.index, sk: a.sk.slice(), pubkey: a.pubkey.slice() })));
 }

@@ -1,19 +1,19 @@
 import { type Amount, COIN } from "./amount.js";
 
 export interface NetworkParams {
-  name: string;
-  hrp: string;
+  readonly name: string;
+  readonly hrp: string;
   /** required bits of every block (no retarget) */
-  bits: number;
-  powLimit: bigint;
-  halvingInterval: number;
-  coinbaseMaturity: number;
-  maxBlockSize: number;
+  readonly bits: number;
+  readonly powLimit: bigint;
+  readonly halvingInterval: number;
+  readonly coinbaseMaturity: number;
+  readonly maxBlockSize: number;
   /** allowed clock drift into the future, seconds */
-  maxFutureDrift: number;
+  readonly maxFutureDrift: number;
   /** number of previous blocks whose median time a block must exceed */
-  medianTimeSpan: number;
-  genesis: { time: number; message: string; allocation: Amount };
+  readonly medianTimeSpan: number;
+  readonly genesis: { readonly time: number; readonly message: string; readonly allocation: Amount };
 }
 
 export const DEVNET: NetworkParams = Object.freeze({

@@ -3,19 +3,19 @@ import type { Hash } from "./hash.js";
 
 export const TWO_256 = 1n << 256n;
 
-export type TargetDecode = { ok: true; target: bigint } | { ok: false; why: "negative" | "zero" | "overflow" | "above-pow-limit" };
+export type TargetDecode = { ok: true; target: bigint } | { ok: false; reason: "negative" | "zero" | "overflow" | "above-pow-limit" };
 
 /** Bitcoin's compact format; `powLimit` bounds the result. */
 export function bitsToTarget(bits: number, powLimit?: bigint): TargetDecode {
   const exponent = bits >>> 24;
   const mantissa = bits & 0x007fffff;
-  if (mantissa !== 0 && (bits & 0x00800000) !== 0) return { ok: false, why: "negative" };
+  if (mantissa !== 0 && (bits & 0x00800000) !== 0) return { ok: false, reason: "negative" };
   let target: bigint;
   if (exponent <= 3) target = BigInt(mantissa) >> BigInt(8 * (3 - exponent));
   else target = BigInt(mantissa) << BigInt(8 * (exponent - 3));
-  if (target === 0n) return { ok: false, why: "zero" };
-  if (target >= TWO_256) return { ok: false, why: "overflow" };
-  if (powLimit !== undefined && target > powLimit) return { ok: false, why: "above-pow-limit" };
+  if (target === 0n) return { ok: false, reason: "zero" };
+  if (target >= TWO_256) return { ok: false, reason: "overflow" };
+  if (powLimit !== undefined && target > powLimit) return { ok: false, reason: "above-pow-limit" };
   return { ok: true, target };
 }
 

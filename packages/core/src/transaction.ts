@@ -4,23 +4,27 @@ import { DecodeError, Reader, Writer } from "./encoding.js";
 import { type Hash, hashBytes, sha256d, toHash, ZERO_HASH } from "./hash.js";
 
 export interface TxInput {
-  prevTxid: Hash;
-  vout: number;
-  witness: Uint8Array;
+  readonly prevTxid: Hash;
+  readonly vout: number;
+  readonly witness: Uint8Array;
 }
 
 export interface TxOutput {
-  value: Amount;
+  readonly value: Amount;
   /** x-only key that may spend it (any 32 bytes) */
-  pubkey: Uint8Array;
+  readonly pubkey: Uint8Array;
 }
 
-/** Treated as immutable once built: txid and size are memoized per object. */
+/**
+ * Read-only once built: txid and size are memoized per object, so a changed transaction is a
+ * new object (`{ ...tx, outputs: [...] }`). (The bytes of a witness or key are not frozen: a
+ * Uint8Array cannot be; nothing writes into them.)
+ */
 export interface Transaction {
-  version: number;
-  inputs: TxInput[];
-  outputs: TxOutput[];
-  locktime: number;
+  readonly version: number;
+  readonly inputs: readonly TxInput[];
+  readonly outputs: readonly TxOutput[];
+  readonly locktime: number;
 }
 
 export const NULL_VOUT = 0xffffffff;

@@ -1,42 +1,18 @@
-import { bytesToHex, formatCoins } from "@utxolab/core";
-import type { UtxoNode } from "./node.js";
+import { type AddressInfo, type AddressUtxo, bytesToHex, formatCoins } from "@utxolab/core";
+import type { ChainSource, PoolSource } from "./parts.js";
 
-export interface AddressUtxo {
-  txid: string;
-  vout: number;
-  value: string;
-  height: number;
-  coinbase: boolean;
-  mature: boolean;
-  /** the waiting transaction that spends it */
-  spentBy?: string;
-}
-
-export interface AddressInfo {
-  address: string;
-  pubkey: string;
-  /** every confirmed unspent output, in units */
-  balance: string;
-  /** confirmed, mature and not spent by a waiting transaction */
-  spendable: string;
-  /** coinbase outputs still inside coinbaseMaturity */
-  immature: string;
-  /** outputs of waiting transactions, not yet spent by another waiting one */
-  pending: string;
-  /** confirmed and mature, but a waiting transaction spends it */
-  spending: string;
-  utxos: AddressUtxo[];
-  pendingUtxos: { txid: string; vout: number; value: string }[];
-  /** how many outputs are pending (pendingUtxos may hold fewer: `pendingLimit`) */
-  pendingCount: number;
-  balanceCoins: string;
-}
+export type { AddressInfo, AddressUtxo };
 
 /**
  * What an address holds, as RPC `getaddressinfo` and the web page report it: confirmed
  * coins split by whether the next block may spend them, plus what the pool will pay it.
  */
-export function addressInfo(node: UtxoNode, address: string, pubkey: Uint8Array, opts: { pendingLimit?: number } = {}): AddressInfo {
+export function addressInfo(
+  node: Pick<ChainSource, "chain" | "params"> & PoolSource,
+  address: string,
+  pubkey: Uint8Array,
+  opts: { pendingLimit?: number } = {},
+): AddressInfo {
   const chain = node.chain;
   const params = node.params;
   const pkHex = bytesToHex(pubkey);

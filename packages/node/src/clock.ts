@@ -1,14 +1,20 @@
+/** A clock in whole unix seconds: what chain rules, the pool, the miner and the logs read. */
+export interface Clock {
+  now(): number;
+}
+
 /**
- * The node's clock in unix seconds: the real one (or a test's), unless `setmocktime` fixed
- * it. Chain rules, the pool and the miner all read this one clock, so a mock time moves them together.
+ * The node's clock in whole unix seconds: the real one (or a test's), unless `setmocktime`
+ * fixed it. Chain rules, the pool and the miner all read this one clock, so a mock time moves
+ * them together; it rounds down here, once, so no reader has to.
  */
-export class NodeClock {
+export class NodeClock implements Clock {
   private mock: number | undefined;
 
   constructor(private readonly real: () => number = () => Date.now() / 1000) {}
 
   now(): number {
-    return this.mock ?? this.real();
+    return Math.floor(this.mock ?? this.real());
   }
 
   /** The fixed time, or undefined when the real clock runs. */

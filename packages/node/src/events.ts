@@ -1,36 +1,11 @@
-import { coinsText, unitsText } from "@utxolab/core";
+import { coinsText, feeRateText, type NodeEventOf, unitsText } from "@utxolab/core";
 
-/** What the node reports: one of these per block, transaction, reorganization or peer change. */
-export type NodeEvent =
-  | { type: "block"; height: number; hash: string; txs: number; fees: bigint; time: number; size: number }
-  | { type: "block-disconnected"; height: number; hash: string }
-  | { type: "block-rejected"; hash: string; reason: string; detail?: string; source: string }
-  | { type: "tx"; txid: string; fee: bigint; size: number; source: string }
-  | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
-  | { type: "tx-removed"; txid: string; why: string }
-  | {
-      type: "reorg";
-      from: { hash: string; height: number };
-      to: { hash: string; height: number };
-      fork: { hash: string; height: number };
-      depth: number;
-    }
-  | { type: "peer"; line: string }
-  | { type: "info"; line: string }
-  /** a guided demo says where it is (utxolab demo NAME): the page shows it as a banner */
-  | { type: "demo"; name: string; step: number; total: number; text: string; done: boolean }
-  /** the miner was paused, resumed or asked for one block from the page */
-  | { type: "mining"; paused: boolean; line: string };
+/** What the node reports (core's wire shape, amounts as bigint inside the node). */
+export type NodeEvent = NodeEventOf<bigint>;
 
 export type EventListener = (e: NodeEvent) => void;
 
 const short = (h: string) => `${h.slice(0, 16)}…`;
-
-/** Fee rate in units per byte with two decimals, computed exactly from bigint fee and size. */
-export function feeRateText(fee: bigint, size: number): string {
-  const hundredths = (fee * 100n) / BigInt(Math.max(size, 1));
-  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, "0")}`;
-}
 
 /** One readable line per event, as the node prints it. */
 export function formatEvent(e: NodeEvent): string {

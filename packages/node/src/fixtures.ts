@@ -1,7 +1,8 @@
 import { createReadStream, existsSync, linkSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { bytesToHex, decodeBlock, encodeBlock } from "@utxolab/core";
-import { ConfigError, type UtxoNode } from "./node.js";
+import { ConfigError } from "./node.js";
+import type { ChainSource, Reporter, Submitter } from "./parts.js";
 
 /**
  * Chain fixtures: `dumpchain FILE` writes the best chain, `utxolab node --load-chain FILE`
@@ -23,7 +24,7 @@ export class FixtureExistsError extends Error {
 }
 
 /** Writes the best chain to `file` (through a temporary file, so a reader never sees half of it). */
-export async function dumpChain(node: UtxoNode, file: string): Promise<{ file: string; height: number; bytes: number }> {
+export async function dumpChain(node: ChainSource, file: string): Promise<{ file: string; height: number; bytes: number }> {
   return node.chain.run(async () => {
     const height = node.chain.height;
     const lines = [`${CHAIN_FILE_MAGIC} ${VERSION} ${node.params.name} ${node.genesisHash} ${height}`];
@@ -53,7 +54,10 @@ export async function dumpChain(node: UtxoNode, file: string): Promise<{ file: s
 }
 
 /** Submits every block of a chain file; a block the node already has is fine. Errors name the file and line. */
-export async function loadChainFile(node: UtxoNode, file: string): Promise<{ blocks: number; height: number; ms: number }> {
+export async function loadChainFile(
+  node: ChainSource & Pick<Submitter, "submitBlock"> & Pick<Reporter, "info">,
+  file: string,
+): Promise<{ blocks: number; height: number; ms: number }> {
   const started = performance.now();
   // A line is at most one block in hex: a longer one is refused before it is decoded.
   const maxLine = 2 * node.params.maxBlockSize + 2;

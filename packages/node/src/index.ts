@@ -1,9 +1,11 @@
 export * from "./chainindex.js";
+export * from "./clock.js";
 export * from "./events.js";
 export * from "./fixtures.js";
 export * from "./logger.js";
 export * from "./miner.js";
 export * from "./node.js";
+export type * from "./parts.js";
 export * from "./peers.js";
 export * from "./rpc/errors.js";
 export * from "./rpc/server.js";

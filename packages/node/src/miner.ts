@@ -8,8 +8,14 @@ import {
   searchNonce,
   txid,
 } from "@utxolab/core";
-import type { UtxoNode } from "./node.js";
-import { template } from "./template.js";
+import type { Mempool } from "@utxolab/mempool";
+import type { Reporter, Submitter } from "./parts.js";
+import { type TemplateSource, template } from "./template.js";
+
+/** What the miner is given: the template's sources, where blocks go, the log, and the pool's news (automine). */
+export type MinerDeps = TemplateSource &
+  Pick<Submitter, "submitBlock"> &
+  Pick<Reporter, "info"> & { readonly mempool: Pick<Mempool, "addListener" | "size"> };
 
 /** How often one block is built again after the tip moved under it before the refusal is reported. */
 const MAX_STALE_REBUILDS = 8;
@@ -27,7 +33,7 @@ export class Miner {
   /** Blocks are built and submitted one at a time: a block built while another is being connected would sit on a stale tip. */
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly node: UtxoNode) {}
+  constructor(private readonly node: MinerDeps) {}
 
   /** A block paying subsidy + fees to `pubkey`, on top of the current tip. */
   async buildBlock(pubkey: Uint8Array): Promise<Block> {

@@ -27,6 +27,7 @@ import { loadChainFile } from "./fixtures.js";
 import { RateLimitedLog, type RateLimitOptions } from "./logger.js";
 import { loadMempoolFile, MempoolSaver } from "./mempool-file.js";
 import { Miner } from "./miner.js";
+import type { NodeParts } from "./parts.js";
 import { createPeerLayer, type PeerLayer } from "./peers.js";
 import { PoolPayments } from "./poolpayments.js";
 import { RpcServer } from "./rpc/server.js";
@@ -117,16 +118,21 @@ export function defaultDatadir(network = "devnet"): string {
   return process.env.UTXOLAB_DATADIR ? resolve(process.env.UTXOLAB_DATADIR) : join(homedir(), ".utxolab", network);
 }
 
+/** A node `start` has returned: its RPC server and peer layer are up (they stay set after `stop`, closed). */
+export type StartedNode = UtxoNode & { readonly rpc: RpcServer; readonly peers: PeerLayer };
+
 /** A running node: chain state on a store, a pool, a miner, peers and the RPC/web server. */
-export class UtxoNode {
+export class UtxoNode implements NodeParts {
   readonly events = new EventBus();
   readonly index = new ChainIndex();
   readonly miner: Miner;
   /** what the pool will pay each key, kept as transactions come and go */
-  poolPayments!: PoolPayments;
+  readonly poolPayments: PoolPayments;
   readonly startedAt = Date.now();
-  rpc!: RpcServer;
-  peers!: PeerLayer;
+  /** the RPC and web server: set while the node starts, before any call can arrive */
+  rpc: RpcServer | undefined;
+  /** the peer layer: started after the RPC server, so early callers find none */
+  peers: PeerLayer | undefined;
   rpcToken = "";
   /** called after `stop` (RPC) has shut the node down; the program exits there */
   onStopped: (() => void) | undefined;
@@ -139,6 +145,7 @@ export class UtxoNode {
   private readonly tempDir: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private poolSaver: MempoolSaver | undefined;
+  /** the node's clock, whole unix seconds */
   readonly now: () => number;
 
   private constructor(
@@ -154,10 +161,11 @@ export class UtxoNode {
   ) {
     this.tempDir = tempDir;
     this.now = () => clock.now();
+    this.poolPayments = new PoolPayments(mempool);
     this.miner = new Miner(this);
   }
 
-  static async start(config: NodeConfig): Promise<UtxoNode> {
+  static async start(config: NodeConfig): Promise<StartedNode> {
     const network = config.network ?? "devnet";
     const params = networkByName(network);
     if (!params) throw new ConfigError(`unknown network "${network}": the only network is "devnet"`);
@@ -224,9 +232,9 @@ export class UtxoNode {
         for (const s of r.skipped) log(`reindex: left out ${s}`);
         log(`reindex: ${r.blocks} stored blocks indexed (up to height ${r.height}); connecting and checking them again`);
       }
-      const chain = await ChainState.open(params, store, { now: () => Math.floor(clock()), verifier: verification.verifier });
+      const chain = await ChainState.open(params, store, { now: clock, verifier: verification.verifier });
       const mempool = new Mempool(chain, {
-        now: () => Math.floor(clock()),
+        now: clock,
         ...(config.mempoolMaxBytes ? { maxBytes: config.mempoolMaxBytes } : {}),
       });
       node = new UtxoNode(config, params, datadir, store, chain, mempool, tempDir, nodeClock, verification);
@@ -250,22 +258,24 @@ export class UtxoNode {
       if (config.loadChain) await loadChainFile(node, config.loadChain);
       if (config.persistMempool ?? !config.memory) await node.loadPool(log);
       node.rpcToken = config.rpcToken ?? randomBytes(32).toString("hex");
-      node.rpc = new RpcServer(node);
+      const rpc = new RpcServer(node);
+      node.rpc = rpc;
       if (config.web !== false) await (await import("./web/index.js")).attachWeb(node);
-      await node.rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
+      await rpc.listen(config.rpcPort ?? DEFAULT_RPC_PORT, config.rpcBind ?? "127.0.0.1");
       if (!config.rpcToken) {
         node.cookiePath = join(datadir, "rpc.cookie");
         writeOwnFile(node.cookiePath, node.rpcToken, 0o600);
       }
-      node.peers = await createPeerLayer(node, {
+      const peers = await createPeerLayer(node, {
         port: config.p2pPort ?? DEFAULT_P2P_PORT,
         bind: config.p2pBind ?? "127.0.0.1",
         peers: config.peers ?? [],
         ...(config.banSeconds !== undefined ? { banSeconds: config.banSeconds } : {}),
       });
+      node.peers = peers;
       writeOwnFile(
         join(datadir, "node.json"),
-        `${JSON.stringify({ pid: process.pid, rpcUrl: node.rpc.url, p2pUrl: node.peers.url, webUrl: node.rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
+        `${JSON.stringify({ pid: process.pid, rpcUrl: rpc.url, p2pUrl: peers.url, webUrl: rpc.url, cookie: node.cookiePath ?? null }, null, 2)}\n`,
         0o644,
       );
       if (mineTo) {
@@ -273,14 +283,14 @@ export class UtxoNode {
         if (config.mineIntervalMs) node.miner.startInterval(config.mineIntervalMs, mineTo);
       }
       node.poolSaver?.start(config.mempoolSaveIntervalMs ?? DEFAULT_MEMPOOL_SAVE_INTERVAL_MS);
-      node.expiryTimer = setInterval(() => node.mempool.expire(Math.floor(node.now())), 60_000);
+      node.expiryTimer = setInterval(() => node.mempool.expire(node.now()), 60_000);
       node.expiryTimer.unref();
     } catch (e) {
       // a port in use or a bad peer URL: release the store, the RPC port and the cookie so a retry can start
       await node.stop().catch(() => undefined);
       throw e;
     }
-    return node;
+    return node as StartedNode;
   }
 
   /**
@@ -308,7 +318,7 @@ export class UtxoNode {
     if (loaded.kind === "damaged") {
       log(`${saver.path} is damaged (${loaded.why}); moved it to ${loaded.movedTo} and starting with an empty pool`);
     } else if (loaded.kind === "loaded") {
-      const now = Math.floor(this.now());
+      const now = this.now();
       let accepted = 0;
       for (const s of loaded.txs) if (this.mempool.accept(s.tx, { enteredAt: Math.min(s.time, now) }).ok) accepted++;
       accepted -= this.mempool.expire(now).length;
@@ -355,7 +365,6 @@ export class UtxoNode {
         });
       },
     });
-    this.poolPayments = new PoolPayments(this.mempool);
     this.mempool.addListener({
       accepted: (e) => {
         this.poolPayments.accepted(e);

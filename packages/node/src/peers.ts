@@ -1,6 +1,9 @@
 import { type Block, encodeBlock, encodeTx, type Hash, type Transaction } from "@utxolab/core";
 import { blockRefusal, type P2PHost, P2PNode, txRefusal } from "@utxolab/p2p";
-import type { UtxoNode } from "./node.js";
+import type { ChainSource, PoolSource, Reporter, Submitter } from "./parts.js";
+
+/** What the peer layer reaches: the chain and the pool to answer peers, the node to submit through, its log. */
+export type PeerHostNode = ChainSource & Pick<PoolSource, "mempool"> & Pick<Submitter, "submitBlock" | "submitTx"> & Pick<Reporter, "emit">;
 
 export interface PeerLayer {
   readonly url: string;
@@ -14,7 +17,7 @@ export interface PeerLayer {
 }
 
 /** What the peer layer may ask of the node: answers from the chain and the pool, submissions through the node. */
-function hostFor(node: UtxoNode): P2PHost {
+function hostFor(node: PeerHostNode): P2PHost {
   const chain = node.chain;
   return {
     genesisHash: node.genesisHash,
@@ -49,7 +52,7 @@ function hostFor(node: UtxoNode): P2PHost {
 }
 
 export async function createPeerLayer(
-  node: UtxoNode,
+  node: PeerHostNode,
   opts: { port: number; bind: string; peers: string[]; banSeconds?: number },
 ): Promise<PeerLayer> {
   const p2p = new P2PNode(hostFor(node), {

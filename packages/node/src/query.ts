@@ -1,14 +1,15 @@
-import { type BlockIndexEntry, type ChainState, type Hash, isCoinbase, type Transaction } from "@utxolab/core";
-import type { Mempool, MempoolEntry } from "@utxolab/mempool";
+import { type BlockIndexEntry, type Hash, isCoinbase, type Transaction } from "@utxolab/core";
+import type { MempoolEntry } from "@utxolab/mempool";
 import type { ChainIndex, TxLocation } from "./chainindex.js";
+import type { ChainReader, PoolReader } from "./parts.js";
 
 /**
  * Questions about transactions and blocks that the RPC and the web page both answer:
  * one place, so the two can never disagree (they once gave -1 and 0 for the same block).
  */
 export interface TxSource {
-  readonly chain: ChainState;
-  readonly mempool: Mempool;
+  readonly chain: ChainReader;
+  readonly mempool: PoolReader;
   readonly index: ChainIndex;
 }
 
@@ -21,12 +22,12 @@ export type FoundTx =
  * As Core: a block of the best chain counts itself and those above it; a block off the best chain is -1.
  * `active` may be given when the caller read it earlier, so one answer describes one moment of the chain.
  */
-export function blockConfirmations(chain: ChainState, e: BlockIndexEntry, active = chain.isActive(e)): number {
+export function blockConfirmations(chain: ChainReader, e: BlockIndexEntry, active = chain.isActive(e)): number {
   return active ? chain.height - e.height + 1 : -1;
 }
 
 /** A transaction in a block has its block's confirmations; one waiting in the pool (no block) has 0. */
-export function txConfirmations(chain: ChainState, at: { readonly block: Hash } | undefined): number {
+export function txConfirmations(chain: ChainReader, at: { readonly block: Hash } | undefined): number {
   const e = at ? chain.getEntry(at.block) : undefined;
   return e ? blockConfirmations(chain, e) : 0;
 }

@@ -1,5 +1,6 @@
-import { type Amount, type ChainState, type Hash, subsidyAt, type Transaction } from "@utxolab/core";
-import type { Mempool } from "@utxolab/mempool";
+import { type Amount, type Hash, subsidyAt, type Transaction } from "@utxolab/core";
+import type { Clock } from "./clock.js";
+import type { ChainReader, PoolReader } from "./parts.js";
 
 /** What the next block is built from: the miner mines it, getblocktemplate shows it. */
 export interface NextBlock {
@@ -17,11 +18,10 @@ export interface NextBlock {
   readonly coinbaseValue: Amount;
 }
 
-export interface TemplateSource {
-  readonly chain: ChainState;
-  readonly mempool: Mempool;
-  /** seconds, possibly fractional */
-  now(): number;
+/** What a template is built from: the chain's tip, the pool's choice, the node's clock (whole seconds). */
+export interface TemplateSource extends Clock {
+  readonly chain: ChainReader;
+  readonly mempool: PoolReader;
 }
 
 /** Bytes kept free in a block for the coinbase. */
@@ -40,7 +40,7 @@ export function template(src: TemplateSource): NextBlock {
     height,
     prevHash: tip.hash,
     bits: params.bits,
-    time: Math.max(Math.floor(src.now()), minTime),
+    time: Math.max(src.now(), minTime),
     minTime,
     txs: tpl.txs,
     fees: tpl.fees,

@@ -329,8 +329,9 @@ describe("blocks through submitblock", () => {
     const good = await makeBlock();
     const mutate = (b: Block, f: (b: Block) => Block) => blockHex(f(structuredClone(b)));
     // high-hash: a nonce that misses the target
-    const bad = structuredClone(good);
-    while (checkProofOfWork(headerHashNoMemo(bad.header), bad.header.bits, DEVNET.powLimit)) bad.header.nonce++;
+    let bad = good;
+    while (checkProofOfWork(headerHashNoMemo(bad.header), bad.header.bits, DEVNET.powLimit))
+      bad = { ...bad, header: { ...bad.header, nonce: bad.header.nonce + 1 } };
     expect(await node.rpc("submitblock", blockHex(bad))).toBe("high-hash");
     expect(await node.rpc("submitblock", blockHex(await makeBlock({ prev: "cd".repeat(32) as Hash })))).toBe("prev-blk-not-found");
     const resolve = (b: Block) => ({ ...b, header: solveHeader({ ...b.header, merkleRoot: merkleRoot(b.txs.map(txid)) }, DEVNET) });

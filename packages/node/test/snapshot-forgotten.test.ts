@@ -6,9 +6,8 @@ import { describe, expect, it } from "vitest";
 import { blockHash } from "../../core/src/index.js";
 import { Mempool } from "../../mempool/src/index.js";
 import { NodeClock } from "../src/clock.js";
-import type { UtxoNode } from "../src/node.js";
 import { RpcError } from "../src/rpc/errors.js";
-import { Snapshots } from "../src/rpc/snapshots.js";
+import { type SnapshotNode, Snapshots } from "../src/rpc/snapshots.js";
 
 const parentOf = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
 
@@ -17,7 +16,7 @@ describe("revert to a snapshot whose tip was forgotten", () => {
     const chain = await openChain({ maxSideBlocks: 1 });
     const mempool = new Mempool(chain, { now: () => NOW });
     const lines: string[] = [];
-    const node = { chain, mempool, clock: new NodeClock(() => NOW), info: (l: string) => lines.push(l) } as unknown as UtxoNode;
+    const node: SnapshotNode = { chain, mempool, clock: new NodeClock(() => NOW), info: (l: string) => void lines.push(l) };
     const snaps = new Snapshots(node);
     const a1 = nextBlock(GENESIS_PARENT);
     expect(await chain.submitBlock(a1)).toMatchObject({ ok: true, active: true });

@@ -148,7 +148,7 @@ export class Dialer {
       this.ctx.host.log(`cannot dial ${t.url}: ${errText(e)}`);
       return;
     }
-    const peer = new Peer(this.env.nextId(), socket, false, "unknown", portOfUrl(t.url) ?? 0, t.url, clock);
+    const peer = new Peer(this.env.nextId(), socket, false, "unknown", portOfUrl(t.url) ?? 0, t.url, clock, opts.knownInventory);
     t.peer = peer;
     let opened = false;
     socket.on("open", () => {

@@ -5,8 +5,6 @@ import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type VersionMsg } from "./messa
 import { BAN_THRESHOLD, type NodeContext, SCORE_REPEAT_HANDSHAKE } from "./options.js";
 import type { Peer } from "./peer.js";
 
-/** A requested block that another peer also has may be late by this much before the staller is dropped. */
-const BLOCK_STALL_WINDOW_MS = 2_000;
 /** Unsent bytes beyond which a ping gets no pong. */
 const PONG_BACKLOG = 64 * 1024;
 
@@ -71,11 +69,19 @@ export class Handshake {
       );
       return;
     }
-    for (const other of this.ctx.readyPeers()) {
-      if (other !== peer && other.version?.nonce === v.nonce) {
-        // one node, one connection: the same identity is not accepted ten times (issue 12, attack 8)
-        this.refuse(peer, "duplicate", `${other.label} already connected with node nonce ${v.nonce}`);
-        return;
+    // A nonce is unproven: anyone can copy an honest node's from its `version`. It proves
+    // nothing but a self-connection (our own nonce, above). A newcomer is refused as a
+    // duplicate only when the nonce is held by a connection *we dialled* (the listener at
+    // the URL we chose answered with it) and the newcomer only claims it (inbound): the node
+    // is already connected, so refusing cannot lock it out. Any other clash keeps both:
+    // a squatter that copied H's nonce must not make us refuse the real H forever (issue 12,
+    // nonce squatting). What duplicates can occupy is bounded by maxPerAddress and eviction.
+    if (peer.inbound) {
+      for (const other of this.ctx.readyPeers()) {
+        if (other !== peer && !other.inbound && !other.closing && other.version?.nonce === v.nonce) {
+          this.refuse(peer, "duplicate", `this node already dialled ${other.label}, which answered with node nonce ${v.nonce}`);
+          return;
+        }
       }
     }
     const ban = this.env.bans.get(peer.key);
@@ -169,22 +175,13 @@ export class Handshake {
       return;
     }
     // Each requested block has its own deadline, so dripping one block at a time does not
-    // reset it; and as in Bitcoin Core, a block another peer also has is given only
-    // BLOCK_STALL_WINDOW_MS before the staller is dropped and the block asked of others
-    // (issue 12, attack 5).
+    // reset it (issue 12, attack 5). A block another peer also has gets far less: the
+    // adaptive stall window of BlockSync.checkStalls.
     for (const [h, at] of p.requestedAt) {
       const age = now - at;
       if (age > opts.blockTimeoutMs) {
         this.ctx.disconnect(p, `stalled: block ${h} asked ${age} ms ago and not delivered (timeout ${opts.blockTimeoutMs} ms)`);
         return;
-      }
-      if (age > BLOCK_STALL_WINDOW_MS) {
-        for (const o of this.ctx.readyPeers()) {
-          if (o !== p && o.headerSet.has(h)) {
-            this.ctx.disconnect(p, `stalled: block ${h} asked ${age} ms ago and not delivered, and ${o.label} has it`);
-            return;
-          }
-        }
       }
       break; // the map is in request order: the oldest decides
     }

@@ -96,6 +96,7 @@ export class P2PNode implements NodeContext {
       readyPeers: () => this.readyPeers(),
       misbehave: (p, score, why) => this.misbehave(p, score, why),
       relayBlock: (h) => this.announceBlock(h),
+      disconnect: (p, why) => this.disconnect(p, why),
     });
     this.relay = new Relay(this, (p, blocks) => this.sync.onInvBlocks(p, blocks));
     this.dialer = new Dialer({
@@ -218,6 +219,7 @@ export class P2PNode implements NodeContext {
       socket.remotePort ?? 0,
       undefined,
       this.clock,
+      this.opts.knownInventory,
     );
     // Cheap refusals first, before a handshake costs anything.
     const ban = this.banList.get(peer.key);
@@ -301,6 +303,9 @@ export class P2PNode implements NodeContext {
     peer.closeReason ??= why;
     if (peer.state === "closed" || peer.closing) return;
     peer.closing = true;
+    // its blocks go to other peers now, not when its socket finally closes (a banned peer
+    // that ignores the close handshake held them for 2 s more)
+    this.sync.peerGone(peer);
     try {
       peer.socket.close(1000, why.slice(0, 120));
     } catch {
@@ -459,6 +464,7 @@ export class P2PNode implements NodeContext {
   private onHeartbeat(): void {
     const now = this.clock.now();
     for (const p of [...this.peersById.values()]) this.handshake.check(p, now);
+    this.sync.checkStalls(now);
     this.relay.expireTxRequests(now);
   }
 
@@ -509,6 +515,7 @@ export class P2PNode implements NodeContext {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat) this.clock.clearInterval(this.heartbeat);
+    this.sync.stop();
     this.dialer.clearTimers();
     const all = [...this.peersById.values()];
     for (const p of this.dialer.pendingPeers()) if (!all.includes(p)) all.push(p);

@@ -6,6 +6,9 @@ import type { Peer } from "./peer.js";
 import type { Transport } from "./transport.js";
 import { WebSocketTransport } from "./ws-transport.js";
 
+/** How many hashes a peer is remembered to know by default: enough for a full inv and then some. */
+export const KNOWN_INV = 100_000;
+
 /** Port of the peer protocol when none is given (the RPC default is 18443). */
 export const DEFAULT_P2P_PORT = 18444;
 
@@ -48,6 +51,11 @@ export interface P2POptions {
   maxMessagesPerSecond?: number;
   /** bytes of getdata/getheaders answers served to one peer per second (then it waits); default 8 MB */
   uploadBytesPerSecond?: number;
+  /**
+   * hashes remembered per peer as known to it (never announced to it again); default 100,000.
+   * A simulator of thousands of nodes passes fewer: its memory is nodes × peers × this.
+   */
+  knownInventory?: number;
   /** how peers are reached; default WebSocket. A simulator passes an in-memory one. */
   transport?: Transport;
   /** time and timers; default the wall clock. A simulator passes a virtual one. */
@@ -80,6 +88,7 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     maxSendBufferBytes: opts.maxSendBufferBytes ?? 4 * 1024 * 1024,
     uploadBytesPerSecond: opts.uploadBytesPerSecond ?? 8 * 1024 * 1024,
     maxMessagesPerSecond: opts.maxMessagesPerSecond ?? 2_000,
+    knownInventory: opts.knownInventory ?? KNOWN_INV,
     transport: opts.transport ?? new WebSocketTransport(),
     clock: opts.clock ?? realClock,
     randomHex: opts.randomHex ?? ((n) => randomBytes(n).toString("hex")),

@@ -6,6 +6,8 @@ export interface Orphan {
   block: Block;
   raw: Uint8Array;
   from: Peer;
+  /** we asked for it (sync throttles on these); unasked orphans are not re-requested when dropped */
+  requested?: boolean;
 }
 
 /**
@@ -41,24 +43,33 @@ export class OrphanPool {
     return this.byHash.size;
   }
 
-  add(o: Orphan): void {
-    if (this.byHash.has(o.hash)) return;
+  /** Holds `o`; returns the orphans it pushed out (or `o` itself if it does not fit), so they can be fetched again. */
+  add(o: Orphan): Orphan[] {
+    if (this.byHash.has(o.hash)) return [];
     const mem = estimateBlockMemory(o.block, o.raw);
-    if (mem > this.maxBytes) return;
+    if (mem > this.maxBytes) return [o];
     this.byHash.set(o.hash, { ...o, mem });
     this.bytes += mem;
+    if (o.requested) this.requestedCount++;
+    const out: Orphan[] = [];
     while (this.byHash.size > this.maxCount || this.bytes > this.maxBytes) {
       const oldest = this.byHash.values().next();
       if (oldest.done) break;
+      out.push(oldest.value);
       this.remove(oldest.value.hash);
     }
+    return out;
   }
+
+  /** orphans we asked for: the download runs at most this far ahead of the chain */
+  requestedCount = 0;
 
   private remove(hash: Hash): void {
     const o = this.byHash.get(hash);
     if (!o) return;
     this.byHash.delete(hash);
     this.bytes -= o.mem;
+    if (o.requested) this.requestedCount--;
   }
 
   /** estimated memory held */
@@ -67,8 +78,10 @@ export class OrphanPool {
   }
 
   /** A peer was banned or left: what it sent is not worth the memory. */
-  dropFrom(peer: Peer): void {
-    for (const o of [...this.byHash.values()]) if (o.from === peer) this.remove(o.hash);
+  dropFrom(peer: Peer): Orphan[] {
+    const out = [...this.byHash.values()].filter((o) => o.from === peer);
+    for (const o of out) this.remove(o.hash);
+    return out;
   }
 
   /** Removes and returns the orphans whose parent is `parent`. */

@@ -2,10 +2,9 @@ import { BoundedSet, type Hash } from "@utxolab/core";
 import { peerKey, portOfUrl } from "./bans.js";
 import type { Clock } from "./clock.js";
 import { encodeMessage, type OutMessage, type VersionMsg } from "./messages.js";
+import { KNOWN_INV } from "./options.js";
 import type { PeerSocket } from "./transport.js";
 
-/** How many hashes a peer is remembered to know: enough for a full inv and then some. */
-const KNOWN_INV = 100_000;
 /** Headers a peer sent us, so its next batch of headers can connect to them. */
 const KNOWN_HEADERS = 10_000;
 
@@ -31,7 +30,7 @@ export class Peer {
   readonly received: Record<string, number> = {};
 
   /** hashes it announced, sent, requested or was told about: never announced to it again */
-  readonly knownInv = new BoundedSet<Hash>(KNOWN_INV);
+  readonly knownInv: BoundedSet<Hash>;
   pendingTxInv: Hash[] = [];
   pendingBlockInv: Hash[] = [];
   flushScheduled = false;
@@ -62,11 +61,23 @@ export class Peer {
   lastHeaderHeight?: number;
   /** its last `headers` was full: ask again from this hash */
   moreHeadersFrom?: Hash;
-  /** when our last getheaders went out (0: answered); an answer overdue by 30 s no longer blocks asking again */
+  /** when our last getheaders went out; an answer overdue by 30 s no longer blocks asking again */
   headersRequestedAt = 0;
+  /** getheaders sent and not yet answered: each answer takes one, so a second request's answer is not "unasked" */
+  headersAsked = 0;
+  /** highest header height it has shown us (every header has the same bits, so work follows height) */
+  claimHeight = 0;
+  /** full batches in a row whose chain does not beat our tip (issue 12: low-work headers from genesis) */
+  lowWorkBatches = 0;
+  /** where its chain left ours while it still did not beat our tip: its headers are asked again from here once it does */
+  deferredFrom?: { hash: Hash; height: number };
+  /** the point its chain is being downloaded again from, once it passed our tip */
+  restartFrom?: { hash: Hash; height: number };
+  /** blocks it answered `notfound` for: never asked of it again */
+  readonly lacks = new BoundedSet<Hash>(KNOWN_HEADERS);
 
   get headersPending(): boolean {
-    return this.headersRequestedAt > 0 && this.clock.now() - this.headersRequestedAt < 30_000;
+    return this.headersAsked > 0 && this.clock.now() - this.headersRequestedAt < 30_000;
   }
   readonly txAwaiting = new Set<Hash>();
 
@@ -92,7 +103,9 @@ export class Peer {
     /** the URL we dialled (outbound) */
     readonly dialUrl: string | undefined,
     private readonly clock: Clock,
+    knownInventory = KNOWN_INV,
   ) {
+    this.knownInv = new BoundedSet<Hash>(knownInventory);
     this.connectedAt = clock.now();
     this.uploadAt = this.connectedAt;
   }

@@ -1,8 +1,8 @@
 import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
-import type { Clock } from "./clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
-import { OrphanPool } from "./orphans.js";
+import { type Orphan, OrphanPool } from "./orphans.js";
 import type { Peer } from "./peer.js";
 
 /** Hashes waiting to be downloaded from one peer: a full `headers` batch on top of the low-water mark fits. */
@@ -15,6 +15,20 @@ const SCORE_NOTFOUND_BLOCK = 20;
 const MAX_ORPHAN_MEMORY = 32 * 1024 * 1024;
 /** Below this many queued hashes, the next batch of headers is asked for. */
 const LOW_WATER = MAX_HEADERS / 4;
+/** Blocks given back by a peer (it left, lacked them or stalled) that wait for another peer that has them. */
+const MAX_WANTED = 4 * MAX_HEADERS;
+/** Requested blocks held as orphans beyond which no new blocks are asked for (only the missing ones): the pool (256) never evicts its way into a loop. */
+const ORPHAN_AHEAD = 192;
+/**
+ * A requested block another peer also has may be late by STALL_FACTOR times the observed
+ * delivery time (an average over all peers), at least STALL_FLOOR_MS, before the staller
+ * is dropped once that other peer is idle; after STALL_CEILING_MS it is dropped whether
+ * or not the other is idle. The fixed 2 s window made a 0.4 s sync with one staller take
+ * 3.2 times as long (issue 12).
+ */
+export const STALL_FACTOR = 4;
+export const STALL_FLOOR_MS = 250;
+export const STALL_CEILING_MS = 2_000;
 
 export interface SyncEnv {
   host: P2PHost;
@@ -25,6 +39,7 @@ export interface SyncEnv {
   misbehave(peer: Peer, score: number, why: string): void;
   /** announce an accepted block to peers that do not know it */
   relayBlock(hash: Hash): void;
+  disconnect(peer: Peer, why: string): void;
 }
 
 /**
@@ -41,6 +56,18 @@ export class BlockSync {
   private readonly pending = new Map<Hash, Peer>();
   readonly orphans: OrphanPool;
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * Blocks that were in flight from a peer that left, was banned, answered `notfound` or
+   * stalled: each is asked of the next peer whose headers show it has it. Nothing once
+   * asked for is lost with the peer it was asked of (issue 12: a sync stalled after twenty
+   * notfound-answering peers were banned).
+   */
+  private readonly wanted = new Set<Hash>();
+  /** average ms from getdata to the block, over every peer's deliveries (undefined: none yet) */
+  private deliveryMs?: number;
+  private stallTimer?: TimerHandle;
+  private stallDue = Number.POSITIVE_INFINITY;
+  private checkingStalls = false;
 
   constructor(private readonly env: SyncEnv) {
     this.orphans = new OrphanPool(256, MAX_ORPHAN_MEMORY);
@@ -64,19 +91,26 @@ export class BlockSync {
   requestHeaders(peer: Peer, from?: Hash, stop?: Hash): void {
     const ours = this.env.host.locator();
     const locator = (from ? [from, ...ours] : ours).slice(0, MAX_LOCATOR);
-    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator }))
-      peer.headersRequestedAt = this.env.clock.now();
+    if (peer.send(stop ? { type: "getheaders", locator, stop } : { type: "getheaders", locator })) {
+      const now = this.env.clock.now();
+      // an answer overdue by 30 s is not coming: its count is forgotten
+      if (now - peer.headersRequestedAt >= 30_000) peer.headersAsked = 0;
+      peer.headersRequestedAt = now;
+      peer.headersAsked++;
+    }
   }
 
   onHeaders(peer: Peer, headers: BlockHeader[]): void {
-    if (peer.headersRequestedAt === 0) {
+    if (peer.headersAsked === 0) {
       // we only ever learn headers by asking: unasked ones are spam (issue 12: 644k in 90 s)
       this.env.misbehave(peer, SCORE_UNREQUESTED_HEADERS, `sent ${headers.length} headers nobody asked for`);
       return;
     }
-    peer.headersRequestedAt = 0;
+    peer.headersAsked--;
     if (headers.length === 0) {
       peer.moreHeadersFrom = undefined;
+      peer.lowWorkBatches = 0;
+      peer.deferredFrom = undefined;
       return;
     }
     const first = headers[0].prevHash;
@@ -98,21 +132,77 @@ export class BlockSync {
       }
       hashes[i] = hash;
     }
-    // Every header carries the network's fixed bits, so work follows height. A last batch
-    // (fewer than MAX_HEADERS) whose end is no higher than our tip is a branch with no more
-    // work than ours: its blocks are not downloaded (issue 12, attack 6: low-work forks).
-    const parentHeight = this.env.host.heightOf?.(first) ?? (first === peer.moreHeadersFrom ? peer.lastHeaderHeight : undefined);
+    // Every header carries the network's fixed bits, so work follows height. A batch whose
+    // chain (as far as the peer has shown it) ends no higher than our tip has no more work
+    // than ours: its blocks are not downloaded. A full batch may be followed by more, so its
+    // headers are asked for on (Core's headers presync, simplified): once the chain passes
+    // our tip, it is asked for again from where it left ours and downloaded; if it ends
+    // first, nothing of it was stored. A chain cannot take more than tip/MAX_HEADERS + 1
+    // full batches to pass our tip: more is spam, and banned (issue 12: full batches of
+    // low-work headers from genesis were downloaded as if useful).
+    const parentHeight =
+      this.env.host.heightOf?.(first) ??
+      (first === peer.moreHeadersFrom
+        ? peer.lastHeaderHeight
+        : first === peer.deferredFrom?.hash
+          ? peer.deferredFrom.height
+          : first === peer.restartFrom?.hash
+            ? peer.restartFrom.height
+            : undefined);
     const endHeight = parentHeight === undefined ? undefined : parentHeight + headers.length;
-    const lowWork = headers.length < MAX_HEADERS && endHeight !== undefined && endHeight <= this.env.host.bestHeight();
+    const best = this.env.host.bestHeight();
+    if (endHeight !== undefined && endHeight > peer.claimHeight) peer.claimHeight = endHeight;
+    const lowWork = endHeight !== undefined && peer.claimHeight <= best;
+    const full = headers.length >= MAX_HEADERS;
+    let fresh = 0;
     for (const hash of hashes) {
+      if (!peer.headerSet.has(hash)) fresh++;
       peer.headerSet.add(hash);
       // it has these blocks: never announce them back to it
       peer.knownInv.add(hash);
-      if (!lowWork) this.enqueue(peer, hash);
     }
     peer.lastHeaderHeight = endHeight;
+    // A batch with nothing new that ends where we asked it to go on from (a peer answering
+    // every getheaders with the same headers) ends the exchange: asking again would be a
+    // loop it drives at our cost. Old headers re-sent for another request leave the
+    // continuation where it was.
+    const last = hashes[hashes.length - 1];
+    peer.moreHeadersFrom = fresh > 0 ? last : last === peer.moreHeadersFrom ? undefined : peer.moreHeadersFrom;
+    if (lowWork) {
+      if (!full) {
+        // its chain ends at or below our tip: nothing to fetch, nothing more to ask
+        peer.moreHeadersFrom = undefined;
+        peer.lowWorkBatches = 0;
+        peer.deferredFrom = undefined;
+        this.fill(peer);
+        return;
+      }
+      peer.lowWorkBatches++;
+      const allowed = Math.floor(best / MAX_HEADERS) + 1;
+      if (peer.lowWorkBatches > allowed) {
+        this.env.misbehave(
+          peer,
+          100,
+          `sent ${peer.lowWorkBatches} full batches of headers whose chain still has no more work than our tip (height ${best}); a real chain passes it within ${allowed}`,
+        );
+        return;
+      }
+      if (parentHeight !== undefined) peer.deferredFrom ??= { hash: first, height: parentHeight };
+      if (peer.moreHeadersFrom && !peer.headersPending) this.requestHeaders(peer, peer.moreHeadersFrom);
+      return;
+    }
+    peer.lowWorkBatches = 0;
+    const deferred = peer.deferredFrom;
+    if (deferred) {
+      // its chain passed our tip only now: download it from where it left ours, in order
+      peer.deferredFrom = undefined;
+      peer.moreHeadersFrom = undefined;
+      peer.restartFrom = deferred;
+      this.requestHeaders(peer, deferred.hash);
+      return;
+    }
+    for (const hash of hashes) this.enqueue(peer, hash);
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
-    peer.moreHeadersFrom = hashes[hashes.length - 1];
     this.fill(peer);
   }
 
@@ -128,20 +218,42 @@ export class BlockSync {
     this.fill(peer);
   }
 
-  /** Keeps the peer's window of requested blocks full; asks for more headers when its queue runs low. */
+  /** Can `peer` be asked for block `h` that someone else gave back? */
+  private canServe(peer: Peer, h: Hash): boolean {
+    return peer.headerSet.has(h) && !peer.lacks.has(h);
+  }
+
+  /**
+   * Keeps the peer's window of requested blocks full: first blocks given back by other
+   * peers that it has, then its own queue; asks for more headers when its queue runs low.
+   */
   fill(peer: Peer): void {
-    if (peer.state !== "ready") return;
+    if (peer.state !== "ready" || peer.closing) return;
     const want: Hash[] = [];
+    const room = () => peer.inFlight.size + want.length < this.env.maxBlocksInFlight && want.length < MAX_GETDATA;
+    for (const h of this.wanted) {
+      if (!room()) break;
+      if (this.known(h)) this.wanted.delete(h);
+      else if (this.canServe(peer, h)) {
+        this.wanted.delete(h);
+        want.push(h);
+      }
+    }
+    // The download runs at most ORPHAN_AHEAD requested orphans ahead of the chain: past
+    // that only missing blocks (above) are asked for, so the orphan pool never evicts
+    // what it will need next.
+    // (with nothing in flight anywhere, nothing would ever connect them: then it goes on)
+    const ahead = this.orphans.requestedCount >= ORPHAN_AHEAD && this.inFlight.size > 0;
     let i = 0;
-    while (peer.inFlight.size + want.length < this.env.maxBlocksInFlight && i < peer.queue.length && want.length < MAX_GETDATA) {
+    while (!ahead && room() && i < peer.queue.length) {
       const h = peer.queue[i++];
       peer.queued.delete(h);
-      if (this.known(h)) continue;
+      if (this.known(h) || peer.lacks.has(h)) continue;
       want.push(h);
     }
     if (i > 0) peer.queue = peer.queue.slice(i);
+    const now = this.env.clock.now();
     if (want.length > 0) {
-      const now = this.env.clock.now();
       if (peer.awaiting.size === 0) peer.lastBlockProgressAt = now;
       for (const h of want) {
         this.inFlight.set(h, peer);
@@ -150,17 +262,114 @@ export class BlockSync {
         peer.requestedAt.set(h, now);
       }
       peer.send({ type: "getdata", blocks: want });
+      this.armStallTimer(now);
     }
     if (peer.queue.length < LOW_WATER && peer.moreHeadersFrom && !peer.headersPending) {
       this.requestHeaders(peer, peer.moreHeadersFrom);
     }
+    // an idle peer is the moment to look for a staller holding blocks it could serve
+    if (peer.awaiting.size === 0) this.checkStalls(now);
+  }
+
+  /** Blocks `from` will not deliver go back to the wanted set, and other peers are filled. */
+  private giveBack(from: Peer, hashes: Iterable<Hash>): void {
+    let any = false;
+    for (const h of hashes) {
+      if (this.inFlight.get(h) === from) this.inFlight.delete(h);
+      if (this.known(h)) continue;
+      if (this.wanted.size >= MAX_WANTED) {
+        const oldest = this.wanted.values().next();
+        if (!oldest.done) this.wanted.delete(oldest.value);
+      }
+      this.wanted.add(h);
+      any = true;
+    }
+    if (!any) return;
+    for (const p of this.env.readyPeers()) if (p !== from) this.fill(p);
+  }
+
+  /** ms a requested block may be late, when another peer has it, before its peer counts as a staller. */
+  stallWindowMs(): number {
+    if (this.deliveryMs === undefined) return STALL_CEILING_MS;
+    return Math.min(STALL_CEILING_MS, Math.max(STALL_FLOOR_MS, Math.round(STALL_FACTOR * this.deliveryMs)));
+  }
+
+  /**
+   * Drops peers holding a block past the stall window that another peer has: at once if
+   * that other peer is idle (it could deliver it now), and after STALL_CEILING_MS in any
+   * case. Its blocks go to the others (issue 12, attack 5 and the staller measurement).
+   */
+  checkStalls(now: number): void {
+    if (this.checkingStalls) return;
+    this.checkingStalls = true;
+    try {
+      const window = this.stallWindowMs();
+      for (const p of [...this.env.readyPeers()]) {
+        if (p.closing) continue;
+        const oldest = p.requestedAt.entries().next();
+        if (oldest.done) continue;
+        const [h, at] = oldest.value;
+        const age = now - at;
+        if (age <= window) continue;
+        for (const o of this.env.readyPeers()) {
+          if (o === p || o.closing || !this.canServe(o, h)) continue;
+          const idle = o.awaiting.size === 0;
+          if (idle || age > STALL_CEILING_MS) {
+            this.env.disconnect(
+              p,
+              `stalled: block ${h} asked ${age} ms ago and not delivered, and ${o.label} has it${idle ? " and is idle" : ""} (window ${window} ms)`,
+            );
+            break;
+          }
+        }
+      }
+    } finally {
+      this.checkingStalls = false;
+    }
+    this.armStallTimer(now);
+  }
+
+  /** Wakes checkStalls when the oldest request of any peer passes the window (not just on the heartbeat). */
+  private armStallTimer(now: number): void {
+    let due = Number.POSITIVE_INFINITY;
+    for (const p of this.env.readyPeers()) {
+      if (p.closing) continue;
+      const oldest = p.requestedAt.values().next();
+      // one already past the window waits for a peer to go idle (fill) or the heartbeat
+      if (!oldest.done && oldest.value + this.stallWindowMs() + 1 > now) due = Math.min(due, oldest.value + this.stallWindowMs() + 1);
+    }
+    if (due >= this.stallDue || due === Number.POSITIVE_INFINITY) return;
+    if (this.stallTimer) this.env.clock.clearTimeout(this.stallTimer);
+    this.stallDue = due;
+    this.stallTimer = this.env.clock.setTimeout(
+      () => {
+        this.stallTimer = undefined;
+        this.stallDue = Number.POSITIVE_INFINITY;
+        this.checkStalls(this.env.clock.now());
+      },
+      Math.max(10, due - now),
+    );
+    this.stallTimer.unref?.();
+  }
+
+  /** Stops the stall timer (the node is closing). */
+  stop(): void {
+    if (this.stallTimer) this.env.clock.clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    this.stallDue = Number.POSITIVE_INFINITY;
   }
 
   onBlock(peer: Peer, block: Block, raw: Uint8Array): void {
     const hash = blockHash(block.header);
     peer.knownInv.add(hash);
     const requested = this.inFlight.get(hash) === peer;
-    if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = this.env.clock.now();
+    const now = this.env.clock.now();
+    if (peer.awaiting.delete(hash)) peer.lastBlockProgressAt = now;
+    const askedAt = peer.requestedAt.get(hash);
+    if (askedAt !== undefined) {
+      const ms = now - askedAt;
+      this.deliveryMs = this.deliveryMs === undefined ? ms : 0.8 * this.deliveryMs + 0.2 * ms;
+    }
     peer.requestedAt.delete(hash);
     const waiting = this.pending.get(hash);
     // One copy waiting for the host is enough: resent copies must not pile up.
@@ -179,17 +388,20 @@ export class BlockSync {
     if (!requested) peer.unsolicited++;
     this.pending.set(hash, peer);
     const job = async (): Promise<void> => {
+      let done = false;
       try {
         // A peer banned or dropped while its blocks waited gets no more work done for it
         // (issue 12, attack 1: one failed check, then nothing): whatever it was to deliver
-        // is asked of other peers (peerGone).
+        // is asked of other peers (giveBack below).
         if (peer.state === "closed" || peer.closing) return;
         await this.process(peer, hash, block, raw, requested);
+        done = true;
       } finally {
         if (!requested) peer.unsolicited--;
         this.pending.delete(hash);
         peer.inFlight.delete(hash);
         if (this.inFlight.get(hash) === peer) this.inFlight.delete(hash);
+        if (requested && !done) this.giveBack(peer, [hash]);
         this.fill(peer);
       }
     };
@@ -197,22 +409,24 @@ export class BlockSync {
   }
 
   /**
-   * A peer says it lacks blocks we asked of it (after announcing them): it is scored,
-   * and every other peer is asked what it has, so the blocks come from someone else
-   * (issue 12, attack 5: a peer answering notfound kept a sync at height 0).
+   * A peer says it lacks blocks we asked of it (after announcing them): it is scored, never
+   * asked for them again, and they go to the next peer that has them; if none has, every
+   * other peer is asked what it has (issue 12, attack 5: a peer answering notfound kept a
+   * sync at height 0).
    */
   onNotFound(peer: Peer, hashes: Hash[]): void {
-    let ours = 0;
+    const ours: Hash[] = [];
     for (const h of hashes) {
       peer.requestedAt.delete(h);
       if (!peer.awaiting.delete(h)) continue;
-      ours++;
+      ours.push(h);
+      peer.lacks.add(h);
       peer.inFlight.delete(h);
-      if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
     }
-    if (ours > 0) {
-      this.env.misbehave(peer, SCORE_NOTFOUND_BLOCK, `answered notfound for ${ours} block(s) we asked of it`);
-      for (const p of this.env.readyPeers()) if (p !== peer && !p.headersPending) this.requestHeaders(p);
+    if (ours.length > 0) {
+      this.env.misbehave(peer, SCORE_NOTFOUND_BLOCK, `answered notfound for ${ours.length} block(s) we asked of it`);
+      this.giveBack(peer, ours);
+      if (ours.some((h) => this.wanted.has(h) && !this.anyoneHas(h))) this.askEveryone(peer);
     }
     this.fill(peer);
   }
@@ -229,12 +443,20 @@ export class BlockSync {
     } else if (r.lowWork) {
       this.env.misbehave(peer, SCORE_LOW_WORK_BLOCK, `sent block ${hash} unasked, with no more work than our tip`);
     } else if (r.missingParent) {
-      this.orphans.add({ hash, block, raw, from: peer });
+      const dropped = this.orphans.add({ hash, block, raw, from: peer, requested });
+      this.giveBackOrphans(dropped);
       const parent = block.header.prevHash;
       // A parent on its way needs nothing; an unheard-of one means a branch we lack: ask for its headers.
-      if (!this.known(parent) && !this.queuedAnywhere(parent)) this.requestHeaders(peer, undefined, hash);
+      if (!this.known(parent) && !this.queuedAnywhere(parent) && !this.wanted.has(parent) && !peer.headersPending)
+        this.requestHeaders(peer, undefined, hash);
     }
     return false;
+  }
+
+  /** Requested orphans pushed out of the pool (or whose peer left) are fetched again later. */
+  private giveBackOrphans(dropped: Orphan[]): void {
+    const again = dropped.filter((o) => o.requested).map((o) => o.hash);
+    if (again.length > 0) this.giveBack(dropped[0].from, again);
   }
 
   private queuedAnywhere(h: Hash): boolean {
@@ -253,18 +475,39 @@ export class BlockSync {
     }
   }
 
-  /** A peer left: what it was to deliver is up for grabs, so every other peer is asked what it has. */
+  /**
+   * A peer left or is being dropped (called at once, not when its socket finally closes):
+   * every block it was to deliver goes to the next peer that has it, and if some are left
+   * over, every other peer is asked what it has.
+   */
   peerGone(peer: Peer): void {
-    this.orphans.dropFrom(peer);
+    const dropped = this.orphans.dropFrom(peer);
     const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
-    for (const h of peer.inFlight) if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
+    const back = [...peer.awaiting];
+    // received blocks still waiting for the host are given back by their job
+    for (const h of peer.inFlight) if (!peer.awaiting.has(h) && this.inFlight.get(h) === peer && !this.pending.has(h)) back.push(h);
     peer.inFlight.clear();
     peer.awaiting.clear();
     peer.requestedAt.clear();
     peer.queue = [];
     peer.queued.clear();
+    this.giveBack(peer, back);
+    this.giveBackOrphans(dropped);
     if (!hadWork) return;
-    for (const p of this.env.readyPeers()) if (p !== peer && !p.headersPending) this.requestHeaders(p);
+    // only blocks no other peer has shown us are worth asking everyone's headers for
+    if (back.length > 0 && !back.some((h) => this.wanted.has(h) && !this.anyoneHas(h))) return;
+    this.askEveryone(peer);
+  }
+
+  /** Does a peer that is staying have `h` (by its headers)? Then the wanted set gets it there. */
+  private anyoneHas(h: Hash): boolean {
+    for (const p of this.env.readyPeers()) if (!p.closing && this.canServe(p, h)) return true;
+    return false;
+  }
+
+  /** Asks every other peer what it has (getheaders from our tip), unless an answer is pending. */
+  private askEveryone(except: Peer): void {
+    for (const p of this.env.readyPeers()) if (p !== except && !p.closing && !p.headersPending) this.requestHeaders(p);
   }
 }
 

@@ -120,7 +120,8 @@ describe("hostile peers (issue 12)", () => {
     await until("asked the staller", () => staller.has("getdata"));
     const honest = await TestHost.create("honest");
     const nh = await net.node(honest, { peers: [nv.url] });
-    await until("honest connected", () => hasPeer(nv, nh.url));
+    // both sides ready: a transaction is announced only to peers that finished the handshake
+    await until("honest connected", () => hasPeer(nv, nh.url) && hasPeer(nh, nv.url));
     honest.addTx(tx);
     await until("the victim gets it from the honest peer", () => victim.pool.has(id), 5_000);
     expect(victim.logged(/announced 1 transaction\(s\), was asked, and sent neither/)).toBe(true);
@@ -153,7 +154,7 @@ describe("hostile peers (issue 12)", () => {
   });
 
   // Attack 8: 32 ping-only peers held every slot, and one identity was accepted 10 times.
-  it("a full node evicts an unprotected inbound peer for a newcomer, and refuses a duplicate identity", async () => {
+  it("a full node evicts an unprotected inbound peer for a newcomer", async () => {
     net = new Net();
     const host = await TestHost.create("victim");
     const node = await net.node(host, { maxPeers: 4 });
@@ -169,17 +170,8 @@ describe("hostile peers (issue 12)", () => {
     const nf = await net.node(friend, { peers: [node.url] });
     await until("the honest node gets in", () => hasPeer(node, nf.url));
     expect(squatters.filter((s) => s.of("reject").some((m) => m.reason === "evicted")).length).toBe(1);
-    // one identity (node nonce) twice: the second is refused
-    const one = await net.raw(node.url);
-    const v = one.version("ws://127.0.0.1:7200");
-    one.send(v);
-    await until("first accepted", () => one.has("verack"));
-    one.send({ type: "verack" });
-    await until("first ready", () => node.peers().some((p) => p.listen === "ws://127.0.0.1:7200"));
-    const twin = await net.raw(node.url);
-    twin.send({ ...v, listen: "ws://127.0.0.1:7201" });
-    await twin.whenClosed();
-    expect(twin.of("reject")[0]).toMatchObject({ reason: "duplicate" });
+    // A second connection with one node nonce is refused only when it copies a node we
+    // dialled (hostile-sync.test.ts): a nonce is unproven and must not lock anyone out.
   });
 
   // Attack 10: a peer advertising an honest node's URL got that node banned.

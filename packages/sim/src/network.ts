@@ -33,6 +33,8 @@ interface Endpoint {
   up: boolean;
   readonly sockets: Set<SimSocket>;
   nextPort: number;
+  /** told of every message the node sends or receives (paces its heartbeat) */
+  onActivity?: () => void;
 }
 
 /** One direction of a connection: its send queue (bandwidth) and the last arrival (FIFO order). */
@@ -186,8 +188,10 @@ export class Network {
     for (const s of [...ep.sockets]) this.cut(s, false);
   }
 
-  restart(id: number): void {
-    this.endpoints[id].up = true;
+  restart(id: number, onActivity?: () => void): void {
+    const ep = this.endpoints[id];
+    ep.up = true;
+    ep.onActivity = onActivity;
   }
 
   /** Cuts a connection: `notifyOwner` false for a crashed owner, whose code no longer runs. */
@@ -270,6 +274,7 @@ export class Network {
   send(s: SimSocket, text: string): void {
     const o = s.other;
     if (!o) return;
+    this.endpoints[s.owner].onActivity?.();
     const now = this.sched.now;
     const size = text.length + (this.blockPadBytes > 0 && text.startsWith(BLOCK_PREFIX) ? this.blockPadBytes : 0);
     const d = s.out;
@@ -295,6 +300,7 @@ export class Network {
         this.messages++;
         this.bytes += size;
         this.trace.mix(this.sched.now * 1000, s.owner, s.remote, size);
+        this.endpoints[o.owner].onActivity?.();
         o.emit("message", text, false);
       },
       mayStartAsyncWork(text),
@@ -434,7 +440,9 @@ export class SimSocket implements PeerSocket {
   emit<E extends keyof SocketEvents>(event: E, ...args: SocketEvents[E]): void {
     const list = this.handlers[event] as ((...a: SocketEvents[E]) => void)[] | undefined;
     if (!list) return;
-    for (const fn of [...list]) fn(...args);
+    // one handler (a message to the peer code) is the common case: no copy of the list
+    if (list.length === 1) list[0](...args);
+    else for (const fn of [...list]) fn(...args);
   }
 }
 

@@ -1,5 +1,6 @@
 import { type BlockIndexEntry, DEVNET, genesisBlock, genesisHash, type Hash, type NetworkParams, SigCache } from "@utxolab/core";
 import { BlockBank } from "./bank.js";
+import type { HeartbeatPace } from "./clock.js";
 import { checkInvariants, type InvariantReport } from "./invariants.js";
 import { type LinkFault, Network } from "./network.js";
 import { NODE_SHARE, REGIONS } from "./regions.js";
@@ -38,6 +39,19 @@ export interface SimConfig {
   blockPadBytes?: number;
   /** validation time per block and node (default 0) */
   verifyMs?: number;
+  /**
+   * how each node's p2p heartbeat is paced (a real node's runs every 500 ms;
+   * default DEFAULT_HEARTBEAT: every 5 s while the node has traffic, every 60 s when idle)
+   */
+  heartbeat?: HeartbeatPace;
+  /**
+   * hashes each node remembers per peer as known to it (default 100; a real
+   * node's remember 100,000). Memory is nodes × peers × this; forgetting an old
+   * hash at worst announces it again to a peer that ignores it.
+   */
+  knownInventory?: number;
+  /** a ping per connection this often, virtual ms (default 2 h; real nodes: 15 s) */
+  pingIntervalMs?: number;
   faults?: FaultSpec[];
   /** JSON-lines trace for replay */
   traceFile?: string;
@@ -109,6 +123,16 @@ export interface SimReport {
   invariants: InvariantReport;
 }
 
+/**
+ * The simulated heartbeat: while a node has traffic, every 5 s (the shortest
+ * deadline it checks after the 2 s block-stall window is a transaction
+ * request's 5 s); 30 s after its last message (beyond the 20 s block timeout),
+ * every 60 s, which still sees the 2-minute stall and the 20- and 30-minute
+ * handshake and ping timeouts the simulated nodes use.
+ */
+export const DEFAULT_HEARTBEAT: HeartbeatPace = Object.freeze({ busyMs: 5_000, idleMs: 60_000, windowMs: 30_000 });
+/** Far more hashes than cross a link in the seconds in which two announcements of one hash can meet. */
+export const DEFAULT_KNOWN_INVENTORY = 100;
 const SETTLE_WAIT_MS = 5 * 60_000;
 const MAX_SETTLE_BLOCKS = 6;
 
@@ -160,6 +184,9 @@ export class Simulation {
       txPerBlock: cfg.txPerBlock ?? 2,
       blockPadBytes: cfg.blockPadBytes ?? 0,
       verifyMs: cfg.verifyMs ?? 0,
+      heartbeat: cfg.heartbeat ?? DEFAULT_HEARTBEAT,
+      knownInventory: cfg.knownInventory ?? DEFAULT_KNOWN_INVENTORY,
+      pingIntervalMs: cfg.pingIntervalMs ?? 2 * 60 * 60_000,
       faults: cfg.faults ?? [],
       params,
       traceFile: cfg.traceFile,
@@ -216,6 +243,9 @@ export class Simulation {
           epochMs,
           verifyMs: this.cfg.verifyMs,
           maxPeers: this.cfg.maxPeers,
+          heartbeat: this.cfg.heartbeat,
+          knownInventory: this.cfg.knownInventory,
+          pingIntervalMs: this.cfg.pingIntervalMs,
         }),
       );
     }

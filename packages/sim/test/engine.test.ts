@@ -57,6 +57,28 @@ describe("virtual clock", () => {
     expect(log).toEqual(["i@1000025", "t@1000030", "i@1000050"]);
     expect(c.seconds()).toBe(1000);
   });
+
+  it("paces a short interval by traffic: busy ticks while the node has messages, idle ticks after, brought forward by a message", async () => {
+    const s = new Scheduler();
+    const c = new SimClock(s, 0, { busyMs: 5_000, idleMs: 60_000, windowMs: 30_000 });
+    const ticks: number[] = [];
+    c.setInterval(() => ticks.push(s.now), 500);
+    // a longer timer is not paced
+    const slow: number[] = [];
+    c.setInterval(() => slow.push(s.now), 7_000);
+    await s.run(130_000);
+    expect(ticks).toEqual([60_000, 120_000]);
+    expect(slow.slice(0, 2)).toEqual([7_000, 14_000]);
+    c.touch(); // a message at 130 s: the idle tick due at 180 s moves to 135 s
+    await s.run(200_000);
+    // busy pace until 30 s after the message, then idle again (next tick at 220 s)
+    expect(ticks).toEqual([60_000, 120_000, 135_000, 140_000, 145_000, 150_000, 155_000, 160_000]);
+    const plain = new SimClock(s, 0);
+    const fast: number[] = [];
+    plain.setInterval(() => fast.push(s.now), 500);
+    await s.run(201_600);
+    expect(fast).toEqual([200_500, 201_000, 201_500]);
+  });
 });
 
 describe("seeded generator", () => {

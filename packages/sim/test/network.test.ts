@@ -1,9 +1,10 @@
 import { DEVNET, genesisHash, SigCache } from "@utxolab/core";
+import { blockMessage, encodeMessage } from "@utxolab/p2p";
 import { describe, expect, it } from "vitest";
 import { BlockBank, Network, Rng, Scheduler, SimNode, Trace, urlOf } from "../src/index.js";
 
 /** Two or more real nodes on the simulated network, without the Simulation around them. */
-async function pair(n = 2) {
+async function pair(n = 2, knownInventory?: number) {
   const sched = new Scheduler();
   const trace = new Trace();
   const net = new Network(sched, new Rng(1), trace);
@@ -27,11 +28,12 @@ async function pair(n = 2) {
         epochMs: (DEVNET.genesis.time + 60) * 1000,
         verifyMs: 0,
         maxPeers: 8,
+        ...(knownInventory !== undefined ? { knownInventory } : {}),
       }),
     );
   }
   for (const x of nodes) await x.start();
-  return { sched, net, nodes, trace };
+  return { sched, net, nodes, trace, bank };
 }
 
 describe("the simulated network under the real peer code", () => {
@@ -97,5 +99,55 @@ describe("the simulated network under the real peer code", () => {
     await sched.run(sched.now + 200_000);
     expect(sock.bufferedAmount).toBeGreaterThan(4_000_000);
     expect(nodes[1].chain.tip.hash).not.toBe(e.hash);
+  });
+
+  it("a block pushed unasked is stored only with more work than the tip, as in the real node", async () => {
+    const { sched, nodes, bank } = await pair();
+    await sched.run(5_000);
+    const b = await nodes[1].mine("b");
+    await sched.run(sched.now + 5_000);
+    expect(nodes[0].chain.tip.hash).toBe(b.hash);
+    // node 0 builds a rival at the same height and pushes it to node 1 without an announcement
+    const genesis = nodes[0].chain.getEntry(genesisHash(DEVNET));
+    if (!genesis) throw new Error("no genesis entry");
+    const rival = await nodes[0].mine("rival", { parent: genesis, hide: true });
+    const sockets = (nodes[0].p2p as unknown as { peersById: Map<number, { socket: { send(t: string): void } }> }).peersById;
+    const sock = [...sockets.values()][0].socket;
+    const rawOf = (h: string) => {
+      const raw = bank.raw(h);
+      if (!raw) throw new Error(`block ${h} not in the bank`);
+      return raw;
+    };
+    sock.send(encodeMessage(blockMessage(rawOf(rival.hash))));
+    await sched.run(sched.now + 5_000);
+    expect(nodes[1].chain.getEntry(rival.hash)).toBeUndefined();
+    expect(nodes[1].chain.tip.hash).toBe(b.hash);
+    // a block on node 1's tip carries more work: taken unasked
+    const next = await nodes[0].mine("c", { parent: b, hide: true });
+    sock.send(encodeMessage(blockMessage(rawOf(next.hash))));
+    await sched.run(sched.now + 5_000);
+    expect(nodes[1].chain.getEntry(next.hash)).toBeDefined();
+    expect(nodes[1].chain.tip.hash).toBe(next.hash);
+  });
+
+  it("passes a shorter known-inventory bound to the peer layer: a peer remembers only the newest hashes", async () => {
+    const { sched, nodes } = await pair(2, 3);
+    await sched.run(5_000);
+    const peer = [
+      ...(nodes[0].p2p as unknown as { peersById: Map<number, { knownInv: { capacity: number; size: number } }> }).peersById.values(),
+    ][0];
+    expect(peer.knownInv.capacity).toBe(3);
+    for (let i = 0; i < 5; i++) {
+      await nodes[0].mine(`k${i}`);
+      await sched.run(sched.now + 5_000);
+    }
+    expect(nodes[1].chain.height).toBe(5);
+    expect(peer.knownInv.size).toBe(3);
+    const real = await pair();
+    await real.sched.run(5_000);
+    const realPeer = [
+      ...(real.nodes[0].p2p as unknown as { peersById: Map<number, { knownInv: { capacity: number } }> }).peersById.values(),
+    ][0];
+    expect(realPeer.knownInv.capacity).toBe(100_000);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { isRefusal } from "@utxolab/client";
-import { bytesToHex, coinsText, DEVNET, encodeTx, isHash, outpointKey, type Transaction, txid, txSize } from "@utxolab/core";
+import { bytesToHex, coinsText, DEVNET, encodeTx, feeRateText, isHash, outpointKey, type Transaction, txid, txSize } from "@utxolab/core";
 import { encodeSigned, parseSigned, parseUnsigned, signPayment, spentOf, sumValues, Wallet, writeFileAtomic } from "@utxolab/wallet";
 import { UsageError } from "../args.js";
 import { type Ctx, emit, expectPositional, readArgFile, units } from "./context.js";
@@ -31,7 +31,7 @@ export async function cmdSign(ctx: Ctx): Promise<number> {
       const pk = bytesToHex(o.pubkey);
       return `  ${(w.isMine(pk) ? "change" : "pay").padEnd(11)} ${coinsText(o.value)} to ${w.address(pk)}`;
     }),
-    `  fee         ${coinsText(fee)} (${size} bytes, ${(Number(fee) / size).toFixed(2)} units/byte)`,
+    `  fee         ${coinsText(fee)} (${size} bytes, ${feeRateText(fee, size)} units/byte)`,
   ];
   // What is signed is shown before the passphrase is asked for.
   if (!ctx.json) for (const l of [`signing ${path}:`, ...lines]) ctx.io.err(l);

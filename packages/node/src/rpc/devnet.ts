@@ -1,13 +1,16 @@
 import { isAbsolute, resolve } from "node:path";
 import { dumpChain, FixtureExistsError } from "../fixtures.js";
-import type { UtxoNode } from "../node.js";
+import type { ChainSource } from "../parts.js";
 import { RPC, RpcError } from "./errors.js";
 import type { MethodImpls } from "./methods.js";
 import { Params } from "./params.js";
-import { Snapshots } from "./snapshots.js";
+import { type SnapshotNode, Snapshots } from "./snapshots.js";
+
+/** What the devnet tools reach: the clock, snapshots, the chain (fixtures) and the datadir. */
+export type DevnetNode = SnapshotNode & ChainSource & { readonly datadir: string };
 
 /** anvil-style tools for a devnet: clock control, snapshots and chain fixtures. */
-export function devnetMethods(node: UtxoNode): MethodImpls {
+export function devnetMethods(node: DevnetNode): MethodImpls {
   const snapshots = new Snapshots(node);
   return {
     setmocktime: (p) => {

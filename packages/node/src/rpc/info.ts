@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { type BlockIndexEntry, bitsToTarget, bytesToHex, encodeCoin, encodeHeader, hexToBytes, type NetworkParams } from "@utxolab/core";
-import type { UtxoNode } from "../node.js";
+import type { ChainControl, ChainSource, ConfigSource, Lifecycle, PeersSource, PoolSource, Reporter } from "../parts.js";
 import { blockConfirmations } from "../query.js";
-import { RPC, RpcError } from "./errors.js";
+import { peersOf, RPC, RpcError } from "./errors.js";
 import type { MethodImpls } from "./methods.js";
 import { Params } from "./params.js";
 
@@ -41,7 +41,10 @@ export function utxoSetHash(entries: Iterable<{ txid: string; vout: number; coin
 }
 
 /** Core-shaped read-only methods (blockchain, mempool, network, mining) and the wait calls. */
-export function infoMethods(node: UtxoNode): MethodImpls {
+/** What the information and control methods read: chain (and invalidate/reconsider), pool, peers, how the node runs. */
+export type InfoNode = ChainSource & ChainControl & PoolSource & PeersSource & Pick<Reporter, "events"> & Lifecycle & ConfigSource;
+
+export function infoMethods(node: InfoNode): MethodImpls {
   const chain = node.chain;
   const params = node.params;
   let waiters = 0;
@@ -211,7 +214,7 @@ export function infoMethods(node: UtxoNode): MethodImpls {
 
     getnetworkinfo: (p) => {
       new Params("getnetworkinfo", p, 0);
-      const peers = node.peers.peerInfo();
+      const peers = peersOf(node).peerInfo();
       const inbound = peers.filter((x) => x.inbound).length;
       return {
         version: NODE_VERSION,
@@ -220,14 +223,14 @@ export function infoMethods(node: UtxoNode): MethodImpls {
         localservices: "0000000000000000",
         localrelay: true,
         timeoffset: 0,
-        networkactive: node.peers.p2p.networkEnabled,
+        networkactive: peersOf(node).p2p.networkEnabled,
         connections: peers.length,
         connections_in: inbound,
         connections_out: peers.length - inbound,
         networks: [],
         relayfee: (node.mempool.minRelayFeeRate * 1000n).toString(),
         incrementalfee: (node.mempool.minRelayFeeRate * 1000n).toString(),
-        localaddresses: node.peers.url ? [{ address: node.peers.url }] : [],
+        localaddresses: peersOf(node).url ? [{ address: peersOf(node).url }] : [],
         warnings: [],
         // UTXOLab only: which BIP340 backend checks signatures, on how many worker threads
         verifier: node.verifierInfo(),
@@ -236,7 +239,7 @@ export function infoMethods(node: UtxoNode): MethodImpls {
 
     getconnectioncount: (p) => {
       new Params("getconnectioncount", p, 0);
-      return node.peers.peerInfo().length;
+      return peersOf(node).peerInfo().length;
     },
 
     getmininginfo: (p) => {

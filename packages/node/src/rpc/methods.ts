@@ -7,6 +7,7 @@ import {
   encodeAddress,
   encodeBlock,
   encodeTx,
+  feeRatePerKb,
   type Hash,
   isCoinbase,
   parseCoins,
@@ -15,11 +16,13 @@ import {
   txSize,
   verifyLedger,
 } from "@utxolab/core";
+import type { Mempool } from "@utxolab/mempool";
 import { addressInfo } from "../addressinfo.js";
-import type { UtxoNode } from "../node.js";
+import type { Clock } from "../clock.js";
+import type { ChainSource, Lifecycle, MinerSource, PeersSource, PoolSource, Reporter, Submitter } from "../parts.js";
 import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
 import { template } from "../template.js";
-import { RPC, RpcError } from "./errors.js";
+import { peersOf, RPC, RpcError } from "./errors.js";
 import { Params } from "./params.js";
 
 /** What a method may know of its call: `signal` aborts when the client has gone (a long wait can stop). */
@@ -37,7 +40,16 @@ export function txRejectError(r: { reason: string; detail?: string }): RpcError 
   return new RpcError(RPC.VERIFY_REJECTED, r.reason, data);
 }
 
-export function methods(node: UtxoNode): MethodImpls {
+/** What the chain, pool, mining and network methods reach; `testmempoolaccept` dry-runs the pool's accept. */
+export type MethodsNode = ChainSource &
+  PoolSource & { readonly mempool: Pick<Mempool, "accept"> } & Submitter &
+  Pick<Reporter, "info"> &
+  PeersSource &
+  MinerSource &
+  Lifecycle &
+  Clock;
+
+export function methods(node: MethodsNode): MethodImpls {
   const chain = node.chain;
   const params = node.params;
   const hrp = params.hrp;
@@ -134,7 +146,7 @@ export function methods(node: UtxoNode): MethodImpls {
       throw new RpcError(
         RPC.VERIFY_ERROR,
         "Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)",
-        `fee ${fee} units for ${size} bytes is ${(fee * 1000n) / size} units per 1,000 bytes, above maxfeerate ${maxPerKvB}`,
+        `fee ${fee} units for ${size} bytes is ${feeRatePerKb(fee, size)} units per 1,000 bytes, above maxfeerate ${maxPerKvB}`,
       );
     }
   };
@@ -239,7 +251,7 @@ export function methods(node: UtxoNode): MethodImpls {
       return {
         size: e.size,
         fee: e.fee.toString(),
-        feeRate: Number((e.fee * 1000n) / BigInt(e.size)) / 1000,
+        feeRate: Number(feeRatePerKb(e.fee, e.size)) / 1000,
         ancestors: e.ancestorCount,
         descendants: e.descendantCount,
         time: e.time,
@@ -314,7 +326,7 @@ export function methods(node: UtxoNode): MethodImpls {
 
     getpeerinfo: (p) => {
       new Params("getpeerinfo", p, 0);
-      return node.peers.peerInfo();
+      return peersOf(node).peerInfo();
     },
 
     addnode: (p) => {
@@ -329,7 +341,7 @@ export function methods(node: UtxoNode): MethodImpls {
         throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${url} must start with ws:// (a peer's P2P address)`);
       }
       try {
-        node.peers.addPeer(url);
+        peersOf(node).addPeer(url);
       } catch (e) {
         // a URL the peer layer cannot dial (port 0, out of range) is the caller's mistake, not ours
         throw new RpcError(RPC.INVALID_PARAMETER, `addnode: ${(e as Error).message}`);
@@ -354,7 +366,7 @@ export function methods(node: UtxoNode): MethodImpls {
 
     setnetworkactive: (p) => {
       const on = new Params("setnetworkactive", p, 1).bool(0, "state");
-      node.peers.setNetworkActive(on);
+      peersOf(node).setNetworkActive(on);
       node.info(on ? "network enabled: connecting to peers again" : "network disabled: every peer dropped, new ones refused");
       return null;
     },

@@ -1,13 +1,16 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Clock } from "../clock.js";
 import { discardRestOfBody, HttpError, readBody, toJson } from "../http.js";
-import type { UtxoNode } from "../node.js";
 import { RPC, RpcError } from "./errors.js";
 import { isValidId, jsonDepthExceeds, MAX_JSON_DEPTH } from "./jsonlimits.js";
 import type { CallContext } from "./methods.js";
 import { SUBSCRIBE_PATH, Subscriptions } from "./subscribe.js";
-import { type MethodTable, methodTable } from "./table.js";
+import { type MethodTable, methodTable, type RpcNode } from "./table.js";
+
+/** What the server reaches besides its methods: the token that guards it and whether it is the cookie's. */
+export type RpcServerNode = RpcNode & Clock & { readonly rpcToken: string; readonly cookiePath: string | undefined };
 
 /** The most requests one batch may hold; more is refused whole (-32600) before any runs. */
 export const MAX_BATCH = 100;
@@ -30,7 +33,7 @@ export class RpcServer {
   url = "";
   readonly maxBytes: number;
 
-  constructor(private readonly node: UtxoNode) {
+  constructor(private readonly node: RpcServerNode) {
     this.table = methodTable(node);
     this.maxBytes = maxRequestBytes(node.params.maxBlockSize);
     this.server = createServer((req, res) => {
@@ -237,7 +240,7 @@ export class RpcServer {
       notification,
     });
     const fail = (e: RpcError) => {
-      const error = { code: e.code, message: e.message, ...(e.data !== undefined ? { data: e.data } : {}) };
+      const error = e.toJSON();
       // Core's HTTP status for 1.0: 400 for an invalid request, 404 for an unknown method, 500 for the rest; 2.0 is always 200.
       const status = v2 ? 200 : e.code === RPC.INVALID_REQUEST ? 400 : e.code === RPC.METHOD_NOT_FOUND ? 404 : 500;
       return { body: v2 ? { jsonrpc: "2.0", error, id } : { result: null, error, id }, status, notification };

@@ -1,5 +1,6 @@
 import type { BlockIndexEntry, Hash, Transaction } from "@utxolab/core";
-import type { UtxoNode } from "../node.js";
+import type { Mempool } from "@utxolab/mempool";
+import type { ChainControl, ClockControl, Reporter } from "../parts.js";
 import { RPC, RpcError } from "./errors.js";
 
 /** Snapshots held at once; each keeps its pool's transactions alive, so the count is bounded. */
@@ -22,11 +23,14 @@ interface Snapshot {
  * on disk, peers offering the abandoned branch again are refused, and peers see an
  * ordinary reorganization once this node's new branch has more work than theirs.
  */
+/** What snapshots take and restore: the chain, the whole pool and the clock. */
+export type SnapshotNode = ChainControl & ClockControl & Pick<Reporter, "info"> & { readonly mempool: Mempool };
+
 export class Snapshots {
   private readonly list = new Map<number, Snapshot>();
   private next = 1;
 
-  constructor(private readonly node: UtxoNode) {}
+  constructor(private readonly node: SnapshotNode) {}
 
   take(): string {
     if (this.list.size >= MAX_SNAPSHOTS) {

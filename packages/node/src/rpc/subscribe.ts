@@ -119,7 +119,7 @@ export class Subscriptions {
   publish(e: NodeEvent): void {
     const topic = topicOf(e);
     if (!topic || this.subs.size === 0) return;
-    const text = toJson({ type: "event", topic, seq: ++this.seq, time: Math.floor(this.now()), event: e });
+    const text = toJson({ type: "event", topic, seq: ++this.seq, time: this.now(), event: e });
     for (const [ws, topics] of this.subs) if (topics.has(topic)) this.sendText(ws, text);
   }
 

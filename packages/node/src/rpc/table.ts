@@ -1,8 +1,7 @@
-import type { UtxoNode } from "../node.js";
-import { devnetMethods } from "./devnet.js";
+import { type DevnetNode, devnetMethods } from "./devnet.js";
 import { helpText } from "./help.js";
-import { infoMethods } from "./info.js";
-import { type CallContext, type MethodImpls, methods } from "./methods.js";
+import { type InfoNode, infoMethods } from "./info.js";
+import { type CallContext, type MethodImpls, type MethodsNode, methods } from "./methods.js";
 import { Params } from "./params.js";
 
 /** One positional argument: its name, what it holds, and its default when it may be left out. */
@@ -235,7 +234,10 @@ export const METHOD_DOCS: Readonly<Record<string, MethodDoc>> = {
 };
 
 /** The method table: implementations joined to their documentation; any mismatch is a programming error. */
-export function methodTable(node: UtxoNode): MethodTable {
+/** What all RPC methods together reach. */
+export type RpcNode = MethodsNode & InfoNode & DevnetNode;
+
+export function methodTable(node: RpcNode): MethodTable {
   const impls: MethodImpls = { ...methods(node), ...infoMethods(node), ...devnetMethods(node) };
   const out: Record<string, MethodDef> = {};
   const docs = METHOD_DOCS;

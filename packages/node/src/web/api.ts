@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeAddress, decodeTx, devnetAccounts, encodeAddress, genesisHash, type Hash, isHash } from "@utxolab/core";
 import { addressInfo } from "../addressinfo.js";
-import type { UtxoNode } from "../node.js";
+import type { Clock } from "../clock.js";
+import type { ChainSource, PeersSource, PoolSource, Submitter } from "../parts.js";
 import type { WebAccess } from "./guard.js";
 import { HttpError, intParam, readBody, sendHttpError, sendJson } from "./http.js";
 import type { RefusalFeed } from "./live.js";
@@ -41,7 +42,10 @@ type Route = (url: URL, parts: string[], req: IncomingMessage) => unknown | Prom
  * The page's public API under /api/: read-only views of the chain, the pool and balances,
  * and POST /api/tx, which accepts any transaction exactly as the P2P port does.
  */
-export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, access: WebAccess) {
+/** What the public API reads, and where a posted transaction goes. */
+export type ApiNode = ChainSource & PoolSource & PeersSource & Clock & Pick<Submitter, "submitTxVerified">;
+
+export function createApi(node: ApiNode, views: Views, feed: RefusalFeed, access: WebAccess) {
   const hrp = node.params.hrp;
   const devnet = node.params.name === "devnet";
 
@@ -142,7 +146,7 @@ export function createApi(node: UtxoNode, views: Views, feed: RefusalFeed, acces
     }
     const d = decodeTx(clean);
     if (!d.ok) {
-      feed.add({ time: Math.floor(node.now()), kind: "tx", id: "", reason: d.reason, detail: d.detail, source: "web" });
+      feed.add({ time: node.now(), kind: "tx", id: "", reason: d.reason, detail: d.detail, source: "web" });
       return { status: 422, body: { ok: false, reason: d.reason, detail: d.detail, plain: explain(d.reason) } };
     }
     const r = await node.submitTxVerified(d.tx, "web");

@@ -1,30 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { Refusal, LiveMessage as WireLiveMessage } from "@utxolab/core";
 import { WebSocket, WebSocketServer } from "ws";
 import type { NodeEvent } from "../events.js";
 import { isLoopback, type WebAccess } from "./guard.js";
 import { toJson } from "./http.js";
 import { explain } from "./reasons.js";
 
-export interface Refusal {
-  seq: number;
-  /** unix seconds */
-  time: number;
-  kind: "tx" | "block";
-  id: string;
-  reason: string;
-  detail?: string;
-  source: string;
-  plain: string;
-}
+export type { Refusal };
 
-/** What the page receives on /api/events: the node's event, numbered, with plain words for refusals. */
-export interface LiveMessage {
-  seq: number;
-  time: number;
-  event: NodeEvent;
-  plain?: string;
-}
+/** What the page receives on /api/events (core's wire shape). */
+export type LiveMessage = WireLiveMessage<bigint>;
 
 export const FEED_SIZE = 200;
 const MAX_CLIENTS = 200;

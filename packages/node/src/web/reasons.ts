@@ -1,12 +1,6 @@
-import { explainReason, REASON_NAMES, REASONS, type Reason, type ReasonKind } from "@utxolab/core";
+import { explainReason, REASON_NAMES, REASONS, type ReasonText } from "@utxolab/core";
 
-/** One row of core's reasons table as the page's glossary reads it (`GET /api/reasons`). */
-export interface ReasonText {
-  reason: Reason;
-  kind: ReasonKind;
-  /** the rule in words a newcomer understands */
-  plain: string;
-}
+export type { ReasonText };
 
 /** Every reason in SPEC's table order, from core's one table. */
 export const REASONS_LIST: readonly ReasonText[] = Object.freeze(

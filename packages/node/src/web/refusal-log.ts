@@ -1,5 +1,10 @@
 import { utf8 } from "@utxolab/core";
-import type { UtxoNode } from "../node.js";
+import type { Store } from "@utxolab/store";
+import type { Reporter } from "../parts.js";
+
+/** Where refusals are kept across restarts: the node's store, and its log for a write that failed. */
+export type RefusalLogNode = Pick<Reporter, "info"> & { readonly store: Store };
+
 import { FEED_SIZE, type Refusal, type RefusalFeed } from "./live.js";
 
 /** a detail names numbers and ids; one longer than this is cut rather than stored */
@@ -29,12 +34,12 @@ function parse(value: Uint8Array, seq: number): Kept | undefined {
  * The Refused list outlives a restart: every refusal is also written to the store's capped log
  * (the newest FEED_SIZE are kept), and a starting node reads them back into the feed.
  */
-export async function restoreRefusals(node: UtxoNode, feed: RefusalFeed): Promise<void> {
+export async function restoreRefusals(node: RefusalLogNode, feed: RefusalFeed): Promise<void> {
   const kept = (await node.store.readLog(FEED_SIZE)).map((r) => parse(r.value, r.seq)).filter((r) => r !== undefined);
   feed.restore(kept);
 }
 
-export function keepRefusal(node: UtxoNode, r: Refusal): void {
+export function keepRefusal(node: RefusalLogNode, r: Refusal): void {
   const { plain: _plain, seq, ...rest } = r;
   const detail = rest.detail && rest.detail.length > MAX_DETAIL ? `${rest.detail.slice(0, MAX_DETAIL)}…` : rest.detail;
   node.store

@@ -1,53 +1,32 @@
 import {
   type BlockIndexEntry,
+  type BlockTx,
+  type BlockView,
   bytesToHex,
+  type ChainPage,
   type Coin,
   encodeAddress,
   encodeTx,
+  feeRateText,
   type Hash,
+  type InputView,
   isCoinbase,
+  type OutputView,
+  type PoolPage,
   subsidyAt,
   type Transaction,
+  type TxView,
   txid,
   txSize,
+  type BlockCard as WireBlockCard,
 } from "@utxolab/core";
-import { feeRateText } from "../events.js";
-import type { UtxoNode } from "../node.js";
+import type { ChainSource, PoolSource } from "../parts.js";
 import { blockConfirmations, findTx, txAmounts, txConfirmations } from "../query.js";
 import { HttpError } from "./http.js";
 import { explain } from "./reasons.js";
 
-export interface BlockCard {
-  height: number;
-  hash: Hash;
-  prevHash: Hash;
-  time: number;
-  txCount: number;
-  size: number;
-  /** units; null when the node never connected the block (no undo data to price its inputs) */
-  fees: bigint | null;
-  status: string;
-  /** the stable SPEC reason, and its numbers apart */
-  invalidReason?: string;
-  invalidDetail?: string;
-  /** on the best chain */
-  active: boolean;
-}
-
-export interface OutputView {
-  n: number;
-  value: bigint;
-  address: string;
-  /** who spent it: a transaction of the best chain or one waiting in the pool */
-  spent: { txid: Hash; in: "chain"; height: number } | { txid: Hash; in: "pool" } | null;
-}
-
-export interface InputView {
-  prevTxid: Hash;
-  vout: number;
-  value?: bigint;
-  address?: string;
-}
+/** The page's views, as core's wire module declares them, with amounts as bigint until they are sent. */
+type BlockCard = WireBlockCard<bigint>;
 
 /** Fees never change for a block; remembering them keeps a page of cards to one map lookup each. */
 const FEE_CACHE_SIZE = 20_000;
@@ -60,7 +39,7 @@ const SIDE_PER_PAGE = 100;
 export class Views {
   private readonly fees = new Map<Hash, bigint>();
 
-  constructor(private readonly node: UtxoNode) {}
+  constructor(private readonly node: ChainSource & PoolSource) {}
 
   rememberFees(hash: Hash, fees: bigint): void {
     if (this.fees.size >= FEE_CACHE_SIZE) this.fees.delete(this.fees.keys().next().value as Hash);
@@ -107,7 +86,7 @@ export class Views {
    * those heights beside it: forks stay visible after a reorganization. The newest page also
    * shows branches that reach above the tip (an invalid block on top of it, most often).
    */
-  async chainPage(top: number, limit: number) {
+  async chainPage(top: number, limit: number): Promise<ChainPage<bigint>> {
     const chain = this.node.chain;
     const from = Math.min(top, chain.height);
     const to = Math.max(0, from - limit + 1);
@@ -148,7 +127,7 @@ export class Views {
     return e;
   }
 
-  async block(e: BlockIndexEntry, offset: number, limit: number) {
+  async block(e: BlockIndexEntry, offset: number, limit: number): Promise<BlockView<bigint>> {
     const chain = this.node.chain;
     const card = await this.card(e);
     const next = card.active ? chain.atHeight(e.height + 1) : undefined;
@@ -169,7 +148,7 @@ export class Views {
     const undo = e.status === "valid" ? await chain.getUndo(e.hash) : undefined;
     // undo holds the coins spent by every non-coinbase input, in block order
     let u = 0;
-    const txs = [];
+    const txs: BlockTx<bigint>[] = [];
     for (let i = 0; i < block.txs.length && i < offset + limit; i++) {
       const tx = block.txs[i];
       const cb = isCoinbase(tx);
@@ -219,7 +198,7 @@ export class Views {
     });
   }
 
-  async tx(id: Hash) {
+  async tx(id: Hash): Promise<TxView<bigint>> {
     const chain = this.node.chain;
     const found = await findTx(this.node, id);
     if (!found) {
@@ -228,12 +207,12 @@ export class Views {
     const { tx, pooled, at: loc } = found;
     const cb = isCoinbase(tx);
     const spent = await this.spentCoins(tx, loc);
-    const inputs: InputView[] = tx.inputs.map((i, k) => {
+    const inputs: InputView<bigint>[] = tx.inputs.map((i, k) => {
       const c = spent[k];
       return { prevTxid: i.prevTxid, vout: i.vout, ...(c ? { value: c.value, address: this.address(c.pubkey) } : {}) };
     });
     const { valueIn, valueOut, fee } = txAmounts(tx, spent);
-    const outputs: OutputView[] = tx.outputs.map((o, n) => {
+    const outputs: OutputView<bigint>[] = tx.outputs.map((o, n) => {
       const byChain = this.node.index.spentBy.get(`${id}:${n}`);
       const byChainAt = byChain ? this.node.index.txs.get(byChain) : undefined;
       const byPool = this.node.mempool.spenderOf(id, n);
@@ -277,7 +256,7 @@ export class Views {
     };
   }
 
-  mempool(offset: number, limit: number) {
+  mempool(offset: number, limit: number): PoolPage<bigint> {
     const all = this.node.mempool.entries();
     let totalFees = 0n;
     for (const e of all) totalFees += e.fee;

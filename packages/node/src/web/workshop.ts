@@ -12,7 +12,9 @@ import {
   isCoinbase,
   txid,
 } from "@utxolab/core";
-import type { UtxoNode } from "../node.js";
+import type { Clock } from "../clock.js";
+import type { NodeConfig } from "../node.js";
+import type { ChainSource, MinerSource, PoolSource, Reporter, Submitter } from "../parts.js";
 import { refuseOtherPages } from "./api.js";
 import type { WebAccess } from "./guard.js";
 import { HttpError, readBody, sendHttpError, sendJson } from "./http.js";
@@ -87,14 +89,14 @@ const count = (v: unknown, what: string, max: number): number => {
 };
 
 /** Plain words for what happened to a submitted block. */
-function blockOutcome(node: UtxoNode, active: boolean): string {
+function blockOutcome(node: Pick<ChainSource, "chain">, active: boolean): string {
   if (active) return "The node accepted the block and it is now on the best chain: it carries the most work.";
   const tip = node.chain.tip;
   return `The node stored the block on a side branch, and the best chain stays as it was: the best chain (tip #${tip.height}) has at least as much work, and a node keeps the chain it saw first. It checks a side branch's transactions only if that branch ever carries more work: to rewrite history you would have to out-mine everyone else from here on.`;
 }
 
 /** The block of a branch that broke a rule (found when the node tried to switch to it), walking back from `from`. */
-function invalidAncestor(node: UtxoNode, from: Hash | undefined) {
+function invalidAncestor(node: Pick<ChainSource, "chain">, from: Hash | undefined) {
   let e = from ? node.chain.getEntry(from) : undefined;
   let found: { height: number; hash: Hash; reason: string; detail?: string; plain: string } | undefined;
   for (let i = 0; e && i < 1000 && !node.chain.isActive(e); i++) {
@@ -114,7 +116,15 @@ function invalidAncestor(node: UtxoNode, from: Hash | undefined) {
  * submit one (anyone may, as anyone may send a block to the P2P port; but, as for POST /api/tx,
  * only as JSON from this node's page or an origin allowed with --web-origin).
  */
-export function createWorkshopApi(node: UtxoNode, views: Views, access: WebAccess) {
+/** What the workshop reaches: the chain and pool to show, the miner to steer, where a posted block goes. */
+export type WorkshopNode = ChainSource &
+  PoolSource &
+  MinerSource &
+  Clock &
+  Pick<Submitter, "submitBlock"> &
+  Pick<Reporter, "emit"> & { readonly config: Pick<NodeConfig, "mineTo">; readonly rpcToken: string };
+
+export function createWorkshopApi(node: WorkshopNode, views: Views, access: WebAccess) {
   const hrp = node.params.hrp;
   let demo: { event: DemoEvent; at: number } | undefined;
   const addr = (pubkey: Uint8Array) => encodeAddress(pubkey, hrp);

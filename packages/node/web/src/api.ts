@@ -1,6 +1,41 @@
 /** The node's public API (packages/node/src/web/api.ts): amounts arrive as decimal strings of units. */
+import type {
+  AddressInfo,
+  AddressUtxo,
+  BlockAnswer,
+  BlockView,
+  ChainPage,
+  DemoNote,
+  MiningState,
+  PoolPage,
+  ReasonText,
+  Refusal,
+  SubmitAnswer,
+  TxView,
+  Units,
+  WireEvent,
+} from "@utxolab/core";
 
-export type Units = string;
+// The shapes both sides share live in core's wire module (type-only: nothing enters the bundle).
+export type {
+  BlockAnswer,
+  BlockCard,
+  BlockCause,
+  BlockTx,
+  BlockView,
+  ChainPage,
+  DemoNote,
+  LiveMessage,
+  MiningState,
+  PoolPage,
+  PoolTx,
+  ReasonText,
+  Refusal,
+  SubmitAnswer,
+  TxView,
+  Units,
+} from "@utxolab/core";
+export type NodeEvent = WireEvent;
 
 export interface Info {
   network: string;
@@ -16,185 +51,18 @@ export interface Info {
   params: { hrp: string; coinbaseMaturity: number; halvingInterval: number; maxBlockSize: number };
 }
 
-export interface BlockCard {
-  height: number;
-  hash: string;
-  prevHash: string;
-  time: number;
-  txCount: number;
-  size: number;
-  fees: Units | null;
-  status: "stored" | "valid" | "invalid";
-  invalidReason?: string;
-  invalidDetail?: string;
-  active: boolean;
-}
+export type Utxo = AddressUtxo;
 
-export interface ChainPage {
-  tip: number;
-  from: number;
-  to: number;
-  best: BlockCard[];
-  side: BlockCard[];
-  /** side blocks beyond the page's limit */
-  sideOmitted: number;
-}
+/** An address's sums: getaddressinfo's answer without its lists of coins. */
+export type Totals = Omit<AddressInfo, "utxos" | "pendingUtxos" | "pendingCount"> & { utxoCount: number };
 
-export interface BlockTx {
-  txid: string;
-  coinbase: boolean;
-  inputs: number;
-  outputs: number;
-  valueOut: Units;
-  fee?: Units;
-}
-
-export interface BlockView extends BlockCard {
-  version: number;
-  merkleRoot: string;
-  bits: number;
-  nonce: number;
-  chainWork: string;
-  /** -1 for a block off the best chain, as the RPC's getblock */
-  confirmations: number;
-  subsidy: Units;
-  invalidPlain?: string;
-  nextHash?: string;
-  reward?: Units;
-  txs: BlockTx[];
-  offset: number;
-  hasBody: boolean;
-}
-
-export interface TxView {
-  txid: string;
-  coinbase: boolean;
-  size: number;
-  version: number;
-  locktime: number;
-  inputs: { prevTxid: string; vout: number; value?: Units; address?: string }[];
-  outputs: {
-    n: number;
-    value: Units;
-    address: string;
-    spent: { txid: string; in: "chain"; height: number } | { txid: string; in: "pool" } | null;
-  }[];
-  valueOut: Units;
-  valueIn?: Units;
-  fee?: Units;
-  feeRate?: string;
-  hex?: string;
-  status:
-    | { in: "chain"; block: string; height: number; index: number; confirmations: number }
-    | { in: "pool"; confirmations: 0; time: number; parents: string[]; children: string[]; ancestors: number; descendants: number };
-}
-
-export interface PoolTx {
-  txid: string;
-  fee: Units;
-  size: number;
-  feeRate: string;
-  time: number;
-  valueOut: Units;
-  parents: string[];
-  children: string[];
-  ancestors: number;
-  descendants: number;
-}
-
-export interface PoolPage {
-  count: number;
-  bytes: number;
-  totalFees: Units;
-  offset: number;
-  txs: PoolTx[];
-}
-
-export interface Utxo {
-  txid: string;
-  vout: number;
-  value: Units;
-  height: number;
-  coinbase: boolean;
-  mature: boolean;
-  spentBy?: string;
-}
-
-export interface Totals {
-  address: string;
-  pubkey: string;
-  balance: Units;
-  spendable: Units;
-  immature: Units;
-  pending: Units;
-  spending: Units;
-  balanceCoins: string;
-  utxoCount: number;
-}
-
-export interface AddressView extends Totals {
-  utxos: Utxo[];
+export interface AddressView extends Totals, Pick<AddressInfo, "utxos" | "pendingUtxos" | "pendingCount"> {
   spendableUtxos: Utxo[];
-  pendingUtxos: { txid: string; vout: number; value: Units }[];
-  /** all outputs of waiting payments, of which pendingUtxos lists the first `limit` */
-  pendingCount: number;
   devnetAccount: number;
 }
 
 export interface Account extends Totals {
   index: number;
-}
-
-export interface Refusal {
-  seq: number;
-  time: number;
-  kind: "tx" | "block";
-  id: string;
-  reason: string;
-  detail?: string;
-  source: string;
-  plain: string;
-}
-
-export interface ReasonText {
-  reason: string;
-  kind: string;
-  plain: string;
-}
-
-export type SubmitAnswer =
-  | { ok: true; txid: string; fee: Units; size: number }
-  | { ok: false; txid?: string; reason: string; detail?: string; plain: string };
-
-export type NodeEvent =
-  | { type: "block"; height: number; hash: string; txs: number; fees: Units; time: number; size: number }
-  | { type: "block-disconnected"; height: number; hash: string }
-  | { type: "block-rejected"; hash: string; reason: string; detail?: string; source: string }
-  | { type: "tx"; txid: string; fee: Units; size: number; source: string }
-  | { type: "tx-rejected"; txid: string; reason: string; detail?: string; source: string }
-  | { type: "tx-removed"; txid: string; why: string }
-  | {
-      type: "reorg";
-      from: { hash: string; height: number };
-      to: { hash: string; height: number };
-      fork: { hash: string; height: number };
-      depth: number;
-    }
-  | { type: "peer"; line: string }
-  | { type: "info"; line: string }
-  | { type: "demo"; name: string; step: number; total: number; text: string; done: boolean }
-  | { type: "mining"; paused: boolean; line: string };
-
-export type DemoNote = Extract<NodeEvent, { type: "demo" }>;
-
-export interface MiningState {
-  paused: boolean;
-  /** something mines by itself (--automine, --mine-interval) */
-  automatic: boolean;
-  mineTo: string | null;
-  pool: number;
-  said?: string;
-  height?: number;
 }
 
 export interface RawBlock {
@@ -229,25 +97,6 @@ export interface BlockCoins {
   createdCount: number;
   consumedTotal: Units;
   createdTotal: Units;
-}
-
-export interface BlockCause {
-  height: number;
-  hash: string;
-  reason: string;
-  detail?: string;
-  plain: string;
-}
-
-export type BlockAnswer =
-  | { ok: true; hash: string; height: number; active: boolean; plain: string; cause?: BlockCause }
-  | { ok: false; hash?: string; reason: string; detail?: string; plain: string; cause?: BlockCause };
-
-export interface LiveMessage {
-  seq: number;
-  time: number;
-  event: NodeEvent;
-  plain?: string;
 }
 
 /** The node's own words when it refuses a request (HTTP 4xx with {error}). */

@@ -9,6 +9,7 @@ import { chainView } from "./views/chain.js";
 import { miningControls } from "./views/mining.js";
 import { poolView } from "./views/pool.js";
 import { refusalsView } from "./views/refusals.js";
+import { replayView } from "./views/replay.js";
 import { tamperView } from "./views/tamper.js";
 import { tryView } from "./views/try.js";
 import { txView } from "./views/tx.js";
@@ -36,6 +37,7 @@ const TABS: [string, string][] = [
   ["#/refused", "Refused"],
   ["#/tamper", "Tamper"],
   ["#/try", "Try to break it"],
+  ["#/replay", "Replay a simulation"],
 ];
 
 const layout = h("div", { class: "layout" }, main, h("aside", null, h("h2", null, "Live"), feed));
@@ -117,6 +119,8 @@ function viewFor(hash: string): View {
       return tryView(state);
     case "tamper":
       return tamperView(state, arg === "" ? undefined : text(arg));
+    case "replay":
+      return replayView();
     default:
       return chainView(state, undefined);
   }
@@ -168,7 +172,7 @@ async function navigate(): Promise<void> {
   renderNav();
   view = viewFor(hash);
   // the panel shows the node's answers itself and needs the width for them
-  layout.classList.toggle("wide", hash.startsWith("#/try") || hash.startsWith("#/tamper"));
+  layout.classList.toggle("wide", hash.startsWith("#/try") || hash.startsWith("#/tamper") || hash.startsWith("#/replay"));
   replace(main, view.el);
   await refresh();
   main.dataset.ready = "true";

@@ -361,7 +361,7 @@ export function tamperView(state: AppState, id: string | undefined): View {
       },
       txs: [coinbase],
     };
-    slots.push({ orig: block, origHash: "", origTxids: [txid(coinbase)], txs: block.txs, header: block.header, extra: true });
+    slots.push({ orig: block, origHash: "", origTxids: [txid(coinbase)], txs: [...block.txs], header: block.header, extra: true });
     await remine(slots.length - 1, slots.length - 1);
   }
 
@@ -452,7 +452,7 @@ export function tamperView(state: AppState, id: string | undefined): View {
     slots = raws.map((r) => {
       const d = decodeBlock(r.hex);
       if (!d.ok) throw new ApiError(0, `the node sent block ${r.hash} in a form this page cannot read: ${d.reason}`);
-      return { orig: d.block, origHash: r.hash, origTxids: d.block.txs.map(txid), txs: d.block.txs, header: d.block.header };
+      return { orig: d.block, origHash: r.hash, origTxids: d.block.txs.map(txid), txs: [...d.block.txs], header: d.block.header };
     });
     replace(editor, outputEditor());
     render();
