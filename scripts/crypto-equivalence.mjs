@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The long run of the backend equivalence property (packages/core/test/backends.test.ts runs
+// The long run of the backend equivalence property (packages/core/test/backends.slow.test.ts runs
 // a short one in CI): N random (signature, message, key) triples, valid and broken in every
 // way BIP340 cares about, must get the same answer from noble and libsecp256k1, and every
 // valid one must verify. Deterministic: triple i comes from sha256("utxolab equivalence" | seed | i).

@@ -2,7 +2,7 @@
 // Thousands of short simulation runs with random fault schedules (partitions, crashes and
 // restarts, slow, lossy and reordering links); every run must end with all nodes on one chain,
 // every UTXO set equal to a replay of its blocks, no coin out of range and the supply within
-// the schedule. CI runs 300 of these (packages/sim/test/sim.test.ts); this runs as many as asked.
+// the schedule. CI runs 300 of these (packages/sim/test/sim.slow.test.ts); this runs as many as asked.
 //
 //   node scripts/sim-soak.mjs [RUNS=2000] [FIRST_SEED=1]
 //

@@ -1,7 +1,6 @@
 import { createRequire } from "node:module";
+import { address, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "./helpers/node-process.js";
-import { address, GENESIS_VALUE, genesisCoin, pay } from "./helpers/txs.js";
 
 // The `bitcoin-core` npm client, unchanged: written for Bitcoin Core, not for us.
 const require = createRequire(import.meta.url);

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { REPO } from "./helpers/node-process.js";
 
 /** The shell lines of a Markdown file's ```sh blocks, without comments and blank lines. */
 function shellLines(file: string): string[] {

@@ -3,8 +3,7 @@
 // TXS one-signature payments (never seen before, so every signature is verified) is
 // submitted with submitblock and timed, then the node is restarted: start-up time and
 // resident memory. Usage: node scripts/bench/growth.mjs [--heights 1000,10000] [--txs 100]
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -22,66 +21,17 @@ import {
   utf8,
 } from "../../packages/core/dist/index.js";
 import { useBackend } from "../../packages/core/dist/native/index.js";
+import { arg, startNode } from "./common.mjs";
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 const HEIGHTS = arg("heights", "1000,10000").split(",").map(Number);
 const TXS = Number(arg("txs", 100));
-const CLI = new URL("../../packages/cli/bin/utxolab.js", import.meta.url).pathname;
 const accounts = devnetAccounts();
 const gTxid = txid(genesisBlock(DEVNET).txs[0]);
 await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");
 
-function startNode(dir) {
-  const token = "bench-token";
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, [CLI, "node", "--datadir", dir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", token], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      out += d;
-      const m = /rpc (http:\/\/\S+)\/rpc/.exec(out);
-      if (m && out.includes("chain at height")) {
-        proc.stdout.off("data", onData);
-        proc.stdout.resume();
-        resolve({
-          startSecs: (performance.now() - t0) / 1000,
-          async rpc(method, ...params) {
-            const r = await fetch(`${m[1]}/rpc`, {
-              method: "POST",
-              headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-            });
-            const j = await r.json();
-            if (j.error) throw new Error(`${method}: ${j.error.message} ${j.error.data ?? ""}`);
-            return j.result;
-          },
-          rss() {
-            const s = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-            return Number(/VmRSS:\s+(\d+) kB/.exec(s)[1]) / 1024;
-          },
-          stop() {
-            proc.kill("SIGTERM");
-            return new Promise((r) => proc.on("exit", r));
-          },
-        });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", (d) => {
-      out += d;
-    });
-    proc.on("exit", (c) => reject(new Error(`node exited ${c}: ${out}`)));
-  });
-}
-
 const dir = mkdtempSync(join(tmpdir(), "utxolab-bench-growth-"));
 try {
-  let node = await startNode(dir);
+  let node = await startNode(["--datadir", dir]);
   // genesis coin 0 split into TXS x checkpoints coins for the measured blocks
   const n = TXS * HEIGHTS.length;
   const each = 100_000_000n;
@@ -136,7 +86,7 @@ try {
     if (r !== null) throw new Error(`the measured block at ${height} was refused: ${r}`);
     const rssRunning = node.rss();
     await node.stop();
-    node = await startNode(dir);
+    node = await startNode(["--datadir", dir]);
     const mem = await node.rpc("getmemoryinfo");
     rows.push({
       height,

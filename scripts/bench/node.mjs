@@ -4,8 +4,7 @@
 //    rate, node CPU per transaction <= 1.3x one raw verification);
 // 2. the node's resident memory after building a chain with 100,000 unspent outputs on
 //    LevelDB, and again after a restart that loads them (target: under 250 MB).
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,67 +20,14 @@ import {
   verifySchnorr,
 } from "../../packages/core/dist/index.js";
 import { useBackend } from "../../packages/core/dist/native/index.js";
+import { startNode } from "./common.mjs";
 
 // the same backend as the node: the fastest that loads, or UTXOLAB_VERIFIER (the node reads it too)
 const backend = await useBackend(process.env.UTXOLAB_VERIFIER ?? "auto");
 
-const CLI = new URL("../../packages/cli/bin/utxolab.js", import.meta.url).pathname;
 const accounts = devnetAccounts();
 const addr = (i) => encodeAddress(accounts[i].pubkey, DEVNET.hrp);
 const gTxid = txid(genesisBlock(DEVNET).txs[0]);
-
-function startNode(args) {
-  const token = "bench-token";
-  // BENCH_NODE_FLAGS="--cpu-prof" profiles the node process itself
-  const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(" ") : [];
-  const proc = spawn(process.execPath, [...flags, CLI, "node", "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", token, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d) => {
-      out += d;
-      const m = /rpc (http:\/\/\S+)\/rpc/.exec(out);
-      if (m && out.includes("chain at height")) {
-        proc.stdout.off("data", onData);
-        proc.stdout.on("data", (d) => process.env.BENCH_VERBOSE && process.stdout.write(d));
-        resolve({
-          proc,
-          url: m[1],
-          async rpc(method, ...params) {
-            const r = await fetch(`${m[1]}/rpc`, {
-              method: "POST",
-              headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-            });
-            const j = await r.json();
-            if (j.error) throw new Error(`${method}: ${j.error.message} ${j.error.data ?? ""}`);
-            return j.result;
-          },
-          /** CPU seconds the node process has used (user + system) */
-          cpu() {
-            const f = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1].split(" ");
-            return (Number(f[11]) + Number(f[12])) / 100;
-          },
-          rss() {
-            const s = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-            return Number(/VmRSS:\s+(\d+) kB/.exec(s)[1]) / 1024;
-          },
-          stop() {
-            proc.kill("SIGTERM");
-            return new Promise((r) => proc.on("exit", r));
-          },
-        });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", (d) => {
-      out += d;
-      process.stderr.write(d);
-    });
-    proc.on("exit", (c) => reject(new Error(`node exited ${c}: ${out}`)));
-  });
-}
 
 /** One signed payment from `coins` (owned by account `from`) to `outputs`. */
 function pay(coins, from, outputs) {

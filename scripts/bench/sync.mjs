@@ -40,6 +40,7 @@ import {
 } from "../../packages/core/dist/index.js";
 import { defaultVerifyThreads, useBackend, VerifyPool } from "../../packages/core/dist/native/index.js";
 import { P2PNode } from "../../packages/p2p/dist/index.js";
+import { arg as commonArg } from "./common.mjs";
 
 // Signing and verifying go through core's seam: libsecp256k1 unless UTXOLAB_VERIFIER=noble
 // (every thread of this script loads it, the signing workers too).
@@ -53,10 +54,7 @@ const VERIFY_THREADS = process.argv.includes("--verify-threads")
   ? Number(process.argv[process.argv.indexOf("--verify-threads") + 1])
   : defaultVerifyThreads();
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
+const arg = (name, dflt) => Number(commonArg(name, dflt));
 
 /** One signed spend of `coin` (one input, one output back to account 0). */
 function spend(prev, vout, value) {

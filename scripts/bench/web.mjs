@@ -3,17 +3,16 @@
 // node's API) in headless Chromium, for a chain of BLOCKS blocks (default 10,000;
 // target: under 1 second), plus the API calls behind it and a deep page of older blocks.
 // Needs the page built (`pnpm run build:web`) and Chromium (/usr/bin/chromium or CHROMIUM_PATH).
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEVNET, devnetAccounts, encodeAddress } from "../../packages/core/dist/index.js";
 import { CHROMIUM, launchChromium } from "../chromium.mjs";
+import { startNode } from "./common.mjs";
 
 const BLOCKS = Number(process.env.BENCH_WEB_BLOCKS ?? 10_000);
 const RUNS = 7;
 const BUDGET_MS = 1000;
-const CLI = new URL("../../packages/cli/bin/utxolab.js", import.meta.url).pathname;
 const PAGE = new URL("../../packages/node/web/dist/index.html", import.meta.url).pathname;
 
 if (!existsSync(PAGE)) {
@@ -25,50 +24,17 @@ if (!existsSync(CHROMIUM)) {
   process.exit(2);
 }
 
-const token = "bench-token";
 const dir = mkdtempSync(join(tmpdir(), "utxolab-bench-web-"));
-let proc;
+/** the node, on a LevelDB datadir so the second run can restart it on the same chain */
+let node;
 let url;
 
-/** A node on a LevelDB datadir, so the second run can restart it on the same chain. */
-async function startNode() {
-  proc = spawn(process.execPath, [CLI, "node", "--datadir", dir, "--rpc-port", "0", "--p2p-port", "0", "--rpc-token", token], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  url = await new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (d) => {
-      out += d;
-      const m = /rpc (http:\/\/\S+)\/rpc/.exec(out);
-      if (m && out.includes("chain at height")) {
-        proc.stdout.off("data", onData);
-        // the node prints a line per block: keep the pipe drained
-        proc.stdout.resume();
-        resolve(m[1]);
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", (d) => (out += d));
-    proc.on("exit", (code) => reject(new Error(`node exited with ${code}:\n${out}`)));
-  });
+async function start() {
+  node = await startNode(["--datadir", dir]);
+  url = node.url;
 }
 
-async function stopNode() {
-  const exited = new Promise((r) => proc.on("exit", r));
-  proc.kill("SIGTERM");
-  await exited;
-}
-
-async function rpc(method, ...params) {
-  const res = await fetch(`${url}/rpc`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = await res.json();
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+const rpc = (method, ...params) => node.rpc(method, ...params);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(0)} ms`;
@@ -118,7 +84,7 @@ async function measure(label, height) {
 }
 
 try {
-  await startNode();
+  await start();
   const miner = encodeAddress(devnetAccounts()[0].pubkey, DEVNET.hrp);
   let t = performance.now();
   for (let left = BLOCKS; left > 0; left -= Math.min(left, 10_000)) await rpc("generatetoaddress", Math.min(left, 10_000), miner);
@@ -126,13 +92,13 @@ try {
   console.log(`chain of ${height} blocks mined in ${((performance.now() - t) / 1000).toFixed(1)} s (LevelDB datadir)`);
   browser = await launchChromium();
   await measure("the node that mined the chain (block fees known from its events)", height);
-  await stopNode();
+  await node.stop();
   t = performance.now();
-  await startNode();
+  await start();
   console.log(`restarted on the same chain in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   await measure("after a restart (fees read back from the blocks and undo data on disk)", height);
 } finally {
   await browser?.close();
-  if (proc && proc.exitCode === null) await stopNode();
+  if (node && node.proc.exitCode === null) await node.stop();
   rmSync(dir, { recursive: true, force: true });
 }

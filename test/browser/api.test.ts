@@ -1,12 +1,11 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address, coin, GENESIS_TXID, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Amount, blockHash, buildBlock, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
+import { blockHash, bytesToHex, DEVNET, encodeBlock, subsidyAt } from "../../packages/core/src/index.js";
 import { UtxoNode } from "../../packages/node/src/index.js";
 import { attachWeb } from "../../packages/node/src/web/index.js";
-import { NodeProcess } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, genesisTxid, pay } from "../helpers/txs.js";
 import { ensurePageBuilt } from "./browser.js";
 
 let node: NodeProcess;
@@ -114,14 +113,14 @@ describe("the page's public API", () => {
       txs: [{ txid: p.txid, fee: "1000", feeRate: "5.23", parents: [], children: [] }],
     });
     // a child spending the waiting payment's output: the pool shows who waits for whom
-    const child = pay([{ txid: p.txid, vout: 0, value: 1_000_000_000n, from: 5 }], [[6, 1_000_000_000n - 1000n]]);
+    const child = pay([coin(p.txid, 0, 1_000_000_000n, 5)], [[6, 1_000_000_000n - 1000n]]);
     expect((await post(JSON.stringify({ hex: child.hex }))).status).toBe(200);
     const both = (await get("/api/mempool")).body.txs;
     expect(both.find((t: { txid: string }) => t.txid === p.txid)).toMatchObject({ parents: [], children: [child.txid], descendants: 2 });
     expect(both.find((t: { txid: string }) => t.txid === child.txid)).toMatchObject({ parents: [p.txid], children: [], ancestors: 2 });
     expect((await get(`/api/tx/${child.txid}`)).body.status).toMatchObject({ in: "pool", parents: [p.txid], children: [] });
     expect((await get(`/api/tx/${p.txid}`)).body.outputs[0].spent).toEqual({ txid: child.txid, in: "pool" });
-    const genesis = await get(`/api/tx/${genesisTxid}`);
+    const genesis = await get(`/api/tx/${GENESIS_TXID}`);
     expect(genesis.body.outputs[2].spent).toEqual({ txid: p.txid, in: "pool" });
     expect(genesis.body.outputs[3].spent).toBeNull();
     const [hash] = await node.rpc<string[]>("generatetoaddress", 1, address(9));
@@ -131,8 +130,8 @@ describe("the page's public API", () => {
       valueIn: GENESIS_VALUE.toString(),
       status: { in: "chain", block: hash, height: 31, confirmations: 1 },
     });
-    expect(tx.body.inputs[0]).toMatchObject({ prevTxid: genesisTxid, vout: 2, value: GENESIS_VALUE.toString(), address: address(2) });
-    expect((await get(`/api/tx/${genesisTxid}`)).body.outputs[2].spent).toEqual({ txid: p.txid, in: "chain", height: 31 });
+    expect(tx.body.inputs[0]).toMatchObject({ prevTxid: GENESIS_TXID, vout: 2, value: GENESIS_VALUE.toString(), address: address(2) });
+    expect((await get(`/api/tx/${GENESIS_TXID}`)).body.outputs[2].spent).toEqual({ txid: p.txid, in: "chain", height: 31 });
     expect((await get(`/api/tx/${p.txid}`)).body.outputs[0].spent).toEqual({ txid: child.txid, in: "chain", height: 31 });
     const block = await get("/api/block/31");
     expect(block.body).toMatchObject({
@@ -180,17 +179,11 @@ describe("the page's public API", () => {
 
   it("lists a refused block with its reason and numbers", async () => {
     const info = await node.rpc("getblockchaininfo");
-    const tpl = await node.rpc("getblocktemplate");
-    const greedy = buildBlock(
-      {
-        prevHash: info.bestBlockHash,
-        height: info.height + 1,
-        time: tpl.time,
-        coinbaseOutputs: [{ value: (subsidyAt(info.height + 1, DEVNET) + 1n) as Amount, pubkey: accounts[8].pubkey }],
-        txs: [],
-      },
-      DEVNET,
-    );
+    const greedy = await node.blockOn(info.bestBlockHash, info.height + 1, {
+      after: 0,
+      claim: subsidyAt(info.height + 1, DEVNET) + 1n,
+      payTo: 8,
+    });
     expect(await node.rpc("submitblock", bytesToHex(encodeBlock(greedy)))).toBe("bad-cb-amount");
     const [latest] = (await get("/api/refusals")).body;
     expect(latest).toMatchObject({ kind: "block", id: blockHash(greedy.header), reason: "bad-cb-amount", source: "rpc" });

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { CHROMIUM, launchChromium } from "../../scripts/chromium.mjs";
-import { REPO } from "../helpers/node-process.js";
 
 export const WEB = join(REPO, "packages/node/web");
 export const SHOTS = join(REPO, "docs/screenshots");

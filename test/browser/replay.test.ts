@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { NodeProcess } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Simulation } from "../../packages/sim/src/index.js";
-import { NodeProcess } from "../helpers/node-process.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 /** The replay view: a trace from the simulator, read in the browser, drawn as an animated network. */

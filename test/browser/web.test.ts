@@ -1,10 +1,9 @@
+import { address, coin, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type Amount,
   type Block,
   blockHash,
-  buildBlock,
   bytesToHex,
   DEVNET,
   encodeBlock,
@@ -12,8 +11,6 @@ import {
   type Hash,
   subsidyAt,
 } from "../../packages/core/src/index.js";
-import { NodeProcess } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 let node: NodeProcess;
@@ -23,21 +20,6 @@ const offOrigin: string[] = [];
 const pageErrors: string[] = [];
 
 const blockHex = (b: Block) => bytesToHex(encodeBlock(b));
-
-/** A block another miner could have made on top of `prev`. */
-async function blockOn(prev: Hash, height: number, to: number): Promise<Block> {
-  const tpl = await node.rpc("getblocktemplate");
-  return buildBlock(
-    {
-      prevHash: prev,
-      height,
-      time: tpl.time + height,
-      coinbaseOutputs: [{ value: subsidyAt(height, DEVNET) as Amount, pubkey: accounts[to].pubkey }],
-      txs: [],
-    },
-    DEVNET,
-  );
-}
 
 /** Waits for the page to catch up with the node; the limit only bounds a failing run. */
 const eventually = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
@@ -176,8 +158,8 @@ describe("the workshop page", () => {
     const info = await node.rpc("getblockchaininfo");
     const forkAt = info.height - 1;
     const forkHash = await node.rpc<string>("getblockhash", forkAt);
-    const b1 = await blockOn(forkHash as Hash, forkAt + 1, 7);
-    const b2 = await blockOn(blockHash(b1.header), forkAt + 2, 7);
+    const b1 = await node.blockOn(forkHash as Hash, forkAt + 1, { payTo: 7 });
+    const b2 = await node.blockOn(blockHash(b1.header), forkAt + 2, { payTo: 7 });
     expect(await node.rpc("submitblock", blockHex(b1))).toBeNull();
     expect(await node.rpc("submitblock", blockHex(b2))).toBeNull();
     const banner = page.getByTestId("reorg-banner");
@@ -193,17 +175,11 @@ describe("the workshop page", () => {
 
   it("shows a refused block above the tip, marked invalid with its reason", async () => {
     const info = await node.rpc("getblockchaininfo");
-    const tpl = await node.rpc("getblocktemplate");
-    const greedy = buildBlock(
-      {
-        prevHash: info.bestBlockHash,
-        height: info.height + 1,
-        time: tpl.time,
-        coinbaseOutputs: [{ value: (subsidyAt(info.height + 1, DEVNET) * 2n) as Amount, pubkey: accounts[8].pubkey }],
-        txs: [],
-      },
-      DEVNET,
-    );
+    const greedy = await node.blockOn(info.bestBlockHash, info.height + 1, {
+      after: 0,
+      claim: subsidyAt(info.height + 1, DEVNET) * 2n,
+      payTo: 8,
+    });
     expect(await node.rpc("submitblock", blockHex(greedy))).toBe("bad-cb-amount");
     const refused = card(info.height + 1, false);
     await refused.waitFor();
@@ -225,7 +201,7 @@ describe("the workshop page", () => {
     await node.rpc("sendrawtransaction", all.hex);
     await node.rpc("generatetoaddress", 1, address(9));
     const tiny = pay(
-      [{ txid: all.txid, vout: 0, value: GENESIS_VALUE - 1000n, from: 5 }],
+      [coin(all.txid, 0, GENESIS_VALUE - 1000n, 5)],
       [
         [6, 1000n],
         [5, GENESIS_VALUE - 3000n],

@@ -1,19 +1,7 @@
+import { address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, runCli } from "@utxolab/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Amount,
-  type Block,
-  buildBlock,
-  bytesToHex,
-  DEVNET,
-  encodeBlock,
-  type Hash,
-  publicKeyOf,
-  randomSecretKey,
-  subsidyAt,
-} from "../../packages/core/src/index.js";
-import { NodeProcess, runCli } from "../helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../helpers/txs.js";
+import { bytesToHex, encodeBlock, type Hash, publicKeyOf, randomSecretKey } from "../../packages/core/src/index.js";
 import { ensurePageBuilt, launch, screenshot } from "./browser.js";
 
 /** A node that mines only when asked: tamper, coins, layout and the attacks on a fresh devnet. */
@@ -32,21 +20,6 @@ async function open(node: NodeProcess, hash: string, size = { width: 1280, heigh
   await page.locator("main[data-ready=true]").waitFor();
   await eventually(() => page.getByTestId("live").textContent()).toBe("live");
   return page;
-}
-
-async function blockOn(node: NodeProcess, prev: Hash, height: number, to: number): Promise<Block> {
-  const tpl = await node.rpc("getblocktemplate");
-  return buildBlock(
-    {
-      prevHash: prev,
-      height,
-      time: tpl.time + height,
-      coinbaseOutputs: [{ value: subsidyAt(height, DEVNET) as Amount, pubkey: accounts[to].pubkey }],
-      coinbaseExtra: randomSecretKey().slice(0, 4),
-      txs: [],
-    },
-    DEVNET,
-  );
 }
 
 beforeAll(async () => {
@@ -317,7 +290,7 @@ describe("layout", () => {
     const info = await plain.rpc("getblockchaininfo");
     const fork = await plain.rpc<Hash>("getblockhash", info.height - 1);
     for (const to of [3, 4, 5]) {
-      const b = await blockOn(plain, fork, info.height, to);
+      const b = await plain.blockOn(fork, info.height, { payTo: to });
       expect(await plain.rpc("submitblock", bytesToHex(encodeBlock(b)))).toBeNull();
     }
     for (const width of [1024, 1280, 1366, 1920]) {

@@ -2,10 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address, NodeProcess, runCli, until } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess, runCli } from "../../../test/helpers/node-process.js";
-import { address } from "../../../test/helpers/txs.js";
-import { until } from "../../../test/helpers/until.js";
 
 const TOKEN = `demo-test-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), "utxolab-demo-"));

@@ -3,9 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CLI, until } from "@utxolab/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI } from "../../../test/helpers/node-process.js";
-import { until } from "../../../test/helpers/until.js";
 
 const dir = mkdtempSync(join(tmpdir(), "utxolab-devnet-int-"));
 const pids: number[] = [];

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
+import { CLI, runCli } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { CLI, runCli } from "../../../test/helpers/node-process.js";
 
 describe("utxolab node", () => {
   it("says which option to change when the peer port is taken", async () => {

@@ -1,5 +1,5 @@
+import { NodeProcess, runCli } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { NodeProcess, runCli } from "../../../test/helpers/node-process.js";
 
 describe("utxolab rpc", () => {
   it("explains a malformed --rpc URL without a stack trace", async () => {

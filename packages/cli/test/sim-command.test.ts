@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../../test/helpers/node-process.js";
 
 describe("utxolab sim", () => {
   it("--json gives the numbers, and the same --seed replays the same traces", async () => {

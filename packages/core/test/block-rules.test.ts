@@ -1,9 +1,10 @@
+import { activeBlocks, GENESIS_PARENT, genesisCoin, NOW, nextBlock, openChain, out, outputsOf, snapshot, spend } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import {
   type Block,
   type BlockIndexEntry,
   blockHash,
-  ChainState,
+  type ChainState,
   DEVNET,
   encodeBlock,
   type Hash,
@@ -13,7 +14,6 @@ import {
   subsidyAt,
   verifyLedger,
 } from "../src/index.js";
-import { activeBlocks, GENESIS_PARENT, genesisCoin, NOW, nextBlock, openChain, out, outputsOf, snapshot, spend } from "./helpers.js";
 
 type Parent = { hash: Hash; height: number; time: number };
 
@@ -51,7 +51,7 @@ describe("coinbase claim", () => {
   const subsidy = subsidyAt(1, DEVNET);
 
   it("claiming subsidy + fees + 1 fails with the numbers", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const r = await chain.submitBlock(nextBlock(GENESIS_PARENT, { txs: [tx], claim: subsidy + 1001n }));
     expect(r).toMatchObject({ ok: false, reason: "bad-cb-amount", remembered: true });
     expect(!r.ok && r.detail).toContain(`coinbase claims ${subsidy + 1001n} > subsidy ${subsidy} + fees 1000`);
@@ -59,7 +59,7 @@ describe("coinbase claim", () => {
   });
 
   it("claiming exactly subsidy + fees passes, and the supply grows by the subsidy only", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const before = chain.utxos.total;
     const r = await chain.submitBlock(nextBlock(GENESIS_PARENT, { txs: [tx], claim: subsidy + 1000n }));
     expect(r).toMatchObject({ ok: true, height: 1, active: true });
@@ -67,7 +67,7 @@ describe("coinbase claim", () => {
   });
 
   it("claiming less is valid and the rest is gone for good", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const before = chain.utxos.total;
     await chain.submitBlock(nextBlock(GENESIS_PARENT, { txs: [tx], claim: 5n }));
     expect(chain.utxos.total).toBe(before - 1000n + 5n);
@@ -75,7 +75,7 @@ describe("coinbase claim", () => {
   });
 
   it("a zero-value coinbase output enters the UTXO set", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const b = nextBlock(GENESIS_PARENT, { claim: 0n });
     expect(outcome(await chain.submitBlock(b))).toBe("accepted");
     expect(chain.utxos.getCoin(outputsOf(b.txs[0], 1)[0].txid, 0)?.value).toBe(0n);
@@ -94,7 +94,7 @@ describe("block time", () => {
    * so the median of the previous 11 is neither the parent's time nor the median of 12.
    */
   async function chainWithTimes() {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const base = DEVNET.genesis.time;
     const times = [base];
     let parent = GENESIS_PARENT;
@@ -129,14 +129,14 @@ describe("block time", () => {
   });
 
   it("with only genesis before it, a block must be later than genesis", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     expect(outcome(await chain.submitBlock(nextBlock(GENESIS_PARENT, { time: DEVNET.genesis.time })))).toBe("time-too-old");
     expect(outcome(await chain.submitBlock(nextBlock(GENESIS_PARENT, { time: DEVNET.genesis.time + 1 })))).toBe("accepted");
   });
 
   it("node clock + 7200 s is accepted, + 7201 s is too new and not remembered", async () => {
     let now = NOW;
-    const { chain } = await openChain(() => now);
+    const chain = await openChain({ now: () => now });
     const late = nextBlock(GENESIS_PARENT, { time: now + 7201 });
     const r = await chain.submitBlock(late);
     expect(r).toMatchObject({ ok: false, reason: "time-too-new", remembered: false });
@@ -144,21 +144,21 @@ describe("block time", () => {
     expect(outcome(await chain.submitBlock(nextBlock(GENESIS_PARENT, { time: now + 7200 })))).toBe("accepted");
     // The same block is fine once the clock has caught up: it was not marked invalid.
     now += 1;
-    const { chain: c2 } = await openChain(() => now);
+    const c2 = await openChain({ now: () => now });
     expect(outcome(await c2.submitBlock(late))).toBe("accepted");
   });
 });
 
 describe("known and invalid blocks", () => {
   it("a block submitted twice is a duplicate the second time", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const b = nextBlock(GENESIS_PARENT);
     expect(outcome(await chain.submitBlock(b))).toBe("accepted");
     expect(await chain.submitBlock(b)).toMatchObject({ ok: false, reason: "duplicate", remembered: true });
   });
 
   it("a block already found invalid is answered with its first reason again", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const bad = nextBlock(GENESIS_PARENT, { claim: subsidyAt(1, DEVNET) + 1n });
     const first = await chain.submitBlock(bad);
     expect(outcome(first)).toBe("bad-cb-amount");
@@ -168,7 +168,7 @@ describe("known and invalid blocks", () => {
   });
 
   it("a child of an invalid block is bad-prevblk, and so is its child", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const bad = nextBlock(GENESIS_PARENT, { cbHeight: 7 });
     expect(outcome(await chain.submitBlock(bad))).toBe("bad-cb-height");
     const child = nextBlock(p(bad, 1));
@@ -180,7 +180,7 @@ describe("known and invalid blocks", () => {
   });
 
   it("an orphan is refused as prev-blk-not-found, not remembered, and accepted once its parent is there", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const [a, b] = straight(GENESIS_PARENT, 2);
     expect(await chain.submitBlock(b)).toMatchObject({ ok: false, reason: "prev-blk-not-found", remembered: false });
     expect(outcome(await chain.submitBlock(a))).toBe("accepted");
@@ -189,7 +189,7 @@ describe("known and invalid blocks", () => {
   });
 
   it("a block whose body does not match its header is not remembered: the right body is accepted later", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const b = nextBlock(GENESIS_PARENT);
     const wrongBody = { header: b.header, txs: [nextBlock(GENESIS_PARENT).txs[0]] };
     expect(await chain.submitBlock(wrongBody)).toMatchObject({ ok: false, reason: "bad-txnmrklroot", remembered: false });
@@ -205,7 +205,7 @@ describe("best chain", () => {
       [a, b],
       [b, a],
     ]) {
-      const { chain } = await openChain();
+      const chain = await openChain();
       expect(await chain.submitBlock(first)).toMatchObject({ ok: true, active: true });
       expect(await chain.submitBlock(second)).toMatchObject({ ok: true, active: false, height: 1 });
       expect(chain.tip.hash).toBe(blockHash(first.header));
@@ -213,7 +213,7 @@ describe("best chain", () => {
   });
 
   it("reorganizes to a heavier branch, restoring what the old branch spent", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const reorgs: ReorgInfo[] = [];
     chain.addListener({ reorganized: (i) => reorgs.push(i) });
 
@@ -239,7 +239,7 @@ describe("best chain", () => {
     expect(r.disconnected.map((d) => d.entry.height)).toEqual([2, 1]);
     expect(r.connected.map((d) => d.entry.height)).toEqual([1, 2, 3]);
 
-    const { chain: fresh } = await openChain();
+    const fresh = await openChain();
     await submitAll(fresh, [b1, b2, b3]);
     expect(snapshot(chain.utxos.entries())).toBe(snapshot(fresh.utxos.entries()));
     await expectLedgerOk(chain);
@@ -272,7 +272,7 @@ describe("reorganization into a branch with an invalid block (SPEC v1.1: a light
 
   async function run(mainLength: number, sideLength: number, bad: number) {
     const { main, side } = branches(mainLength, sideLength, bad);
-    const { chain } = await openChain();
+    const chain = await openChain();
     const invalid: [BlockIndexEntry, string][] = [];
     chain.addListener({ blockInvalid: (e, why) => invalid.push([e, why]) });
     await submitAll(chain, main);
@@ -282,7 +282,7 @@ describe("reorganization into a branch with an invalid block (SPEC v1.1: a light
 
   /** The chain a node that never saw the bad block or anything after it ends on. */
   async function withoutBadBranch(main: Block[], side: Block[], bad: number) {
-    const { chain } = await openChain();
+    const chain = await openChain();
     await submitAll(chain, [...main, ...side.slice(0, bad - 1)]);
     return chain;
   }
@@ -341,9 +341,9 @@ describe("reorganization into a branch with an invalid block (SPEC v1.1: a light
   it("keeps what it decided across a restart from the same backend", async () => {
     const backend = new MemoryChainBackend();
     const { main, side } = branches(3, 5, 2);
-    const { chain } = await openChain(undefined, backend);
+    const chain = await openChain({ backend });
     await submitAll(chain, [...main, ...side]);
-    const { chain: again } = await openChain(undefined, backend);
+    const again = await openChain({ backend });
     expect(again.tip.hash).toBe(chain.tip.hash);
     expect(snapshot(again.utxos.entries())).toBe(snapshot(chain.utxos.entries()));
     expect(again.getEntry(blockHash(side[4].header))?.status).toBe("invalid");
@@ -362,7 +362,7 @@ describe("block size", () => {
   });
 
   it("a block without transactions is bad-blk-length", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const b = nextBlock(GENESIS_PARENT);
     const empty = {
       header: { ...b.header, merkleRoot: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" as Hash },
@@ -375,5 +375,5 @@ describe("block size", () => {
 });
 
 function openChainWith(maxBlockSize: number) {
-  return ChainState.open({ ...DEVNET, maxBlockSize }, new MemoryChainBackend(), { now: () => NOW });
+  return openChain({ params: { ...DEVNET, maxBlockSize } });
 }

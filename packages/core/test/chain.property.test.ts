@@ -1,3 +1,15 @@
+import {
+  accounts,
+  activeBlocks,
+  copyUtxos,
+  GENESIS,
+  GENESIS_HASH,
+  nextBlock,
+  openChain,
+  outputsOf,
+  snapshot,
+  spend,
+} from "@utxolab/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,7 +24,7 @@ import {
   expectedMaxSupply,
   type Hash,
   MAX_MONEY,
-  type MemoryChainBackend,
+  MemoryChainBackend,
   outpointKey,
   sha256,
   subsidyAt,
@@ -23,7 +35,6 @@ import {
   utf8,
   verifyLedger,
 } from "../src/index.js";
-import { accounts, activeBlocks, copyUtxos, GENESIS, GENESIS_HASH, nextBlock, openChain, outputsOf, snapshot, spend } from "./helpers.js";
 
 /**
  * Random histories of blocks on random branches (some heavier than the best chain, so the
@@ -402,7 +413,8 @@ describe("chain state over random histories with reorganizations and invalid blo
     await fc.assert(
       fc.asyncProperty(history, async ({ actions, order }) => {
         seen.runs++;
-        const { chain, backend } = await openChain();
+        const backend = new MemoryChainBackend();
+        const chain = await openChain({ backend });
         const storedOk = new Set<Hash>();
         chain.addListener({
           reorganized: () => seen.reorgs++,
@@ -434,7 +446,7 @@ describe("chain state over random histories with reorganizations and invalid blo
         }
 
         // A restart from the same backend resumes exactly where the node stood.
-        const { chain: reopened } = await openChain(undefined, backend);
+        const reopened = await openChain({ backend });
         expect(reopened.tip.hash).toBe(chain.tip.hash);
         expect(snapshot(reopened.utxos.entries())).toBe(snapshot(chain.utxos.entries()));
 
@@ -442,7 +454,8 @@ describe("chain state over random histories with reorganizations and invalid blo
         // stored, and where that chain is the only one with the most work, on the same tip.
         const built = blocks.slice(1);
         const shuffled = built.map((b, i) => ({ b, k: order[i] ?? 0 })).sort((x, y) => x.k - y.k);
-        const { chain: other, backend: otherBackend } = await openChain();
+        const otherBackend = new MemoryChainBackend();
+        const other = await openChain({ backend: otherBackend });
         await submitWithOrphans(
           other,
           shuffled.map((x) => x.b.block),

@@ -1,3 +1,4 @@
+import { GENESIS_PARENT, genesisCoin, nextBlock, out, spend } from "@utxolab/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -22,7 +23,6 @@ import {
   encodeUndo,
   genesisBlock,
 } from "../src/index.js";
-import { GENESIS_PARENT, genesisCoin, nextBlock, out, spend } from "./helpers.js";
 
 // A block with a signed transaction and a coinbase: every field kind the decoders read.
 const tx = spend([genesisCoin(0), genesisCoin(1)], [out(5, 2), out(7, 3)], { locktime: 3 });

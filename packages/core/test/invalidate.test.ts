@@ -1,12 +1,13 @@
+import { GENESIS_PARENT, genesisCoin, nextBlock, openChain, out, snapshot, spend } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { blockHash, type ReorgInfo } from "../src/index.js";
-import { GENESIS_PARENT, genesisCoin, nextBlock, openChain, out, snapshot, spend } from "./helpers.js";
+import { blockHash, MemoryChainBackend, type ReorgInfo } from "../src/index.js";
 
 const ref = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
 
 describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderblock)", () => {
   it("steps back off an invalidated block and its descendants, reports a reorganization, and returns on reconsider", async () => {
-    const { chain, backend } = await openChain();
+    const backend = new MemoryChainBackend();
+    const chain = await openChain({ backend });
     const reorgs: ReorgInfo[] = [];
     chain.addListener({ reorganized: (r) => reorgs.push(r) });
     const tx = spend([genesisCoin(0)], [out(genesisCoin(0).coin.value - 100n, 5)]);
@@ -23,7 +24,7 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
     expect(chain.utxos.getCoin(genesisCoin(0).txid, 0)).toBeDefined();
     expect(reorgs.at(-1)).toMatchObject({ depth: 2, fork: { height: 1 } });
     // the mark is stored: a reopened chain stays off the invalidated blocks
-    const reopened = (await openChain(undefined, backend)).chain;
+    const reopened = await openChain({ backend });
     expect(reopened.height).toBe(1);
     // a block offered again is refused with the stored reason
     const again = await chain.submitBlock(b2);
@@ -41,7 +42,7 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
   });
 
   it("invalidating a side branch leaves the tip alone; the genesis block cannot be invalidated", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const a1 = nextBlock(GENESIS_PARENT);
     const a2 = nextBlock(ref(a1, 1));
     const s1 = nextBlock(GENESIS_PARENT);
@@ -54,7 +55,7 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
   });
 
   it("after invalidating the tip, a heavier side branch becomes the best chain", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const a1 = nextBlock(GENESIS_PARENT);
     const a2 = nextBlock(ref(a1, 1));
     const a3 = nextBlock(ref(a2, 2));
@@ -68,7 +69,8 @@ describe("invalidateBlock / reconsiderBlock (Core's invalidateblock, reconsiderb
 
 describe("reconsiderBlock and blocks that arrived on the invalidated branch", () => {
   it("forgets header-only blocks it clears, so they are fetched again instead of leaving a branch that cannot connect", async () => {
-    const { chain, backend } = await openChain();
+    const backend = new MemoryChainBackend();
+    const chain = await openChain({ backend });
     const b1 = nextBlock(GENESIS_PARENT);
     const b2 = nextBlock(ref(b1, 1));
     for (const b of [b1, b2]) expect((await chain.submitBlock(b)).ok).toBe(true);
@@ -87,7 +89,7 @@ describe("reconsiderBlock and blocks that arrived on the invalidated branch", ()
     expect(await chain.submitBlock(b3)).toMatchObject({ ok: true, active: true });
     expect(await chain.submitBlock(b4)).toMatchObject({ ok: true, active: true });
     expect(chain.height).toBe(4);
-    const reopened = (await openChain(undefined, backend)).chain;
+    const reopened = await openChain({ backend });
     expect(reopened.height).toBe(4);
   });
 });

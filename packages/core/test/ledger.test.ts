@@ -1,11 +1,11 @@
+import { activeBlocks, GENESIS_PARENT, genesisCoin, nextBlock, openChain, out, spend } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import { type Amount, COIN, DEVNET, expectedMaxSupply, subsidyAt, type UtxoEntry, verifyLedger } from "../src/index.js";
-import { activeBlocks, GENESIS_PARENT, genesisCoin, nextBlock, openChain, out, spend } from "./helpers.js";
 
 // verifyLedger is the invariant checker of the property tests and of the `verifyledger` RPC:
 // these show it does not pass on anything.
 async function smallChain() {
-  const { chain } = await openChain();
+  const chain = await openChain();
   const tx = spend([genesisCoin(0)], [out(genesisCoin(0).coin.value - 100n, 5)]);
   const b1 = nextBlock(GENESIS_PARENT, { txs: [tx], fees: 100n });
   await chain.submitBlock(b1);

@@ -1,17 +1,17 @@
 // The worker pool gives the sequential verdict exactly: the same first failing input
 // decides the reason, the signature cache ends the same, and nothing of a refused block
 // reaches the UTXO set.
+
+import { copyUtxos, GENESIS_HASH, genesisCoin, NOW, openChain, out, outputsOf, snapshot, spend } from "@utxolab/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Block,
   buildBlock,
-  ChainState,
   connectBlockTxs,
   connectBlockTxsWith,
   DEVNET,
   type Hash,
-  MemoryChainBackend,
   nobleBackend,
   SigCache,
   setSchnorrBackend,
@@ -22,7 +22,6 @@ import {
 } from "../src/index.js";
 import { libsecpBackend } from "../src/native/libsecp.js";
 import { PoolClosedError, VerifyPool } from "../src/native/pool.js";
-import { copyUtxos, GENESIS_HASH, genesisCoin, NOW, openChain, out, outputsOf, snapshot, spend } from "./helpers.js";
 
 const FANOUT = 24;
 
@@ -101,7 +100,7 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
 
 describe("parallel signature checks", () => {
   it("give the sequential verdict, reason, detail and cache for any mix of broken inputs", async () => {
-    const { chain } = await openChain();
+    const chain = await openChain();
     const base = [...chain.utxos.entries()];
     const seen = new Set<string>();
     await fc.assert(
@@ -135,8 +134,8 @@ describe("parallel signature checks", () => {
       { order: 0, bad: [], missingAt: undefined, overclaim: false },
     ] satisfies Plan[]) {
       const block = build(plan);
-      const { chain: inline } = await openChain();
-      const pooled = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, verifier: pool });
+      const inline = await openChain();
+      const pooled = await openChain({ verifier: pool });
       const before = snapshot(pooled.utxos.entries());
       const a = await inline.submitBlock(block);
       const b = await pooled.submitBlock(block);
@@ -150,7 +149,7 @@ describe("parallel signature checks", () => {
   it("a closed pool refuses work and fails what was pending, so a stopping node applies nothing", async () => {
     const p = new VerifyPool(libsecpBackend, 1);
     const block = build({ order: 0, bad: [], missingAt: undefined, overclaim: false });
-    const { chain } = await openChain();
+    const chain = await openChain();
     const pending = expect(connectBlockTxsWith(p, block, 1, chain.utxos, DEVNET)).rejects.toBeInstanceOf(PoolClosedError);
     await p.close();
     await pending;

@@ -1,6 +1,6 @@
+import { GENESIS_PARENT, nextBlock, openChain } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { blockHash, ChainState, DEVNET, MemoryChainBackend } from "../src/index.js";
-import { GENESIS_PARENT, NOW, nextBlock } from "./helpers.js";
+import { blockHash, type ChainState, MemoryChainBackend } from "../src/index.js";
 
 const parentOf = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
 
@@ -17,7 +17,7 @@ async function mainChain(chain: ChainState, n: number) {
 describe("low-work side branches", () => {
   it("refuses an unrequested block that would not carry more work than the tip, without storing it", async () => {
     const backend = new MemoryChainBackend();
-    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW });
+    const chain = await openChain({ backend });
     await mainChain(chain, 3);
     const stored = backend.blocks.size;
     const fork = nextBlock(GENESIS_PARENT);
@@ -32,7 +32,7 @@ describe("low-work side branches", () => {
 
   it("keeps at most maxSideBlocks off the active chain, forgetting the lowest-work branches first", async () => {
     const backend = new MemoryChainBackend();
-    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    const chain = await openChain({ backend, maxSideBlocks: 4 });
     await mainChain(chain, 10);
     // 20 one-block forks from genesis (least work), then a 3-block fork from height 7
     for (let i = 0; i < 20; i++) expect(await chain.submitBlock(nextBlock(GENESIS_PARENT))).toMatchObject({ ok: true, active: false });
@@ -51,7 +51,7 @@ describe("low-work side branches", () => {
     expect(backend.blocks.size).toBe(11 + 4);
     expect(chain.height).toBe(10);
     // the pruned state survives a reload
-    const again = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    const again = await openChain({ backend, maxSideBlocks: 4 });
     expect(again.sideBlockCount).toBe(4);
     expect(again.tip.hash).toBe(chain.tip.hash);
   });
@@ -100,7 +100,7 @@ describe("low-work side branches", () => {
 
   it("a pruned branch that later gains the most work is taken when its blocks come again", async () => {
     const backend = new MemoryChainBackend();
-    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 2 });
+    const chain = await openChain({ backend, maxSideBlocks: 2 });
     await mainChain(chain, 2);
     const a = nextBlock(GENESIS_PARENT);
     const b = nextBlock(parentOf(a, 1));
@@ -121,7 +121,7 @@ describe("low-work side branches", () => {
 describe("blocks on a manually invalidated branch", () => {
   it("count against maxSideBlocks: a flood of them is forgotten (headers first), the invalidated block kept for reconsiderblock", async () => {
     const backend = new MemoryChainBackend();
-    const chain = await ChainState.open(DEVNET, backend, { now: () => NOW, maxSideBlocks: 4 });
+    const chain = await openChain({ backend, maxSideBlocks: 4 });
     await mainChain(chain, 3);
     const top = chain.tip;
     await chain.invalidateBlock(top.hash);

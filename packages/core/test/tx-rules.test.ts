@@ -1,3 +1,4 @@
+import { accounts, genesisCoin, out, spend, units } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import {
   type Amount,
@@ -16,7 +17,6 @@ import {
   type UtxoEntry,
   ZERO_HASH,
 } from "../src/index.js";
-import { accounts, genesisCoin, out, spend, units } from "./helpers.js";
 
 const fakeTxid = (n: number) => n.toString(16).padStart(64, "0") as Hash;
 

@@ -1,6 +1,6 @@
+import { GENESIS_PARENT, nextBlock, openChain } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { type Block, type BlockIndexEntry, blockHash, ChainState, DEVNET, MemoryChainBackend, solveHeader } from "../src/index.js";
-import { GENESIS_PARENT, NOW, nextBlock } from "./helpers.js";
+import { type Block, type BlockIndexEntry, blockHash, DEVNET, MemoryChainBackend, solveHeader } from "../src/index.js";
 
 /** A backend whose next write of one kind fails once, as a full disk would. */
 class FlakyBackend extends MemoryChainBackend {
@@ -23,7 +23,7 @@ class FlakyBackend extends MemoryChainBackend {
   }
 }
 
-const open = (backend: MemoryChainBackend) => ChainState.open(DEVNET, backend, { now: () => NOW });
+const open = (backend: MemoryChainBackend) => openChain({ backend });
 const parentOf = (b: Block, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
 
 /** A block whose write failed is not known: the chain neither calls it a duplicate nor builds on it. */

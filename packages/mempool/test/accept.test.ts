@@ -1,7 +1,8 @@
 import { type Amount, COIN, makeCoinbase, signTx, type Transaction, txid, txSize } from "@utxolab/core";
+import { accounts, genesisCoin, mine, out, outputOf, spend } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import { type AcceptResult, Mempool } from "../src/index.js";
-import { accounts, fanOut, genesisCoin, mine, outputOf, payWithFee, setup, sizeFor, spend } from "./helpers.js";
+import { fanOut, payWithFee, setup, sizeFor } from "./helpers.js";
 
 function refused(r: AcceptResult) {
   if (r.ok) throw new Error(`expected a refusal, got acceptance of ${r.txid}`);
@@ -11,13 +12,7 @@ function refused(r: AcceptResult) {
 describe("accepting a transaction", () => {
   it("accepts a signed spend with its exact fee and shows it in the pool view", async () => {
     const { pool, chain } = await setup();
-    const tx = spend(
-      [genesisCoin(0)],
-      [
-        { value: 400n * COIN, to: 1 },
-        { value: 599n * COIN, to: 0 },
-      ],
-    );
+    const tx = spend([genesisCoin(0)], [out(400n * COIN, 1), out(599n * COIN, 0)]);
     const r = pool.accept(tx);
     expect(r).toMatchObject({ ok: true, txid: txid(tx), fee: COIN, size: txSize(tx), evicted: [], orphansAccepted: [] });
     expect(pool.size).toBe(1);
@@ -33,8 +28,8 @@ describe("accepting a transaction", () => {
 
   it("accepts a child of a waiting parent and links them", async () => {
     const { pool } = await setup();
-    const parent = payWithFee([genesisCoin(0)], [{ value: 10n * COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 2n }, 1);
+    const parent = payWithFee([genesisCoin(0)], [out(10n * COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 2n }, 1);
     expect(pool.accept(parent).ok).toBe(true);
     expect(pool.accept(child).ok).toBe(true);
     const p = pool.get(txid(parent))!;
@@ -120,8 +115,8 @@ describe("every refusal reason", () => {
 
   it("dust: 546 units pass, 545 do not", async () => {
     const { pool } = await setup();
-    expect(pool.accept(payWithFee([genesisCoin(0)], [{ value: 546n, to: 1 }], { rate: 1n })).ok).toBe(true);
-    const r = refused(pool.accept(payWithFee([genesisCoin(1)], [{ value: 545n, to: 1 }], { rate: 1n })));
+    expect(pool.accept(payWithFee([genesisCoin(0)], [out(546n, 1)], { rate: 1n })).ok).toBe(true);
+    const r = refused(pool.accept(payWithFee([genesisCoin(1)], [out(545n, 1)], { rate: 1n })));
     expect(r).toMatchObject({ reason: "dust", consensus: false });
     expect(r.detail).toContain("545 units < dust limit 546");
   });
@@ -131,7 +126,7 @@ describe("every refusal reason", () => {
     // 28 inputs and 2,429 outputs make exactly 100,000 bytes.
     expect(sizeFor(28, 2429)).toBe(100_000);
     const coins = await fanOut(chain, 0, 28, 30n * COIN);
-    const pay = Array.from({ length: 2428 }, () => ({ value: 1000n, to: 1 }));
+    const pay = Array.from({ length: 2428 }, () => out(1000n, 1));
     const big = payWithFee(coins, pay, { rate: 1n });
     expect(txSize(big)).toBe(100_000);
     const strict = new Mempool(chain, { maxTxSize: 99_999 });
@@ -142,8 +137,8 @@ describe("every refusal reason", () => {
 
   it("missing inputs: refused with missingInputs, held only when asked", async () => {
     const { pool } = await setup();
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 1n }, 1);
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 1n }, 1);
     const r = refused(pool.accept(child));
     expect(r).toMatchObject({ reason: "bad-txns-inputs-missingorspent", missingInputs: true, consensus: false });
     expect(r.orphaned).toBeUndefined();
@@ -165,7 +160,7 @@ describe("every refusal reason", () => {
   it("bad-txns-premature-spend-of-coinbase until the coinbase is 10 blocks deep", async () => {
     const { pool, chain } = await setup();
     const block = await mine(chain, [], { payTo: 3 });
-    const cbCoin = outputOf(block.txs[0], 0, 3);
+    const cbCoin = outputOf(block.txs[0], 0);
     const tx = payWithFee([cbCoin], [], { rate: 1n }, 3);
     // made at height 1: spendable from height 11, i.e. with the tip at 10
     for (let h = chain.height; h < 9; h++) await mine(chain);
@@ -179,7 +174,7 @@ describe("every refusal reason", () => {
 
   it("bad-txns-in-belowout", async () => {
     const { pool } = await setup();
-    const tx = spend([genesisCoin(0)], [{ value: 1000n * COIN + 1n, to: 1 }]);
+    const tx = spend([genesisCoin(0)], [out(1000n * COIN + 1n, 1)]);
     expect(refused(pool.accept(tx))).toMatchObject({
       reason: "bad-txns-in-belowout",
       consensus: true,
@@ -201,7 +196,7 @@ describe("every refusal reason", () => {
     const good = payWithFee([genesisCoin(0)], [], { rate: 1n });
     const forged = signTx(
       good,
-      [{ value: genesisCoin(0).value as Amount, pubkey: accounts[0].pubkey }],
+      [{ value: genesisCoin(0).coin.value as Amount, pubkey: accounts[0].pubkey }],
       [accounts[1].sk],
       new Uint8Array(32),
     );
@@ -216,9 +211,9 @@ describe("every refusal reason", () => {
   it("min-relay-fee-not-met: fee equal to the size passes, one unit less does not", async () => {
     const { pool } = await setup();
     const size = sizeFor(1, 2);
-    const ok = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { exact: BigInt(size) });
+    const ok = payWithFee([genesisCoin(0)], [out(COIN, 1)], { exact: BigInt(size) });
     expect(pool.accept(ok)).toMatchObject({ ok: true, fee: BigInt(size) });
-    const low = payWithFee([genesisCoin(1)], [{ value: COIN, to: 2 }], { exact: BigInt(size) - 1n }, 1);
+    const low = payWithFee([genesisCoin(1)], [out(COIN, 2)], { exact: BigInt(size) - 1n }, 1);
     const r = refused(pool.accept(low));
     expect(r).toMatchObject({ reason: "min-relay-fee-not-met", consensus: false });
     expect(r.detail).toBe(`fee ${size - 1} < ${size} units (1 per byte × ${size} bytes); add at least 1 unit of fee`);
@@ -237,7 +232,7 @@ describe("every refusal reason", () => {
     for (let i = 1; i <= 25; i++) {
       const tx = payWithFee([coin], [], { rate: 1n });
       expect(pool.accept(tx).ok, `tx ${i}`).toBe(true);
-      coin = outputOf(tx, 0, 0);
+      coin = outputOf(tx, 0);
     }
     const r = refused(pool.accept(payWithFee([coin], [], { rate: 1n })));
     expect(r).toMatchObject({ reason: "too-long-mempool-chain", consensus: false });
@@ -248,13 +243,13 @@ describe("every refusal reason", () => {
     const { pool } = await setup();
     const parent = payWithFee(
       [genesisCoin(0)],
-      Array.from({ length: 25 }, () => ({ value: COIN, to: 1 })),
+      Array.from({ length: 25 }, () => out(COIN, 1)),
       { rate: 1n },
     );
     expect(pool.accept(parent).ok).toBe(true);
-    for (let v = 0; v < 24; v++) expect(pool.accept(payWithFee([outputOf(parent, v, 1)], [], { rate: 1n }, 1)).ok).toBe(true);
+    for (let v = 0; v < 24; v++) expect(pool.accept(payWithFee([outputOf(parent, v)], [], { rate: 1n }, 1)).ok).toBe(true);
     expect(pool.get(txid(parent))?.descendantCount).toBe(25);
-    const r = refused(pool.accept(payWithFee([outputOf(parent, 24, 1)], [], { rate: 1n }, 1)));
+    const r = refused(pool.accept(payWithFee([outputOf(parent, 24)], [], { rate: 1n }, 1)));
     expect(r).toMatchObject({ reason: "too-long-mempool-chain" });
     expect(r.detail).toContain(`waiting transaction ${txid(parent)} would have 26 unconfirmed descendants`);
   });
@@ -267,8 +262,8 @@ describe("every refusal reason", () => {
     const pool = new Mempool(chain, { maxBytes: size * 4 + parentSize });
     const removed: string[] = [];
     pool.addListener({ removed: (e, why) => removed.push(`${why}:${e.txid}`) });
-    const cheapParent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const cheapChild = payWithFee([outputOf(cheapParent, 0, 1)], [], { rate: 2n }, 1);
+    const cheapParent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const cheapChild = payWithFee([outputOf(cheapParent, 0)], [], { rate: 2n }, 1);
     const mid = payWithFee([genesisCoin(2)], [], { rate: 3n }, 2);
     const high = payWithFee([genesisCoin(3)], [], { rate: 5n }, 3);
     for (const tx of [cheapParent, cheapChild, mid, high]) expect(pool.accept(tx).ok).toBe(true);
@@ -298,7 +293,7 @@ describe("every refusal reason", () => {
     const size = sizeFor(1, 1);
     const pool = new Mempool(chain, { maxBytes: size * 3 });
     const parent = payWithFee([genesisCoin(0)], [], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 0)], [], { rate: 9n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 9n });
     const other = payWithFee([genesisCoin(1)], [], { rate: 3n }, 1);
     for (const tx of [parent, child, other]) expect(pool.accept(tx).ok).toBe(true);
     const r = pool.accept(payWithFee([genesisCoin(2)], [], { rate: 4n }, 2));

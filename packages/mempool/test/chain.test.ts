@@ -1,7 +1,8 @@
 import { type Block, type BlockIndexEntry, blockHash, type ChainState, COIN, type Hash, txid } from "@utxolab/core";
+import { blockOn, genesisCoin, mine, out, outputOf } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import { Mempool, type MempoolEntry, type RemovalReason } from "../src/index.js";
-import { blockOn, genesisCoin, mine, outputOf, payWithFee, setup } from "./helpers.js";
+import { payWithFee, setup } from "./helpers.js";
 
 function record(pool: Mempool) {
   const log: string[] = [];
@@ -22,10 +23,10 @@ describe("a block connects", () => {
   it("removes what it confirms, keeps their children, and removes conflicts with their descendants", async () => {
     const { pool, chain } = await setup();
     const log = record(pool);
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 1n }, 1);
-    const loser = payWithFee([genesisCoin(2)], [{ value: COIN, to: 3 }], { rate: 1n }, 2);
-    const loserChild = payWithFee([outputOf(loser, 0, 3)], [], { rate: 1n }, 3);
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 1n }, 1);
+    const loser = payWithFee([genesisCoin(2)], [out(COIN, 3)], { rate: 1n }, 2);
+    const loserChild = payWithFee([outputOf(loser, 0)], [], { rate: 1n }, 3);
     const bystander = payWithFee([genesisCoin(4)], [], { rate: 1n }, 4);
     for (const tx of [parent, child, loser, loserChild, bystander]) expect(pool.accept(tx).ok).toBe(true);
     log.length = 0;
@@ -56,7 +57,7 @@ describe("a reorganization", () => {
     const { pool, chain } = await setup();
     const genesis = chain.tip;
     // branch A: A1 pays its coinbase to account 5 and confirms t1; A2 confirms `both`; A3 confirms `lost`
-    const t1 = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
+    const t1 = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
     const a1 = await mine(chain, [t1], { payTo: 5 });
     const both = payWithFee([genesisCoin(6)], [], { rate: 1n }, 6);
     await mine(chain, [both]);
@@ -65,16 +66,16 @@ describe("a reorganization", () => {
     for (let h = chain.height; h < 10; h++) await mine(chain);
     const log = record(pool);
     // waiting: a child of t1, a spend of genesis output 1, and a spend of A1's coinbase (mature at height 11)
-    const t2 = payWithFee([outputOf(t1, 0, 1)], [], { rate: 1n }, 1);
+    const t2 = payWithFee([outputOf(t1, 0)], [], { rate: 1n }, 1);
     const t3 = payWithFee([genesisCoin(1)], [], { rate: 1n }, 1);
-    const t4 = payWithFee([outputOf(a1.txs[0], 0, 5)], [], { rate: 1n }, 5);
-    const t4child = payWithFee([outputOf(t4, 0, 5)], [], { rate: 1n }, 5);
+    const t4 = payWithFee([outputOf(a1.txs[0], 0)], [], { rate: 1n }, 5);
+    const t4child = payWithFee([outputOf(t4, 0)], [], { rate: 1n }, 5);
     for (const tx of [t2, t3, t4, t4child]) expect(pool.accept(tx).ok).toBe(true);
     log.length = 0;
 
     // branch B from genesis, one block longer: double-spends genesis outputs 1 and 7, also confirms `both`
-    const t3b = payWithFee([genesisCoin(1)], [{ value: COIN, to: 2 }], { rate: 1n }, 1);
-    const lostB = payWithFee([genesisCoin(7)], [{ value: COIN, to: 2 }], { rate: 1n }, 7);
+    const t3b = payWithFee([genesisCoin(1)], [out(COIN, 2)], { rate: 1n }, 1);
+    const lostB = payWithFee([genesisCoin(7)], [out(COIN, 2)], { rate: 1n }, 7);
     let parent = genesis;
     const bTxs: Record<number, (typeof t1)[]> = { 1: [t3b], 2: [both], 3: [lostB] };
     for (let h = 1; h <= 11; h++) parent = await submit(chain, blockOn(chain, bTxs[h] ?? [], { parent, extra: 1 }));
@@ -106,7 +107,7 @@ describe("a reorganization", () => {
     for (let i = 0; i < 5; i++) {
       const tx = payWithFee([coin], [], { rate: 1n });
       txs.push(tx);
-      coin = outputOf(tx, 0, 0);
+      coin = outputOf(tx, 0);
     }
     await mine(chain, txs.slice(0, 3));
     await mine(chain, txs.slice(3));
@@ -123,9 +124,9 @@ describe("orphans", () => {
   it("holds a child until its parent arrives, then accepts the chain in order", async () => {
     const { pool } = await setup();
     const log = record(pool);
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [{ value: COIN / 2n, to: 2 }], { rate: 1n }, 1);
-    const grandchild = payWithFee([outputOf(child, 0, 2)], [], { rate: 1n }, 2);
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [out(COIN / 2n, 2)], { rate: 1n }, 1);
+    const grandchild = payWithFee([outputOf(child, 0)], [], { rate: 1n }, 2);
     expect(pool.accept(grandchild, { allowOrphan: true })).toMatchObject({ ok: false, orphaned: true, missingInputs: true });
     expect(pool.accept(child, { allowOrphan: true })).toMatchObject({ ok: false, orphaned: true });
     expect(pool.orphanCount).toBe(2);
@@ -139,8 +140,8 @@ describe("orphans", () => {
   it("is bounded: the oldest orphan leaves first", async () => {
     const { chain } = await setup();
     const pool = new Mempool(chain, { maxOrphans: 2 });
-    const parents = [0, 1, 2].map((i) => payWithFee([genesisCoin(i)], [{ value: COIN, to: i }], { rate: 1n }, i));
-    const kids = parents.map((p, i) => payWithFee([outputOf(p, 0, i)], [], { rate: 1n }, i));
+    const parents = [0, 1, 2].map((i) => payWithFee([genesisCoin(i)], [out(COIN, i)], { rate: 1n }, i));
+    const kids = parents.map((p, i) => payWithFee([outputOf(p, 0)], [], { rate: 1n }, i));
     for (const k of kids) expect(pool.accept(k, { allowOrphan: true })).toMatchObject({ orphaned: true });
     expect(pool.orphanCount).toBe(2);
     expect(pool.accept(parents[0])).toMatchObject({ ok: true, orphansAccepted: [] });
@@ -149,12 +150,12 @@ describe("orphans", () => {
 
   it("enters when its parent is confirmed by a block, and expires otherwise", async () => {
     const { pool, chain, clock } = await setup();
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 1n }, 1);
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 1n }, 1);
     pool.accept(child, { allowOrphan: true });
     await mine(chain, [parent]);
     expect(pool.has(txid(child))).toBe(true);
-    const other = payWithFee([outputOf(payWithFee([genesisCoin(3)], [], { rate: 1n }, 3), 0, 3)], [], { rate: 1n }, 3);
+    const other = payWithFee([outputOf(payWithFee([genesisCoin(3)], [], { rate: 1n }, 3), 0)], [], { rate: 1n }, 3);
     pool.accept(other, { allowOrphan: true });
     expect(pool.orphanCount).toBe(1);
     pool.expire(clock.now + 20 * 60);
@@ -165,8 +166,8 @@ describe("orphans", () => {
 
   it("a dry run never holds an orphan", async () => {
     const { pool } = await setup();
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 1n }, 1);
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 1n }, 1);
     expect(pool.accept(child, { allowOrphan: true, dryRun: true })).toMatchObject({ ok: false, missingInputs: true });
     expect(pool.orphanCount).toBe(0);
   });
@@ -177,10 +178,10 @@ describe("expiry", () => {
     const { pool, clock } = await setup();
     const log = record(pool);
     const start = clock.now;
-    const parent = payWithFee([genesisCoin(0)], [{ value: COIN, to: 1 }], { rate: 1n });
+    const parent = payWithFee([genesisCoin(0)], [out(COIN, 1)], { rate: 1n });
     pool.accept(parent);
     clock.now += 3600;
-    const child = payWithFee([outputOf(parent, 0, 1)], [], { rate: 1n }, 1);
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 1n }, 1);
     pool.accept(child);
     const young = payWithFee([genesisCoin(2)], [], { rate: 1n }, 2);
     pool.accept(young);

@@ -1,8 +1,9 @@
 import { type Amount, type Hash, POLICY, type Transaction, txid } from "@utxolab/core";
+import { genesisCoin, out, spend } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import { Mempool } from "../src/index.js";
 import { estimateTxMemory } from "../src/orphans.js";
-import { genesisCoin, payWithFee, setup, spend } from "./helpers.js";
+import { payWithFee, setup } from "./helpers.js";
 
 /** A transaction with `n` inputs spending unknown parents, all with garbage signatures. */
 function manyInputs(n: number, seed: number): Transaction {
@@ -25,7 +26,7 @@ describe("signature budget (policy)", () => {
     const pool = new Mempool(chain, { maxTxSigs: 3 });
     // four real, validly signed inputs: without the budget this would be accepted after 4 checks
     const coins = [0, 1, 2, 3].map((i) => genesisCoin(i));
-    const tx = spend(coins, [{ value: 1_000n * 100_000_000n, to: 0 }]);
+    const tx = spend(coins, [out(1_000n * 100_000_000n, 0)]);
     const r = pool.accept(tx, { allowOrphan: true });
     expect(r).toMatchObject({ ok: false, reason: "too-many-sigs", consensus: false });
     expect(r.ok ? "" : r.detail).toMatch(/4 inputs .* max 3 per transaction/);
@@ -46,7 +47,7 @@ describe("signature budget (policy)", () => {
   it("keeps a block template within maxBlockSigs", async () => {
     const { chain } = await setup();
     const pool = new Mempool(chain, { maxBlockSigs: 2 });
-    const txs = [0, 1, 2].map((i) => payWithFee([genesisCoin(i)], [{ value: 100_000_000n, to: i }], { rate: 1n }, i));
+    const txs = [0, 1, 2].map((i) => payWithFee([genesisCoin(i)], [out(100_000_000n, i)], { rate: 1n }, i));
     for (const t of txs) expect(pool.accept(t)).toMatchObject({ ok: true });
     expect(pool.template().txs).toHaveLength(2);
     expect(pool.template({ maxSigs: 3 }).txs).toHaveLength(3);

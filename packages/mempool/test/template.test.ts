@@ -1,6 +1,7 @@
 import { blockSize, COIN, DEVNET, HEADER_SIZE, subsidyAt, txid } from "@utxolab/core";
+import { blockOn, genesisCoin, mine, out, outputOf } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { blockOn, fanOut, genesisCoin, mine, outputOf, payWithFee, setup, sizeFor } from "./helpers.js";
+import { fanOut, payWithFee, setup, sizeFor } from "./helpers.js";
 
 describe("block template", () => {
   it("orders independent transactions by fee rate and sums their fees exactly", async () => {
@@ -19,10 +20,10 @@ describe("block template", () => {
   it("a child paying for its parent lifts the pair (CPFP), parents always first", async () => {
     const { pool } = await setup();
     const parent = payWithFee([genesisCoin(0)], [], { rate: 1n }, 0);
-    const child = payWithFee([outputOf(parent, 0, 0)], [], { rate: 20n }, 0);
+    const child = payWithFee([outputOf(parent, 0)], [], { rate: 20n }, 0);
     const other = payWithFee([genesisCoin(1)], [], { rate: 5n }, 1);
     const lonely = payWithFee([genesisCoin(2)], [], { rate: 2n }, 2);
-    const lonelyChild = payWithFee([outputOf(lonely, 0, 2)], [], { rate: 1n }, 2);
+    const lonelyChild = payWithFee([outputOf(lonely, 0)], [], { rate: 1n }, 2);
     for (const tx of [parent, child, other, lonely, lonelyChild]) expect(pool.accept(tx).ok).toBe(true);
     expect(pool.template().txs.map(txid)).toEqual([txid(parent), txid(child), txid(other), txid(lonely), txid(lonelyChild)]);
   });
@@ -32,7 +33,7 @@ describe("block template", () => {
     const small = sizeFor(1, 1);
     const bigTx = payWithFee(
       [genesisCoin(0)],
-      Array.from({ length: 20 }, () => ({ value: COIN, to: 1 })),
+      Array.from({ length: 20 }, () => out(COIN, 1)),
       { rate: 10n },
     );
     const a = payWithFee([genesisCoin(1)], [], { rate: 4n }, 1);
@@ -55,9 +56,9 @@ describe("block template", () => {
     const { pool, chain } = await setup();
     let coin = genesisCoin(0);
     for (let i = 0; i < 5; i++) {
-      const tx = payWithFee([coin], [{ value: COIN, to: 4 }], { rate: BigInt(i + 1) });
+      const tx = payWithFee([coin], [out(COIN, 4)], { rate: BigInt(i + 1) });
       expect(pool.accept(tx).ok).toBe(true);
-      coin = outputOf(tx, 1, 0);
+      coin = outputOf(tx, 1);
     }
     for (let k = 1; k < 8; k++) expect(pool.accept(payWithFee([genesisCoin(k)], [], { rate: BigInt(k) }, k)).ok).toBe(true);
     const tpl = pool.template({ maxBlockSize: DEVNET.maxBlockSize, coinbaseReserve: 1000 });

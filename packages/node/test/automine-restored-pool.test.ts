@@ -3,14 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { address, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { address, cleanupAfterEach, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { UtxoNode } from "../src/index.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("--automine and a pool reloaded from mempool.dat", () => {
   it("mines the reloaded transactions without waiting for a new one", async () => {

@@ -1,18 +1,16 @@
 // generatetoaddress racing a revert or invalidateblock: the tip moves while the nonce is searched,
 // and the block built on the old tip is refused (its parent is now invalid). The miner builds it
 // again on the new tip instead of failing the whole call and losing the hashes already mined.
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts } from "../../../test/helpers/txs.js";
+import { accounts, cleanupAfterEach } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { UtxoNode } from "../src/index.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("the miner when the tip moves under it", () => {
   it("builds the block again on the new tip after an invalidateblock lands during the search", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined });
+    const node = await UtxoNode.start({ ...QUIET, web: false });
     cleanup.push(() => node.stop());
     const [first] = await node.miner.generate(1, accounts[1].pubkey);
     // The next submission arrives just after someone invalidated the tip it was built on.

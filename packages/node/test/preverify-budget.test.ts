@@ -1,26 +1,17 @@
 // The threads' pre-check of a submitted transaction (crypto) must respect the pool's signature
 // budget (hostile): a transaction over it is refused before any signature is checked.
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { accounts, genesisCoin, pay } from "../../../test/helpers/txs.js";
+
+import { accounts, cleanupAfterEach, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it, vi } from "vitest";
 import { type Transaction, txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("submitTxVerified and the pool's signature budget", () => {
   it("checks no signature of a transaction with more inputs than maxTxSigs: refused too-many-sigs at no cost", async () => {
-    const node = await UtxoNode.start({
-      memory: true,
-      rpcPort: 0,
-      p2pPort: 0,
-      rpcToken: "t",
-      web: false,
-      log: () => undefined,
-      verifyThreads: 1,
-    });
+    const node = await UtxoNode.start({ ...QUIET, web: false, verifyThreads: 1 });
     cleanup.push(() => node.stop());
     const n = 501;
     const each = 1_000_000n;

@@ -1,20 +1,19 @@
 // One query module (src/query.ts) answers for the RPC and the web page: the same transaction
 // or block gets the same confirmations and fee from both.
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts, genesisCoin, pay } from "../../../test/helpers/txs.js";
+
+import { accounts, cleanupAfterEach, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { type Hash, txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { methods } from "../src/rpc/methods.js";
 import { Views } from "../src/web/views.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("RPC and web views answer from one query module", () => {
   it("give the same confirmations and fee for a waiting tx, a mined one, and a block off the best chain", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined });
+    const node = await UtxoNode.start({ ...QUIET, web: false });
     cleanup.push(() => node.stop());
     const rpc = methods(node);
     const views = new Views(node);

@@ -1,6 +1,5 @@
+import { accounts, address, coin, GENESIS_VALUE, genesisCoin, NodeProcess, pay } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import {
   type Amount,
   type Block,
@@ -245,10 +244,7 @@ describe("transactions through the pool", () => {
     );
     // premature: the coinbase of height 5 pays account 9 and is spendable from height 15; the pool checks height 14
     const cb5 = (await node.rpc("getblock", await node.rpc("getblockhash", 5), true)).txids[0];
-    await expectReject(
-      pay([{ txid: cb5, vout: 0, value: 5_000_000_000n, from: 9 }], [[4, 4_000_000_000n]]).hex,
-      "bad-txns-premature-spend-of-coinbase",
-    );
+    await expectReject(pay([coin(cb5, 0, 5_000_000_000n, 9)], [[4, 4_000_000_000n]]).hex, "bad-txns-premature-spend-of-coinbase");
     // policy
     await expectReject(pay([c3], [[4, GENESIS_VALUE]]).hex, "min-relay-fee-not-met");
     await expectReject(
@@ -278,6 +274,7 @@ describe("transactions through the pool", () => {
           [2, 10_000_000_000n],
           [1, GENESIS_VALUE - 10_000_000_000n - 1000n],
         ],
+        { aux: new Uint8Array(32).fill(1) },
       ).hex,
       "bad-txns-inputs-missingorspent",
       -25,
@@ -285,14 +282,14 @@ describe("transactions through the pool", () => {
   });
 
   it("accepts chains of unconfirmed transactions up to the limit", async () => {
-    let coin = { txid: (await node.rpc("getrawmempool"))[0] as Hash, vout: 0, value: 1_000_000n, from: 4 };
+    let held = coin((await node.rpc("getrawmempool"))[0] as Hash, 0, 1_000_000n, 4);
     // that parent is 1 ancestor; 24 more make 25
     for (let i = 0; i < 24; i++) {
-      const p = pay([coin], [[4, coin.value - 200n]]);
+      const p = pay([held], [[4, held.coin.value - 200n]]);
       expect(await node.rpc("sendrawtransaction", p.hex)).toBe(p.txid);
-      coin = { txid: p.txid, vout: 0, value: coin.value - 200n, from: 4 };
+      held = coin(p.txid, 0, held.coin.value - 200n, 4);
     }
-    const e = await node.rpcError("sendrawtransaction", pay([coin], [[4, coin.value - 200n]]).hex);
+    const e = await node.rpcError("sendrawtransaction", pay([held], [[4, held.coin.value - 200n]]).hex);
     expect(e.message).toBe("too-long-mempool-chain");
     expect((await node.rpc("getrawmempool")).length).toBe(25);
     await node.rpc("generatetoaddress", 1, address(9));
@@ -413,7 +410,7 @@ describe("a failed switch of branch", () => {
     // an equal-work side block, then a heavier child that breaks a rule only found when connecting
     const y1 = await makeBlock({ prev: start.bestBlockHash, height: start.height + 1 });
     expect(await node.rpc("submitblock", blockHex(y1))).toBeNull();
-    const ghost = pay([{ txid: "ef".repeat(32) as Hash, vout: 0, value: 1_000_000n, from: 1 }], [[2, 900_000n]]).tx;
+    const ghost = pay([coin("ef".repeat(32) as Hash, 0, 1_000_000n, 1)], [[2, 900_000n]]).tx;
     const y2 = await makeBlock({ prev: blockHash(y1.header), height: start.height + 2, txs: [ghost] });
     const before = node.output.length;
     expect(await node.rpc("submitblock", blockHex(y2))).toBe("bad-txns-inputs-missingorspent");
@@ -430,7 +427,7 @@ describe("SPEC v1.1: a block on a lighter branch", () => {
   it("is stored and answered null even when it would fail a contextual rule; that rule decides once the branch would be the best", async () => {
     const start = await node.rpc("getblockchaininfo");
     const parent = await node.rpc<string>("getblockhash", start.height - 1);
-    const ghost = pay([{ txid: "ab".repeat(32) as Hash, vout: 0, value: 1_000_000n, from: 1 }], [[2, 900_000n]]).tx;
+    const ghost = pay([coin("ab".repeat(32) as Hash, 0, 1_000_000n, 1)], [[2, 900_000n]]).tx;
     // same height as the tip: equal work, so it is not connected and its missing input is not looked at yet
     const side = await makeBlock({ prev: parent, height: start.height, txs: [ghost] });
     expect(await node.rpc("submitblock", blockHex(side))).toBeNull();

@@ -1,8 +1,9 @@
 // rpc's snapshots × hostile's maxSideBlocks: a snapshot's tip that a reorganization left on a
 // side branch may be forgotten; revert must then say so, not crash on the missing entry.
+
+import { GENESIS_PARENT, NOW, nextBlock, openChain } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { blockHash, ChainState, DEVNET, MemoryChainBackend } from "../../core/src/index.js";
-import { GENESIS_PARENT, NOW, nextBlock } from "../../core/test/helpers.js";
+import { blockHash } from "../../core/src/index.js";
 import { Mempool } from "../../mempool/src/index.js";
 import { NodeClock } from "../src/clock.js";
 import { RpcError } from "../src/rpc/errors.js";
@@ -12,7 +13,7 @@ const parentOf = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: b
 
 describe("revert to a snapshot whose tip was forgotten", () => {
   it("refuses with an RPC error that says why, and uses up the snapshot", async () => {
-    const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 1 });
+    const chain = await openChain({ maxSideBlocks: 1 });
     const mempool = new Mempool(chain, { now: () => NOW });
     const lines: string[] = [];
     const node: SnapshotNode = { chain, mempool, clock: new NodeClock(() => NOW), info: (l: string) => void lines.push(l) };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, UtxoNode } from "../src/index.js";
+import { QUIET } from "./helpers.js";
 
 const saved = process.env.TMPDIR;
 let dir = "";
@@ -17,15 +18,7 @@ describe("a --memory node that fails to start", () => {
   it("removes its temporary datadir when --verify-threads is refused", async () => {
     dir = mkdtempSync(join(tmpdir(), "utxolab-start-fail-"));
     process.env.TMPDIR = dir;
-    const start = UtxoNode.start({
-      memory: true,
-      rpcPort: 0,
-      p2pPort: 0,
-      rpcToken: "t",
-      web: false,
-      log: () => undefined,
-      verifyThreads: -1,
-    });
+    const start = UtxoNode.start({ ...QUIET, web: false, verifyThreads: -1 });
     await expect(start).rejects.toBeInstanceOf(ConfigError);
     expect(readdirSync(dir)).toEqual([]);
   });

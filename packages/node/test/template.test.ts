@@ -1,15 +1,14 @@
 // One template() (src/template.ts) for the miner and getblocktemplate: the block the miner
 // builds next holds what getblocktemplate shows, and claims its coinbase value.
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
+
+import { accounts, cleanupAfterEach, coin, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { txid } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { methods } from "../src/rpc/methods.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 interface Gbt {
   height: number;
@@ -21,7 +20,7 @@ interface Gbt {
 
 describe("getblocktemplate and the miner", () => {
   it("agree on the next block's transactions and coinbase value", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined });
+    const node = await UtxoNode.start({ ...QUIET, web: false });
     cleanup.push(() => node.stop());
     const rpc = methods(node);
     const parent = pay(
@@ -31,7 +30,7 @@ describe("getblocktemplate and the miner", () => {
         [1, GENESIS_VALUE - 5_000_000n - 3000n],
       ],
     );
-    const child = pay([{ txid: parent.txid, vout: 0, value: 5_000_000n, from: 2 }], [[3, 5_000_000n - 7000n]]);
+    const child = pay([coin(parent.txid, 0, 5_000_000n, 2)], [[3, 5_000_000n - 7000n]]);
     const other = pay(
       [genesisCoin(4)],
       [

@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { address, cleanupAfterEach, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { UtxoNode } from "../src/index.js";
+import { QUIET } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
 describe("the page's public API", () => {
   it("/api/address bounds the waiting outputs it lists by ?limit, as it does the confirmed ones, and counts them all", async () => {
-    const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined });
+    const node = await UtxoNode.start(QUIET);
     cleanup.push(() => node.stop());
     // three waiting payments, each with four outputs to account 5
     for (const from of [0, 1, 2]) {

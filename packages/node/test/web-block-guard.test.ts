@@ -1,19 +1,14 @@
+import { startNode } from "./helpers.js";
 // POST /api/block (workshop) takes any block, as the P2P port does; like POST /api/tx (durability's
 // web guards) it must not be reachable from another site's page through a visitor's browser.
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts } from "../../../test/helpers/txs.js";
-import { UtxoNode } from "../src/index.js";
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+import { accounts, cleanupAfterEach } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
+import type { NodeConfig, UtxoNode } from "../src/index.js";
 
-async function start(extra: Partial<Parameters<typeof UtxoNode.start>[0]> = {}): Promise<UtxoNode> {
-  const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, ...extra });
-  cleanup.push(() => node.stop());
-  return node;
-}
+const cleanup = cleanupAfterEach();
+
+const start = (extra: Partial<NodeConfig> = {}) => startNode(cleanup, extra);
 
 const postBlock = (node: UtxoNode, hex: string, headers: Record<string, string>) =>
   fetch(`${node.rpc.url}/api/block`, { method: "POST", headers, body: JSON.stringify({ hex }) });

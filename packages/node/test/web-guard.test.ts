@@ -2,22 +2,16 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { cleanupAfterEach, coin, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
 import { type NodeConfig, UtxoNode } from "../src/index.js";
 import { LOOPBACK_RESERVED, MAX_CLIENTS_PER_ADDRESS } from "../src/web/live.js";
+import { startNode } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
-async function start(extra: Partial<NodeConfig> = {}): Promise<UtxoNode> {
-  const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, ...extra });
-  cleanup.push(() => node.stop());
-  return node;
-}
+const start = (extra: Partial<NodeConfig> = {}) => startNode(cleanup, extra);
 
 /** A raw HTTP request, so the Host and Origin headers are exactly what a hostile page's browser would send. */
 function raw(
@@ -172,18 +166,18 @@ describe("the web API against other pages and hosts", () => {
     const empty = await measure();
     // a pool of 30 payments, 3 chains of 10, to accounts 1..3
     for (const from of [4, 5, 6]) {
-      let coin = genesisCoin(from);
+      let held = genesisCoin(from);
       for (let k = 0; k < 10; k++) {
-        const change = coin.value - 1_000n - 10_000n;
+        const change = held.coin.value - 1_000n - 10_000n;
         const p = pay(
-          [coin],
+          [held],
           [
             [from - 3, 1_000n],
             [from, change],
           ],
         );
         expect(node.submitTx(p.tx, "test").ok).toBe(true);
-        coin = { txid: p.txid, vout: 1, value: change, from };
+        held = coin(p.txid, 1, change, from);
       }
     }
     const full = await measure();

@@ -2,25 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { address } from "../../../test/helpers/txs.js";
+import { address, cleanupAfterEach } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { UtxoNode } from "../src/index.js";
+import { call } from "./helpers.js";
 
 const quiet = { rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined } as const;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-async function call(node: UtxoNode, method: string, params: unknown[] = []) {
-  const res = await fetch(`${node.rpc.url}/rpc`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${node.rpcToken}` },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  return (await res.json()) as { result?: any; error?: { code: number; message: string } };
-}
+const cleanup = cleanupAfterEach();
 
 describe("node wiring", () => {
   it("concurrent generatetoaddress calls all extend the best chain", async () => {

@@ -14,22 +14,16 @@ import {
   solveHeader,
   txid,
 } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { accounts, address, cleanupAfterEach, GENESIS_VALUE, genesisCoin, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { NodeEvent } from "../src/events.js";
-import { UtxoNode } from "../src/index.js";
+import { type NodeConfig, UtxoNode } from "../src/index.js";
 import { trusted } from "../src/web/workshop.js";
+import { startNode } from "./helpers.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = cleanupAfterEach();
 
-async function start(extra: Partial<Parameters<typeof UtxoNode.start>[0]> = {}): Promise<UtxoNode> {
-  const node = await UtxoNode.start({ memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", log: () => undefined, ...extra });
-  cleanup.push(() => node.stop());
-  return node;
-}
+const start = (extra: Partial<NodeConfig> = {}) => startNode(cleanup, extra);
 
 const post = (node: UtxoNode, path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${node.rpc.url}${path}`, {

@@ -1,11 +1,10 @@
 import { bytesToHex, encodeBlock, type Hash } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { hasPeer, Net, nextBlock, TestHost, until } from "./helpers.js";
+import { nextBlock, until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("handshake", () => {
   it("connects two nodes of one network and reports each other", async () => {
@@ -15,7 +14,7 @@ describe("handshake", () => {
     await a.mine(3);
     const na = await net.node(a);
     const nb = await net.node(b, { peers: [na.url] });
-    await until(() => hasPeer(na) && hasPeer(nb), "both sides ready");
+    await until("both sides ready", () => hasPeer(na) && hasPeer(nb));
     const [pa] = nb.peers();
     expect(pa).toMatchObject({ url: na.url, inbound: false, height: 3, userAgent: "/utxolab-test:a/", banScore: 0 });
     const [pb] = na.peers();
@@ -23,7 +22,7 @@ describe("handshake", () => {
     expect(a.logged(/joined: inbound/)).toBe(true);
     expect(b.logged(/joined: outbound/)).toBe(true);
     // b was behind: it synced the three blocks as part of joining
-    await until(() => b.tip === a.tip, "b catches up");
+    await until("b catches up", () => b.tip === a.tip);
   });
 
   it("refuses a peer of another network, with a reason on both sides", async () => {
@@ -33,7 +32,7 @@ describe("handshake", () => {
     other.genesisHash = "11".repeat(32) as Hash;
     const na = await net.node(a);
     const no = await net.node(other, { peers: [na.url] });
-    await until(() => a.logged(/wrong-network/) && other.logged(/wrong-network/), "refusal logged on both sides");
+    await until("refusal logged on both sides", () => a.logged(/wrong-network/) && other.logged(/wrong-network/));
     expect(na.peers()).toEqual([]);
     expect(no.peers()).toEqual([]);
     const line = a.logs.find((l) => l.includes("wrong-network"))!;
@@ -49,8 +48,8 @@ describe("handshake", () => {
     const a = await TestHost.create("a");
     const na = await net.node(a);
     na.addPeer(na.url);
-    await until(() => a.logs.filter((l) => l.includes("self-connection")).length >= 2, "both ends of the loop refuse");
-    await until(() => na.configuredPeers()[0].self, "target marked as self");
+    await until("both ends of the loop refuse", () => a.logs.filter((l) => l.includes("self-connection")).length >= 2);
+    await until("target marked as self", () => na.configuredPeers()[0].self);
     expect(na.configuredPeers()[0]).toMatchObject({ url: na.url, connected: false, self: true, redialScheduled: false });
     expect(na.peers()).toEqual([]);
   });
@@ -62,8 +61,8 @@ describe("handshake", () => {
     const first = await net.raw(nh.url);
     await first.handshake("ws://127.0.0.1:1");
     // it gives the hub a new block: a peer eviction protects
-    first.send({ type: "block", block: bytesToHex(encodeBlock(nextBlock(hub.chain, "gift"))) });
-    await until(() => hub.chain.height === 1, "the gift is taken");
+    first.send({ type: "block", block: bytesToHex(encodeBlock(nextBlock(hub.chain.tip, { extra: "gift" }))) });
+    await until("the gift is taken", () => hub.chain.height === 1);
     const second = await net.raw(nh.url);
     await second.whenClosed();
     expect(second.of("reject")[0]).toMatchObject({ reason: "too-many-peers" });

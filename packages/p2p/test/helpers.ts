@@ -2,23 +2,19 @@ import {
   type Block,
   type BlockHeader,
   blockHash,
-  buildBlock,
-  ChainState,
+  type ChainState,
   checkTransaction,
   checkTxInputs,
   DEVNET,
-  devnetAccounts,
   encodeBlock,
   encodeTx,
   genesisBlock,
   type Hash,
-  MemoryChainBackend,
-  signTx,
-  subsidyAt,
   type Transaction,
   txid,
-  utf8,
 } from "@utxolab/core";
+import { GENESIS_VALUE, genesisCoin, nextBlock, openChain, out, spend, until } from "@utxolab/testkit";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import {
   type BlockSubmit,
@@ -53,7 +49,7 @@ export class TestHost implements P2PHost {
   }
 
   static async create(name: string): Promise<TestHost> {
-    return new TestHost(await ChainState.open(DEVNET, new MemoryChainBackend()), name);
+    return new TestHost(await openChain(), name);
   }
 
   bestHeight(): number {
@@ -140,7 +136,7 @@ export class TestHost implements P2PHost {
   async mine(n: number, tag = this.name, txs: Transaction[] = []): Promise<Hash[]> {
     const out: Hash[] = [];
     for (let i = 0; i < n; i++) {
-      const b = nextBlock(this.chain, tag, i === 0 ? txs : []);
+      const b = nextBlock(this.chain.tip, { extra: tag, txs: i === 0 ? txs : [] });
       const r = await this.chain.submitBlock(b);
       if (!r.ok) throw new Error(`test block refused: ${r.reason} ${r.detail ?? ""}`);
       for (const tx of b.txs) this.pool.delete(txid(tx));
@@ -159,36 +155,14 @@ export class TestHost implements P2PHost {
   }
 }
 
-/** A valid block on the chain's tip (coinbase-only unless txs are given). */
-export function nextBlock(chain: ChainState, tag: string, txs: Transaction[] = [], claim?: bigint): Block {
-  const tip = chain.tip;
-  const height = tip.height + 1;
-  const value = (claim ?? subsidyAt(height, DEVNET)) as ReturnType<typeof subsidyAt>;
-  return buildBlock(
-    {
-      prevHash: tip.hash,
-      height,
-      time: tip.header.time + 1,
-      coinbaseOutputs: [{ value, pubkey: devnetAccounts()[0].pubkey }],
-      coinbaseExtra: utf8(tag),
-      txs,
-    },
-    DEVNET,
-  );
-}
-
 /** Spends genesis output `i` (account i's 1,000 coins) back to account i, less a fee. */
-export function genesisSpend(i: number, fee = 10_000n): Transaction {
-  const g = genesisBlock(DEVNET).txs[0];
-  const acc = devnetAccounts()[i];
-  const value = g.outputs[i].value;
-  const tx: Transaction = {
-    version: 1,
-    inputs: [{ prevTxid: txid(g), vout: i, witness: new Uint8Array(64) }],
-    outputs: [{ value: (value - fee) as typeof value, pubkey: acc.pubkey }],
-    locktime: 0,
-  };
-  return signTx(tx, [{ value, pubkey: acc.pubkey }], [acc.sk]);
+export const genesisSpend = (i: number, fee = 10_000n): Transaction => spend([genesisCoin(i)], [out(GENESIS_VALUE - fee, i)]);
+
+/** Closes the test's `Net` (whichever `current()` returns) after each test. */
+export function closeAfterEach(current: () => Net | undefined): void {
+  afterEach(async () => {
+    await current()?.close();
+  });
 }
 
 /** Nodes and sockets a test started, stopped after it. */
@@ -214,15 +188,6 @@ export class Net {
   async close(): Promise<void> {
     for (const r of this.raws) r.ws.terminate();
     await Promise.all(this.nodes.map((n) => n.close()));
-  }
-}
-
-/** Waits for a condition (polling); fails with `what` if it does not come true within `ms`. */
-export async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -296,7 +261,7 @@ export class RawPeer {
   /** Completes the handshake, advertising `listen`. */
   async handshake(listen: string | null): Promise<void> {
     this.send(this.version(listen));
-    await until(() => this.has("verack") || this.closed !== undefined, "verack from the node");
+    await until("verack from the node", () => this.has("verack") || this.closed !== undefined);
     if (this.closed) throw new Error(`closed during handshake: ${JSON.stringify(this.messages)}`);
     this.send({ type: "verack" });
   }

@@ -1,12 +1,11 @@
 import { blockHash, buildBlock, bytesToHex, DEVNET, devnetAccounts, encodeHeader, genesisBlock, subsidyAt, utf8 } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { STALL_CEILING_MS, STALL_FLOOR_MS } from "../src/sync.js";
-import { hasPeer, Net, type RawPeer, TestHost, type TestHost as TH, until } from "./helpers.js";
+import { closeAfterEach, hasPeer, Net, type RawPeer, TestHost, type TestHost as TH } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 /** The hex headers of `host`'s chain from height `from` to `to`. */
 function headersOf(host: TH, from: number, to: number): string[] {
@@ -67,12 +66,12 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
       if (m.type === "ping") squatter.send({ type: "pong", nonce: m.nonce, height: 0 });
     });
     squatter.send(squatter.version(nh.url, { nonce: nh.nonce }));
-    await until(() => squatter.has("verack"), "the squatter is accepted");
+    await until("the squatter is accepted", () => squatter.has("verack"));
     squatter.send({ type: "verack" });
-    await until(() => nv.peers().length === 1, "squatter ready");
+    await until("squatter ready", () => nv.peers().length === 1);
     // the real node dials in: it is not refused as a duplicate of the squatter
     nh.addPeer(nv.url);
-    await until(() => victim.chain.height === 20, "the victim syncs from the real node");
+    await until("the victim syncs from the real node", () => victim.chain.height === 20);
     expect(victim.tip).toBe(honest.tip);
     expect(victim.logged(/duplicate/)).toBe(false);
     expect(nv.peers().length).toBe(2);
@@ -85,7 +84,7 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     const friend = await TestHost.create("friend");
     const nf = await net.node(friend);
     nv.addPeer(nf.url);
-    await until(() => hasPeer(nv, nf.url), "the victim dialled the friend");
+    await until("the victim dialled the friend", () => hasPeer(nv, nf.url));
     const copy = await net.raw(nv.url);
     copy.send(copy.version(nf.url, { nonce: nf.nonce }));
     await copy.whenClosed();
@@ -109,17 +108,17 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
       announcer(r, headers, i % 2 === 0 ? "notfound" : "silent");
       await r.handshake(`ws://127.0.0.1:${7300 + i}`);
       attackers.push(r);
-      await until(() => r.has("getdata") || r.closed !== undefined, `attacker ${i} is asked for blocks`);
+      await until(`attacker ${i} is asked for blocks`, () => r.has("getdata") || r.closed !== undefined);
     }
     // every block was asked of some attacker before the honest node arrives
     const asked = new Set(attackers.flatMap((a) => a.of("getdata").flatMap((m) => m.blocks as string[])));
     expect(asked.size).toBeGreaterThan(100);
     const nh = await net.node(honest);
     nh.addPeer(nv.url);
-    await until(() => victim.chain.height === 300, "synced all 300 blocks from the honest peer", 20_000);
+    await until("synced all 300 blocks from the honest peer", () => victim.chain.height === 300, 20_000);
     expect(victim.tip).toBe(honest.tip);
     // the notfound answerers were banned, the silent ones dropped as stallers
-    await until(() => attackers.every((a) => a.closed !== undefined), "every attacker gone", 10_000);
+    await until("every attacker gone", () => attackers.every((a) => a.closed !== undefined), 10_000);
     expect(hasPeer(nv, nh.url)).toBe(true);
   });
 
@@ -136,7 +135,7 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     const holder = await net.raw(nv.url);
     announcer(holder, headers, "silent");
     await holder.handshake("ws://127.0.0.1:7350");
-    await until(() => holder.has("getdata"), "the holder is asked for blocks 1-16");
+    await until("the holder is asked for blocks 1-16", () => holder.has("getdata"));
     // a serving peer that answers its first getheaders and getdata, and sits on a later getheaders
     const server = await net.raw(nv.url);
     let headerAnswers = 0;
@@ -155,11 +154,11 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
       }
     });
     await server.handshake("ws://127.0.0.1:7351");
-    await until(() => held.length > 0, "the server's next getheaders is pending");
-    await until(() => server.of("getdata").length > 0, "the server is asked for blocks 17-30");
+    await until("the server's next getheaders is pending", () => held.length > 0);
+    await until("the server is asked for blocks 17-30", () => server.of("getdata").length > 0);
     await new Promise((r) => setTimeout(r, 200)); // they arrive and wait as orphans
     holder.ws.close(); // leaves with blocks 1-16
-    await until(() => victim.chain.height === 30, "synced from the server", 5_000);
+    await until("synced from the server", () => victim.chain.height === 30, 5_000);
     expect(victim.tip).toBe(honest.tip);
     expect(server.of("getdata").flatMap((m) => m.blocks)).toContain(honest.chain.atHeight(1)!.hash);
   });
@@ -174,18 +173,18 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     const staller = await net.raw(nv.url);
     announcer(staller, headersOf(honest, 1, 100), "silent");
     await staller.handshake("ws://127.0.0.1:7400");
-    await until(() => staller.has("getdata"), "the staller holds the first blocks");
+    await until("the staller holds the first blocks", () => staller.has("getdata"));
     const nh = await net.node(honest);
     nh.addPeer(nv.url);
     await staller.whenClosed();
     // the close frame's reason is cut at 120 bytes: the log has all of it
-    await until(() => victim.logged(/stalled/), "the victim logs why");
+    await until("the victim logs why", () => victim.logged(/stalled/));
     const line = victim.logs.find((l) => l.includes("stalled")) ?? "";
     expect(line).toMatch(/stalled: block .* not delivered, and .* has it and is idle \(window \d+ ms\)/);
     const window = Number(/window (\d+) ms/.exec(line)?.[1]);
     expect(window).toBeGreaterThanOrEqual(STALL_FLOOR_MS);
     expect(window).toBeLessThan(STALL_CEILING_MS);
-    await until(() => victim.chain.height === 100, "synced");
+    await until("synced", () => victim.chain.height === 100);
   });
 
   // 4: full batches of low-work headers from genesis were downloaded as if useful.
@@ -198,10 +197,10 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     const nv = await net.node(victim);
     const r = await net.raw(nv.url);
     await r.handshake("ws://127.0.0.1:7500");
-    await until(() => r.of("getheaders").length === 1, "asked for headers");
+    await until("asked for headers", () => r.of("getheaders").length === 1);
     // heights 1..2000 from genesis: below the victim's 2100
     r.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
-    await until(() => r.of("getheaders").length === 2, "asked for the rest of the chain");
+    await until("asked for the rest of the chain", () => r.of("getheaders").length === 2);
     expect(r.has("getdata")).toBe(false);
     expect(r.of("getheaders")[1].locator[0]).toBe(a.hashes[1_999]);
     // the same batch again brings nothing new: the exchange ends (no loop it could drive)
@@ -214,13 +213,13 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     // 2100/2000 + 1 = 2 full batches to pass the tip, so the third bans.
     const r3 = await net.raw(nv.url);
     await r3.handshake("ws://127.0.0.1:7502");
-    await until(() => r3.of("getheaders").length === 1, "asked for headers");
+    await until("asked for headers", () => r3.of("getheaders").length === 1);
     for (const [i, tag] of ["b", "c", "d"].entries()) {
       r3.send({ type: "headers", headers: headerChain(tag, 2_000).headers });
-      if (i < 2) await until(() => r3.of("getheaders").length === i + 2, `asked again after batch ${i + 1}`);
+      if (i < 2) await until(`asked again after batch ${i + 1}`, () => r3.of("getheaders").length === i + 2);
     }
     await r3.whenClosed();
-    await until(() => victim.logged(/banned/), "the ban is logged");
+    await until("the ban is logged", () => victim.logged(/banned/));
     expect(victim.logs.find((l) => l.includes("banned"))).toMatch(
       /sent 3 full batches of headers whose chain still has no more work than our tip \(height 2100\)/,
     );
@@ -231,15 +230,15 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     // left ours, and downloaded from there in order.
     const r2 = await net.raw(nv.url);
     await r2.handshake("ws://127.0.0.1:7501");
-    await until(() => r2.of("getheaders").length === 1, "asked for headers");
+    await until("asked for headers", () => r2.of("getheaders").length === 1);
     r2.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
-    await until(() => r2.of("getheaders").length === 2, "asked for the rest");
+    await until("asked for the rest", () => r2.of("getheaders").length === 2);
     r2.send({ type: "headers", headers: a.headers.slice(2_000) });
-    await until(() => r2.of("getheaders").length === 3, "asked again from the fork point");
+    await until("asked again from the fork point", () => r2.of("getheaders").length === 3);
     expect(r2.of("getheaders")[2].locator[0]).toBe(genesis);
     expect(r2.has("getdata")).toBe(false);
     r2.send({ type: "headers", headers: a.headers.slice(0, 2_000) });
-    await until(() => r2.has("getdata"), "the blocks of the heavier chain are asked for");
+    await until("the blocks of the heavier chain are asked for", () => r2.has("getdata"));
     expect(r2.of("getdata")[0].blocks[0]).toBe(a.hashes[0]);
   });
 });

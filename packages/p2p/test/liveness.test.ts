@@ -1,12 +1,11 @@
 import { DEVNET } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { P2PNode } from "../src/index.js";
-import { hasPeer, Net, TestHost, until } from "./helpers.js";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("liveness", () => {
   it("answers pings, and drops a peer that leaves a ping unanswered", async () => {
@@ -17,12 +16,12 @@ describe("liveness", () => {
     const nf = await net.node(friend, { peers: [n.url], pingIntervalMs: 40, pingTimeoutMs: 120 });
     const silent = await net.raw(n.url);
     await silent.handshake("ws://127.0.0.1:6001");
-    await until(() => silent.has("ping"), "the node pings");
+    await until("the node pings", () => silent.has("ping"));
     const closed = await silent.whenClosed();
     expect(closed.reason).toBe("no pong within 120 ms");
-    await until(() => h.logged(/peer \d+ \(ws:\/\/127\.0\.\d+\.\d+:6001, inbound\) left: no pong within 120 ms/), "the drop is logged");
+    await until("the drop is logged", () => h.logged(/peer \d+ \(ws:\/\/127\.0\.\d+\.\d+:6001, inbound\) left: no pong within 120 ms/));
     // the honest peer answers pings and stays; it is not banned for being slow either
-    await until(() => (nf.peers()[0]?.received.pong ?? 0) >= 2, "the friend gets pongs");
+    await until("the friend gets pongs", () => (nf.peers()[0]?.received.pong ?? 0) >= 2);
     expect(hasPeer(n, nf.url)).toBe(true);
     expect(n.peers().find((p) => p.listen === nf.url)?.pingMs).toBeGreaterThanOrEqual(0);
     expect(n.bans()).toEqual([]);
@@ -45,9 +44,9 @@ describe("liveness", () => {
     const nb = await net.node(b);
     const port = nb.port;
     const na = await net.node(a, { peers: [nb.url], reconnectBaseMs: 40, reconnectMaxMs: 1_000 });
-    await until(() => hasPeer(na, nb.url), "connected");
+    await until("connected", () => hasPeer(na, nb.url));
     await nb.close();
-    await until(() => a.logs.filter((l) => l.includes("retrying in")).length >= 3, "three failed redials");
+    await until("three failed redials", () => a.logs.filter((l) => l.includes("retrying in")).length >= 3);
     const delays = a.logs
       .filter((l) => l.includes("retrying in"))
       .map((l) => Number(/retrying in (\d+) ms/.exec(l)?.[1]))
@@ -60,8 +59,8 @@ describe("liveness", () => {
     net.nodes.push(back);
     b.p2p = back;
     await back.start();
-    await until(() => hasPeer(na, `ws://127.0.0.1:${port}`), "reconnected");
-    await until(() => a.tip === b.tip, "a synced what b mined meanwhile");
+    await until("reconnected", () => hasPeer(na, `ws://127.0.0.1:${port}`));
+    await until("a synced what b mined meanwhile", () => a.tip === b.tip);
     expect(na.configuredPeers()[0]).toMatchObject({ connected: true, failures: 0 });
   });
 
@@ -71,16 +70,16 @@ describe("liveness", () => {
     const b = await TestHost.create("b");
     const na = await net.node(a);
     const nb = await net.node(b, { peers: [na.url] });
-    await until(() => hasPeer(na) && hasPeer(nb), "connected");
+    await until("connected", () => hasPeer(na) && hasPeer(nb));
     nb.disconnectAll();
-    await until(() => hasPeer(nb), "a configured peer comes back after disconnectAll");
+    await until("a configured peer comes back after disconnectAll", () => hasPeer(nb));
     nb.setNetworkEnabled(false);
-    await until(() => !hasPeer(na) && !hasPeer(nb), "apart");
+    await until("apart", () => !hasPeer(na) && !hasPeer(nb));
     expect(nb.configuredPeers()[0].redialScheduled).toBe(false);
     nb.setNetworkEnabled(true);
-    await until(() => hasPeer(na) && hasPeer(nb), "together again");
+    await until("together again", () => hasPeer(na) && hasPeer(nb));
     expect(nb.removePeer(na.url)).toBe(true);
-    await until(() => !hasPeer(nb), "removed peer dropped");
+    await until("removed peer dropped", () => !hasPeer(nb));
     expect(nb.configuredPeers()).toEqual([]);
   });
 });

@@ -1,12 +1,11 @@
 import { bytesToHex, encodeTx, type Hash, txid } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { P2PNode } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, TestHost, until } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 /** The connection from `from` to the peer that listens at `to.url` (or dialled it). */
 const link = (from: P2PNode, to: P2PNode) => {
@@ -24,7 +23,7 @@ async function line(names: string[]): Promise<{ hosts: TestHost[]; nodes: P2PNod
     nodes.push(await net.node(h, { peers: prev ? [prev.url] : [] }));
     hosts.push(h);
   }
-  for (let i = 1; i < nodes.length; i++) await until(() => hasPeer(nodes[i], nodes[i - 1].url), `link ${i}`);
+  for (let i = 1; i < nodes.length; i++) await until(`link ${i}`, () => hasPeer(nodes[i], nodes[i - 1].url));
   return { hosts, nodes };
 }
 
@@ -38,9 +37,9 @@ describe("transaction relay", () => {
     const tx = genesisSpend(1);
     const id = txid(tx);
     a.addTx(tx);
-    await until(() => c.hasTx(id), "C has the transaction");
+    await until("C has the transaction", () => c.hasTx(id));
     expect(b.hasTx(id)).toBe(true);
-    await until(() => link(nc, nb).received.tx === 1, "C counted it");
+    await until("C counted it", () => link(nc, nb).received.tx === 1);
     // announcing again (the node calling announceTx twice, or after its own accept) sends nothing new
     na.announceTx(id);
     nb.announceTx(id);
@@ -60,12 +59,12 @@ describe("transaction relay", () => {
     const na = await net.node(hs[0]);
     const nb = await net.node(hs[1], { peers: [na.url] });
     const nc = await net.node(hs[2], { peers: [na.url, nb.url] });
-    await until(() => na.peers().length === 2 && nb.peers().length === 2 && nc.peers().length === 2, "triangle up");
+    await until("triangle up", () => na.peers().length === 2 && nb.peers().length === 2 && nc.peers().length === 2);
     const txs = [genesisSpend(2), genesisSpend(3), genesisSpend(4)];
     hs[0].addTx(txs[0]);
     hs[1].addTx(txs[1]);
     hs[2].addTx(txs[2]);
-    await until(() => hs.every((h) => txs.every((t) => h.hasTx(txid(t)))), "every node has every transaction");
+    await until("every node has every transaction", () => hs.every((h) => txs.every((t) => h.hasTx(txid(t)))));
     const pairs: [P2PNode, P2PNode][] = [
       [na, nb],
       [nb, nc],
@@ -90,7 +89,7 @@ describe("transaction relay", () => {
     const ghost = genesisSpend(5);
     const orphanLike = { ...ghost, inputs: [{ ...ghost.inputs[0], prevTxid: "ab".repeat(32) as Hash }] };
     honest.send({ type: "tx", tx: bytesToHex(encodeTx(orphanLike)) });
-    await until(() => (n.peers()[0]?.received.tx ?? 0) === 1, "tx received");
+    await until("tx received", () => (n.peers()[0]?.received.tx ?? 0) === 1);
     expect(n.peers()[0].banScore).toBe(0);
     // a bad signature is invalid everywhere
     const good = genesisSpend(6);
@@ -111,7 +110,7 @@ describe("block relay", () => {
       nodes: [na, nb, nc],
     } = await line(["a", "b", "c"]);
     const [hash] = await a.mine(1);
-    await until(() => c.tip === hash, "C has the block");
+    await until("C has the block", () => c.tip === hash);
     expect(b.tip).toBe(hash);
     await new Promise((r) => setImmediate(r));
     expect(link(na, nb).sent.block).toBe(1);
@@ -120,6 +119,6 @@ describe("block relay", () => {
     expect(link(nc, nb).sent.block ?? 0).toBe(0);
     // C mines on top; the block flows back the other way
     const [next] = await c.mine(1);
-    await until(() => a.tip === next, "A has C's block");
+    await until("A has C's block", () => a.tip === next);
   });
 });

@@ -1,12 +1,11 @@
 import { bytesToHex } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { headersMessage } from "../src/index.js";
-import { hasPeer, Net, TestHost, until } from "./helpers.js";
+import { closeAfterEach, hasPeer, Net, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 describe("sync", () => {
   it("a late node catches up 500 blocks headers-first, in bounded batches", async () => {
@@ -22,7 +21,7 @@ describe("sync", () => {
       for (const p of nl.peers()) maxInFlight = Math.max(maxInFlight, p.blocksInFlight);
     };
     const nl = await net.node(late, { peers: [na.url], maxBlocksInFlight: 16 });
-    await until(() => late.chain.height === 500, "late node at height 500", 25_000);
+    await until("late node at height 500", () => late.chain.height === 500, 25_000);
     expect(late.tip).toBe(a.tip);
     const [link] = nl.peers();
     expect(link.received.headers).toBeGreaterThanOrEqual(5);
@@ -51,7 +50,7 @@ describe("sync", () => {
       }
     };
     const nl = await net.node(late, { peers: [na.url, nb.url] });
-    await until(() => late.chain.height === 300, "late node at height 300", 25_000);
+    await until("late node at height 300", () => late.chain.height === 300, 25_000);
     expect(dropped).toBe(true);
     expect(nl.peers().map((p) => p.url)).toEqual([nb.url]);
   });
@@ -64,7 +63,7 @@ describe("sync", () => {
     const bBlocks = await b.mine(7, "branch-b");
     const na = await net.node(a);
     await net.node(b, { peers: [na.url] });
-    await until(() => a.tip === b.tip, "same tip");
+    await until("same tip", () => a.tip === b.tip);
     expect(a.tip).toBe(bBlocks[6]);
     expect(a.chain.height).toBe(7);
     // a keeps its own branch as a stored side branch; b never downloads it: a's headers
@@ -75,7 +74,7 @@ describe("sync", () => {
     expect(b.hasBlock(aBlocks[3])).toBe(false);
     // a's next block extends the winning branch and reaches b
     const [next] = await a.mine(1, "after");
-    await until(() => b.tip === next, "b follows a's new block");
+    await until("b follows a's new block", () => b.tip === next);
   });
 
   it("learns of a heavier branch from an announcement and reorganises", async () => {
@@ -84,16 +83,16 @@ describe("sync", () => {
     const b = await TestHost.create("b");
     const na = await net.node(a);
     const nb = await net.node(b, { peers: [na.url] });
-    await until(() => hasPeer(na) && hasPeer(nb), "connected");
+    await until("connected", () => hasPeer(na) && hasPeer(nb));
     await a.mine(3, "shared");
-    await until(() => b.tip === a.tip, "b synced");
+    await until("b synced", () => b.tip === a.tip);
     // cut apart; both mine; a mines more
     nb.setNetworkEnabled(false);
-    await until(() => na.peers().length === 0, "a sees b gone");
+    await until("a sees b gone", () => na.peers().length === 0);
     await b.mine(2, "b-side");
     const aSide = await a.mine(5, "a-side");
     nb.setNetworkEnabled(true);
-    await until(() => b.tip === aSide[4], "b reorganised onto a's heavier branch");
+    await until("b reorganised onto a's heavier branch", () => b.tip === aSide[4]);
     expect(b.chain.height).toBe(8);
   });
 
@@ -105,20 +104,20 @@ describe("sync", () => {
     const nb = await net.node(b);
     const r = await net.raw(nb.url);
     await r.handshake("ws://127.0.0.1:3001");
-    await until(() => r.has("getheaders"), "b asks for headers at the handshake");
+    await until("b asks for headers at the handshake", () => r.has("getheaders"));
     r.send({ type: "headers", headers: [] });
     // announce only the tip: b cannot connect it yet
     r.send({ type: "inv", blocks: [chain[2]] });
-    await until(() => r.of("getdata").some((m) => m.blocks?.includes(chain[2])), "b asks for the announced block");
+    await until("b asks for the announced block", () => r.of("getdata").some((m) => m.blocks?.includes(chain[2])));
     r.send({ type: "block", block: bytesToHex((await source.getBlock(chain[2]))!) });
-    await until(() => r.of("getheaders").some((m) => m.stop === chain[2]), "b asks for the headers up to the orphan");
+    await until("b asks for the headers up to the orphan", () => r.of("getheaders").some((m) => m.stop === chain[2]));
     const gh = r.of("getheaders").find((m) => m.stop === chain[2]);
     r.send(headersMessage(source.headersAfter(gh.locator, gh.stop, 2000)));
-    await until(() => r.of("getdata").some((m) => m.blocks?.includes(chain[0])), "b asks for the missing ancestors");
+    await until("b asks for the missing ancestors", () => r.of("getdata").some((m) => m.blocks?.includes(chain[0])));
     for (const m of r.of("getdata")) {
       for (const h of m.blocks ?? []) if (h !== chain[2]) r.send({ type: "block", block: bytesToHex((await source.getBlock(h))!) });
     }
-    await until(() => b.tip === chain[2], "b connected the orphan after its parents");
+    await until("b connected the orphan after its parents", () => b.tip === chain[2]);
     expect(nb.peers()[0].banScore).toBe(0);
     // the orphan itself was not downloaded twice
     expect(

@@ -3,29 +3,22 @@ import {
   type Block,
   type BlockIndexEntry,
   blockHash,
-  buildBlock,
   bytesToHex,
-  type ChainBackend,
-  ChainState,
+  type ChainState,
   DEVNET,
-  devnetAccounts,
   encodeCoin,
   encodeIndexEntry,
   type NetworkParams,
   signTx,
-  subsidyAt,
   type Transaction,
   verifyLedger,
 } from "@utxolab/core";
+import { accounts, activeBlocks, nextBlock } from "@utxolab/testkit";
 import { expect } from "vitest";
 
+/** The network of these tests. */
 export const params: NetworkParams = DEVNET;
-const accounts = devnetAccounts();
 const FEE = 1000n;
-/** a fixed clock far after every block time used here, so `time-too-new` never depends on the real date */
-export const NOW = params.genesis.time + 10_000_000;
-
-export const openChain = (backend: ChainBackend, p: NetworkParams = params) => ChainState.open(p, backend, { now: () => NOW });
 
 /** Up to `n` payments between devnet accounts, each spending one of the payer's spendable coins on the active chain. */
 export function payments(cs: ChainState, height: number, n: number): Transaction[] {
@@ -57,6 +50,11 @@ export function payments(cs: ChainState, height: number, n: number): Transaction
   return txs;
 }
 
+/** A block on `parent` holding `txs` (each paying FEE); `tag` makes sibling blocks differ. */
+export function blockOn(parent: BlockIndexEntry, txs: Transaction[] = [], tag = 0): Block {
+  return nextBlock(parent, { txs, fees: FEE * BigInt(txs.length), extra: Uint8Array.of(tag) });
+}
+
 /** A block on the tip whose one payment spends more than its input: it passes the context-free checks and fails when connected. */
 export function overspendingBlock(cs: ChainState): Block {
   const [pay] = payments(cs, cs.height + 1, 1);
@@ -66,29 +64,13 @@ export function overspendingBlock(cs: ChainState): Block {
   return blockOn(cs.tip, [signTx(greedy, [spent], [payer.sk], new Uint8Array(32))]);
 }
 
-/** A block on `parent`; `tag` makes sibling blocks differ. Fees are claimed by the coinbase. */
-export function blockOn(parent: BlockIndexEntry, txs: Transaction[] = [], tag = 0, payTo = accounts[0].pubkey): Block {
-  const height = parent.height + 1;
-  return buildBlock(
-    {
-      prevHash: parent.hash,
-      height,
-      time: parent.header.time + 60,
-      coinbaseOutputs: [{ value: (subsidyAt(height, params) + FEE * BigInt(txs.length)) as Amount, pubkey: payTo }],
-      coinbaseExtra: Uint8Array.of(tag),
-      txs,
-    },
-    params,
-  );
-}
-
-export async function submitOk(cs: ChainState, block: Block): Promise<void> {
+async function submitOk(cs: ChainState, block: Block): Promise<void> {
   const r = await cs.submitBlock(block);
   if (!r.ok) throw new Error(`block refused: ${r.reason} ${r.detail ?? ""}`);
 }
 
 /** Mines `n` blocks on the tip, each with up to `perBlock` payments. */
-export async function mine(cs: ChainState, n: number, perBlock = 2): Promise<void> {
+export async function minePayments(cs: ChainState, n: number, perBlock = 2): Promise<void> {
   for (let i = 0; i < n; i++) await submitOk(cs, blockOn(cs.tip, payments(cs, cs.height + 1, perBlock)));
 }
 
@@ -113,16 +95,6 @@ export function utxoSnapshot(cs: ChainState): string[] {
 /** The block index as sorted `hash=entry bytes|work` lines. */
 export function indexSnapshot(cs: ChainState): string[] {
   return [...cs.index.values()].map((e) => `${e.hash}=${bytesToHex(encodeIndexEntry(e))}|${e.chainWork}`).sort();
-}
-
-export async function activeBlocks(cs: ChainState): Promise<{ height: number; block: Block }[]> {
-  const out: { height: number; block: Block }[] = [];
-  for (let h = 0; h <= cs.height; h++) {
-    const block = await cs.getBlock(cs.atHeight(h)!.hash);
-    if (!block) throw new Error(`block at height ${h} is missing`);
-    out.push({ height: h, block });
-  }
-  return out;
 }
 
 /** Replays the active chain from its stored blocks and compares with the live UTXO set. */

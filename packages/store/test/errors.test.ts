@@ -3,10 +3,11 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { DEVNET, genesisHash, hashBytes, type NetworkParams } from "@utxolab/core";
+import { openChain } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store, StoreError } from "../src/index.js";
 import { PREFIX } from "../src/layout.js";
-import { mine, openChain, params } from "./chain-helpers.js";
+import { minePayments, params } from "./chain-helpers.js";
 import { kinds, type Place, tempDir } from "./places.js";
 
 const othernet: NetworkParams = { ...DEVNET, name: "othernet", genesis: { ...DEVNET.genesis, message: "utxolab othernet genesis" } };
@@ -43,8 +44,8 @@ describe.each(kinds)("damaged or foreign data in the $name store", (kind) => {
   async function chainOf(n: number, p: NetworkParams = params): Promise<void> {
     place = await kind.place();
     const s = await place.open({ params: p });
-    const cs = await openChain(s, p);
-    await mine(cs, n, 1);
+    const cs = await openChain({ backend: s, params: p });
+    await minePayments(cs, n, 1);
     await s.close();
   }
 
@@ -52,7 +53,7 @@ describe.each(kinds)("damaged or foreign data in the $name store", (kind) => {
   async function refusal(p: NetworkParams = params): Promise<StoreError> {
     try {
       store = await place.open({ params: p });
-      await openChain(store, p);
+      await openChain({ backend: store, params: p });
     } catch (e) {
       expect(e).toBeInstanceOf(StoreError);
       return e as StoreError;
@@ -166,7 +167,7 @@ describe("the LevelDB datadir", () => {
     const datadir = join(root, "a", "b", "devnet");
     const s = await openStore({ dir: datadir, params });
     expect(s.path).toBe(join(datadir, "chain"));
-    await openChain(s);
+    await openChain({ backend: s });
     await s.close();
 
     // LevelDB's lock is a file lock held by a process: hold it from another one.
@@ -214,7 +215,7 @@ describe("the LevelDB datadir", () => {
 
     const datadir = join(root, "node");
     const s = await openStore({ dir: datadir, params });
-    await openChain(s);
+    await openChain({ backend: s });
     await s.close();
     const chain = join(datadir, "chain");
     const manifest = readdirSync(chain).find((f) => f.startsWith("MANIFEST-"))!;

@@ -1,7 +1,7 @@
 import { utf8 } from "@utxolab/core";
+import { openChain } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
-import { openChain } from "./chain-helpers.js";
 import { kinds, type Place } from "./places.js";
 
 const text = (v: Uint8Array) => new TextDecoder().decode(v);
@@ -18,7 +18,7 @@ describe.each(kinds)("the capped log on the $name store", (kind) => {
     place = await kind.place();
     const store = await place.open();
     open.push(store);
-    await openChain(store);
+    await openChain({ backend: store });
     for (let seq = 1; seq <= 12; seq++) await store.appendLog(seq, utf8(`r${seq}`), 5);
     const read = async (s: Store) => (await s.readLog(100)).map((r) => [r.seq, text(r.value)]);
     expect(await read(store)).toEqual([8, 9, 10, 11, 12].map((n) => [n, `r${n}`]));
@@ -27,7 +27,7 @@ describe.each(kinds)("the capped log on the $name store", (kind) => {
     const again = await place.open();
     open.push(again);
     // the chain still opens: the log's prefix is its own
-    expect((await openChain(again)).height).toBe(0);
+    expect((await openChain({ backend: again })).height).toBe(0);
     expect(await read(again)).toEqual([8, 9, 10, 11, 12].map((n) => [n, `r${n}`]));
     // a smaller limit later drops the oldest for good
     expect((await again.readLog(2)).map((r) => r.seq)).toEqual([11, 12]);

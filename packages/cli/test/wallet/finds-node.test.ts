@@ -1,5 +1,5 @@
+import { NodeProcess } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../../test/helpers/node-process.js";
 import { runWalletCommand } from "../../src/wallet/command.js";
 
 // A node on a random port: the wallet must find it through <datadir>/node.json and

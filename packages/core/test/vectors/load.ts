@@ -1,7 +1,22 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Coin, checkTransactionFull, DEVNET, decodeTx, type Hash, hexToBytes, MemoryUtxoSet, txid } from "../../src/index.js";
+import { expect } from "vitest";
+import {
+  type BatchVerifier,
+  blockHash,
+  ChainState,
+  type Coin,
+  checkTransactionFull,
+  DEVNET,
+  decodeBlock,
+  decodeTx,
+  type Hash,
+  hexToBytes,
+  MemoryChainBackend,
+  MemoryUtxoSet,
+  txid,
+} from "../../src/index.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -64,4 +79,34 @@ export function runTxCase(c: TxCase): { outcome: string; txid?: string; fee?: bi
   if (!d.ok) return { outcome: "tx-decode-failed" };
   const r = checkTransactionFull(d.tx, set, c.height, DEVNET);
   return r.ok ? { outcome: "valid", txid: txid(d.tx), fee: r.fee } : { outcome: r.reason, txid: txid(d.tx) };
+}
+
+/** A block_rules.json scenario: blocks offered in order, what each must get, and the chain they leave. */
+export interface BlockCase {
+  description: string;
+  now: number;
+  blocks: { hex: string; expect: string; hash?: string; note?: string }[];
+  tipHash: string;
+  height: number;
+  utxoCount: number;
+  supply: string;
+}
+
+/** Offers one block_rules.json scenario's blocks to a fresh chain (checking signatures with `verifier`) and checks every answer and the end state. */
+export async function expectBlockCase(c: BlockCase, verifier?: BatchVerifier): Promise<void> {
+  const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => c.now, verifier });
+  for (const [i, b] of c.blocks.entries()) {
+    const d = decodeBlock(b.hex);
+    if (!d.ok) {
+      expect(d.reason, `block ${i}`).toBe(b.expect);
+      continue;
+    }
+    if (b.hash) expect(blockHash(d.block.header)).toBe(b.hash);
+    const r = await chain.submitBlock(d.block);
+    expect(r.ok ? "accepted" : r.reason, `block ${i} ${b.note ?? ""}`).toBe(b.expect);
+  }
+  expect(chain.tip.hash).toBe(c.tipHash);
+  expect(chain.height).toBe(c.height);
+  expect(chain.utxos.size).toBe(c.utxoCount);
+  expect(chain.utxos.total.toString()).toBe(c.supply);
 }

@@ -1,13 +1,12 @@
 import { connect, type Socket } from "node:net";
 import { bytesToHex, encodeHeader, encodeTx, txid } from "@utxolab/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { until } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import { type Clock, realClock } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, type RawPeer, TestHost, until } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,13 +27,13 @@ describe("hostile peers (issue 12)", () => {
     const node = await net.node(host, { maxMessagesPerSecond: 100_000_000 });
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:7001");
-    await until(() => node.peers().length === 1, "ready");
+    await until("ready", () => node.peers().length === 1);
     r.ws.pause();
     (r.ws as unknown as { _socket: Socket })._socket.pause();
     const n = 100_000;
     const ping = JSON.stringify({ type: "ping", nonce: "ab".repeat(8), height: 0 });
     for (let i = 0; i < n; i++) r.send(ping);
-    await until(() => (node.peers()[0]?.received.ping ?? 0) === n, "every ping arrives", 30_000);
+    await until("every ping arrives", () => (node.peers()[0]?.received.ping ?? 0) === n, 30_000);
     const info = node.peers()[0];
     // ~110 bytes a pong: 100,000 would be 11 MB; the kernel takes some, the node holds at most 64 KB more
     expect(info.sent.pong ?? 0).toBeLessThan(n);
@@ -47,7 +46,7 @@ describe("hostile peers (issue 12)", () => {
     const node = await net.node(host, { maxMessagesPerSecond: 100 });
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:7005");
-    await until(() => node.peers().length === 1, "ready");
+    await until("ready", () => node.peers().length === 1);
     for (let i = 0; i < 1_000; i++) r.send({ type: "ping", nonce: "cd".repeat(8), height: 0 });
     await r.whenClosed();
     expect(r.of("reject").at(-1)?.detail).toMatch(/faster than 100 a second/);
@@ -65,14 +64,14 @@ describe("hostile peers (issue 12)", () => {
     const node = await net.node(host, { clock, uploadBytesPerSecond: 8_000 });
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:7002");
-    await until(() => node.peers().length === 1, "ready");
+    await until("ready", () => node.peers().length === 1);
     for (let i = 0; i < 20; i++) r.send({ type: "getheaders", locator: [host.chain.genesis.hash] });
-    await until(() => r.of("headers").length >= 1, "first answer");
+    await until("first answer", () => r.of("headers").length >= 1);
     await sleep(300);
     const early = r.of("headers").length;
     expect(early).toBeLessThanOrEqual(2);
     now += 2_100; // one more answer's worth of budget
-    await until(() => r.of("headers").length === early + 1, "the budget refills");
+    await until("the budget refills", () => r.of("headers").length === early + 1);
     await sleep(300);
     expect(r.of("headers").length).toBe(early + 1);
   });
@@ -87,16 +86,16 @@ describe("hostile peers (issue 12)", () => {
       const nv = await net.node(victim);
       const staller = await net.raw(nv.url);
       await staller.handshake("ws://127.0.0.1:7003");
-      await until(() => staller.has("getheaders"), "asked for headers");
+      await until("asked for headers", () => staller.has("getheaders"));
       const headers: string[] = [];
       for (let h = 1; h <= 30; h++) headers.push(bytesToHex(encodeHeader(honest.chain.atHeight(h)!.header)));
       staller.send({ type: "headers", headers });
-      await until(() => staller.has("getdata"), "the victim asks the staller for blocks");
+      await until("the victim asks the staller for blocks", () => staller.has("getdata"));
       if (mode === "notfound") staller.send({ type: "notfound", blocks: staller.of("getdata")[0].blocks });
       const started = Date.now();
       const nh = await net.node(honest, { peers: [nv.url] });
-      await until(() => hasPeer(nv, nh.url), "honest connected");
-      await until(() => victim.chain.height === 30, "synced from the honest peer", 12_000);
+      await until("honest connected", () => hasPeer(nv, nh.url));
+      await until("synced from the honest peer", () => victim.chain.height === 30, 12_000);
       // without stalling detection this took blockStallMs (60 s) or forever
       expect(Date.now() - started).toBeLessThan(10_000);
       if (mode === "silent") {
@@ -118,13 +117,13 @@ describe("hostile peers (issue 12)", () => {
     const tx = genesisSpend(3);
     const id = txid(tx);
     staller.send({ type: "inv", txs: [id] });
-    await until(() => staller.has("getdata"), "asked the staller");
+    await until("asked the staller", () => staller.has("getdata"));
     const honest = await TestHost.create("honest");
     const nh = await net.node(honest, { peers: [nv.url] });
     // both sides ready: a transaction is announced only to peers that finished the handshake
-    await until(() => hasPeer(nv, nh.url) && hasPeer(nh, nv.url), "honest connected");
+    await until("honest connected", () => hasPeer(nv, nh.url) && hasPeer(nh, nv.url));
     honest.addTx(tx);
-    await until(() => victim.pool.has(id), "the victim gets it from the honest peer", 5_000);
+    await until("the victim gets it from the honest peer", () => victim.pool.has(id), 5_000);
     expect(victim.logged(/announced 1 transaction\(s\), was asked, and sent neither/)).toBe(true);
     expect(encodeTx(victim.pool.get(id)!.tx)).toEqual(encodeTx(tx));
   });
@@ -143,14 +142,14 @@ describe("hostile peers (issue 12)", () => {
       s.on("close", () => (e.closedAt = Date.now() - opened));
       socks.push(e);
     }
-    await until(() => socks.filter((e) => e.closedAt !== undefined).length >= 3, "three over the limit closed");
+    await until("three over the limit closed", () => socks.filter((e) => e.closedAt !== undefined).length >= 3);
     await sleep(100);
     expect(socks.filter((e) => e.closedAt !== undefined).length).toBe(3);
-    await until(() => socks.every((e) => e.closedAt !== undefined), "the idle ones closed by the upgrade timeout", 5_000);
+    await until("the idle ones closed by the upgrade timeout", () => socks.every((e) => e.closedAt !== undefined), 5_000);
     // an honest node from elsewhere still gets in
     const friend = await TestHost.create("friend");
     const nf = await net.node(friend, { peers: [node.url] });
-    await until(() => hasPeer(node, nf.url), "friend connected");
+    await until("friend connected", () => hasPeer(node, nf.url));
     for (const e of socks) e.s.destroy();
   });
 
@@ -166,10 +165,10 @@ describe("hostile peers (issue 12)", () => {
       await r.handshake(`ws://127.0.0.1:${7100 + i}`);
       squatters.push(r);
     }
-    await until(() => node.peers().length === 4, "full");
+    await until("full", () => node.peers().length === 4);
     const friend = await TestHost.create("friend");
     const nf = await net.node(friend, { peers: [node.url] });
-    await until(() => hasPeer(node, nf.url), "the honest node gets in");
+    await until("the honest node gets in", () => hasPeer(node, nf.url));
     expect(squatters.filter((s) => s.of("reject").some((m) => m.reason === "evicted")).length).toBe(1);
     // A second connection with one node nonce is refused only when it copies a node we
     // dialled (hostile-sync.test.ts): a nonce is unproven and must not lock anyone out.
@@ -190,7 +189,7 @@ describe("hostile peers (issue 12)", () => {
     expect(node.bans().map((b) => b.key)).toEqual(["127.0.5.1"]);
     // the friend is not framed
     nf.addPeer(node.url);
-    await until(() => hasPeer(node, nf.url), "the real friend connects");
+    await until("the real friend connects", () => hasPeer(node, nf.url));
     // the framer comes back with another port: refused at once
     const back = await net.raw(node.url, "127.0.5.1");
     await back.whenClosed();

@@ -2,10 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { address, CLI, until } from "@utxolab/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI } from "./helpers/node-process.js";
-import { address } from "./helpers/txs.js";
-import { until } from "./helpers/until.js";
 
 const dir = mkdtempSync(join(tmpdir(), "utxolab-devnet-"));
 const running: ChildProcess[] = [];
@@ -85,7 +83,7 @@ describe("utxolab devnet", () => {
     const [u] = nodeUrls(d.out());
     expect(d.out()).toContain("--automine");
     const n0 = join(dir, "node0");
-    const { pay, genesisCoin, GENESIS_VALUE } = await import("./helpers/txs.js");
+    const { pay, genesisCoin, GENESIS_VALUE } = await import("@utxolab/testkit");
     const p = pay(
       [genesisCoin(0)],
       [
@@ -100,7 +98,7 @@ describe("utxolab devnet", () => {
   }, 60_000);
 
   it("refuses contradictory options", async () => {
-    const { runCli } = await import("./helpers/node-process.js");
+    const { runCli } = await import("@utxolab/testkit");
     const r = await runCli(["devnet", "--automine", "--no-mining", "--dir", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("choose one of");

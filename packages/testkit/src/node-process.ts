@@ -2,9 +2,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { Block, Hash } from "@utxolab/core";
+import { type NextBlock, nextBlock } from "./blocks.js";
+import { rpcRaw } from "./rpc.js";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The repository root (this file runs from packages/testkit/dist). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const CLI = join(REPO, "packages/cli/bin/utxolab.js");
 
 export interface RpcFailure {
@@ -44,24 +49,15 @@ export class NodeProcess {
     readonly datadir: string,
     private readonly ownsDir: boolean,
   ) {
-    let buf = "";
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      let i = buf.indexOf("\n");
-      while (i >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        this.output.push(line);
-        this.lineWaiters = this.lineWaiters.filter((w) => {
-          const m = line.match(w.re);
-          if (m) w.resolve(m);
-          return !m;
-        });
-        i = buf.indexOf("\n");
-      }
+    const onLine = (line: string) => {
+      this.output.push(line);
+      this.lineWaiters = this.lineWaiters.filter((w) => {
+        const m = line.match(w.re);
+        if (m) w.resolve(m);
+        return !m;
+      });
     };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
+    for (const stream of [proc.stdout, proc.stderr]) if (stream) createInterface({ input: stream }).on("line", onLine);
     this.exited = new Promise((r) =>
       proc.on("exit", (code) => {
         this.exitCode = code;
@@ -113,20 +109,8 @@ export class NodeProcess {
   }
 
   /** Raw JSON-RPC: returns the whole response object. */
-  async rpcRaw(method: string, params: unknown[] = [], token = this.token): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.rpcUrl}/rpc`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    const text = await res.text();
-    let body: any;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: res.status, body };
+  rpcRaw(method: string, params: unknown[] = [], token = this.token): Promise<{ status: number; body: any }> {
+    return rpcRaw(this.rpcUrl, token, method, params);
   }
 
   /** The result, or throws RpcCallError with the node's code, reason and detail. */
@@ -142,6 +126,16 @@ export class NodeProcess {
     const { body } = await this.rpcRaw(method, params);
     if (!body.error) throw new Error(`${method} was expected to fail but returned ${JSON.stringify(body.result)}`);
     return body.error;
+  }
+
+  /**
+   * A block another miner could make on `prev` at `height`: timed `after` seconds past the
+   * node's template time (default: `height`), its coinbase claiming the subsidy (or `claim`).
+   */
+  async blockOn(prev: Hash, height: number, o: Omit<NextBlock, "time" | "height"> & { after?: number } = {}): Promise<Block> {
+    const tpl = await this.rpc<{ time: number }>("getblocktemplate");
+    const time = tpl.time + (o.after ?? height);
+    return nextBlock({ hash: prev, height: height - 1, time }, { ...o, time });
   }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {

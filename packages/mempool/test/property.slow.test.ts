@@ -1,9 +1,20 @@
 import type { ChainState } from "@utxolab/core";
-import { type BlockIndexEntry, blockHash, CoinOverlay, checkTxInputs, DEVNET, type Hash, outpointKey, txid } from "@utxolab/core";
+import {
+  type BlockIndexEntry,
+  blockHash,
+  CoinOverlay,
+  checkTxInputs,
+  DEVNET,
+  type Hash,
+  outpointKey,
+  txid,
+  type UtxoEntry,
+} from "@utxolab/core";
+import { blockOn, genesisCoin, out, outputOf } from "@utxolab/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Mempool } from "../src/index.js";
-import { accounts, blockOn, genesisCoin, payWithFee, type Spendable, setup, sizeFor } from "./helpers.js";
+import { payWithFee, setup, sizeFor } from "./helpers.js";
 
 type Op =
   | { kind: "tx"; picks: number[]; nOut: number; to: number; rate: number; orphan: boolean }
@@ -105,20 +116,20 @@ describe("property: random accepts, blocks, reorganizations and expiry", () => {
         async (ops, maxBytes) => {
           // a small pool evicts often; its limit holds after every step
           const { pool, chain, clock } = await setup({ maxBytes, maxAncestors: 4, maxDescendants: 4 });
-          const coins: Spendable[] = Array.from({ length: 10 }, (_, i) => genesisCoin(i));
+          const coins: UtxoEntry[] = Array.from({ length: 10 }, (_, i) => genesisCoin(i));
           let salt = 0;
           for (const op of ops) {
             if (op.kind === "tx") {
               const inputs = [...new Set(op.picks.map((p) => p % coins.length))].map((i) => coins[i]);
               const fee = BigInt(op.rate) * BigInt(sizeFor(inputs.length, op.nOut));
-              const total = inputs.reduce((s, c) => s + c.value, 0n) - fee;
+              const total = inputs.reduce((s, c) => s + c.coin.value, 0n) - fee;
               const each = total / BigInt(op.nOut);
               if (each < 546n) continue;
-              const pay = Array.from({ length: op.nOut - 1 }, () => ({ value: each, to: op.to }));
+              const pay = Array.from({ length: op.nOut - 1 }, () => out(each, op.to));
               const tx = payWithFee(inputs, pay, { exact: fee }, op.to);
               pool.accept(tx, { allowOrphan: op.orphan });
               for (let v = 0; v < tx.outputs.length; v++) {
-                coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+                coins.push(outputOf(tx, v));
               }
             } else if (op.kind === "mine") {
               const txs = pool.template().txs.slice(0, op.take);
@@ -132,7 +143,7 @@ describe("property: random accepts, blocks, reorganizations and expiry", () => {
               const tx = payWithFee([c], [], { rate: 1n }, op.to);
               await chain.submitBlock(blockOn(chain, [tx], { extra: salt++ }));
               for (let v = 0; v < tx.outputs.length; v++) {
-                coins.push({ txid: txid(tx), vout: v, value: tx.outputs[v].value, pubkey: tx.outputs[v].pubkey, sk: accounts[op.to].sk });
+                coins.push(outputOf(tx, v));
               }
             } else if (op.kind === "reorg") {
               if (chain.height < op.depth) continue;

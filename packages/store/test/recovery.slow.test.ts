@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { openChain } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, StoreError } from "../src/index.js";
 import { PREFIX } from "../src/layout.js";
-import { branch, expectLedgerOk, mine, openChain, params, utxoSnapshot } from "./chain-helpers.js";
+import { branch, expectLedgerOk, minePayments, params, utxoSnapshot } from "./chain-helpers.js";
 import { tempDir } from "./places.js";
 
 const dirs: string[] = [];
@@ -26,8 +27,8 @@ async function storedChain(n = 10): Promise<{ datadir: string; chain: string; ti
   let utxos: string[] = [];
   for (let round = 0; round < 3; round++) {
     const s = await openStore({ dir: datadir, params });
-    const cs = await openChain(s);
-    await mine(cs, n, 2);
+    const cs = await openChain({ backend: s });
+    await minePayments(cs, n, 2);
     if (round === 2) await branch(cs, cs.atHeight(cs.height - 2)!, 1, 7); // a side branch, kept in the index
     tip = cs.tip.hash;
     height = cs.height;
@@ -55,7 +56,7 @@ async function refusal(datadir: string): Promise<StoreError> {
   try {
     const s = await openStore({ dir: datadir, params });
     try {
-      await openChain(s);
+      await openChain({ backend: s });
     } finally {
       await s.close();
     }
@@ -93,7 +94,7 @@ describe("a datadir that holds data but cannot be opened as it is", () => {
     const r = await s.reindex();
     expect(r.skipped).toEqual([]);
     expect(r.height).toBe(c.height);
-    const cs = await openChain(s);
+    const cs = await openChain({ backend: s });
     expect(cs.tip.hash).toBe(c.tip);
     expect(utxoSnapshot(cs)).toEqual(c.utxos);
     await expectLedgerOk(cs);
@@ -124,7 +125,7 @@ describe("a datadir that holds data but cannot be opened as it is", () => {
       throw e;
     });
     await s.reindex();
-    const cs = await openChain(s);
+    const cs = await openChain({ backend: s });
     // what the cut table held is gone; what is left is a valid chain from genesis
     expect(cs.height).toBeLessThanOrEqual(c.height);
     await expectLedgerOk(cs);
@@ -151,7 +152,7 @@ describe("a datadir that holds data but cannot be opened as it is", () => {
     const s = await openStore({ dir: c.datadir, params });
     const r = await s.reindex();
     expect(r.skipped).toEqual([]);
-    const cs = await openChain(s);
+    const cs = await openChain({ backend: s });
     expect(cs.tip.hash).toBe(c.tip);
     expect(utxoSnapshot(cs)).toEqual(c.utxos);
     await expectLedgerOk(cs);
@@ -171,7 +172,7 @@ describe("a datadir that holds data but cannot be opened as it is", () => {
     const s = await openStore({ dir: c.datadir, params });
     const r = await s.reindex();
     expect(r.skipped.some((x) => /does not decode to that block/.test(x))).toBe(true);
-    const cs = await openChain(s);
+    const cs = await openChain({ backend: s });
     await expectLedgerOk(cs);
     await s.close();
   });

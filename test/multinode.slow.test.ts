@@ -1,3 +1,4 @@
+import { accounts, address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, until } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -16,9 +17,6 @@ import {
   txid,
 } from "../packages/core/src/index.js";
 import { maxMessageBytes } from "../packages/p2p/src/messages.js";
-import { NodeProcess } from "./helpers/node-process.js";
-import { accounts, address, GENESIS_VALUE, genesisCoin, pay } from "./helpers/txs.js";
-import { until } from "./helpers/until.js";
 
 let n0: NodeProcess;
 let n1: NodeProcess;

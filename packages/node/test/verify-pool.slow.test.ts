@@ -1,8 +1,10 @@
+import { call, QUIET } from "./helpers.js";
 // Signatures are checked on worker threads: the RPC keeps answering while a block with
 // thousands of signatures verifies (the defence against a "signature bomb"), the node
 // says which backend it runs, and it stops cleanly.
-import { afterEach, describe, expect, it } from "vitest";
-import { accounts, genesisTxid, pay } from "../../../test/helpers/txs.js";
+
+import { accounts, cleanupAfterEach, coin, GENESIS_TXID, pay } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import {
   type Amount,
   type Block,
@@ -18,21 +20,8 @@ import {
 import { libsecpBackend } from "../../core/src/native/libsecp.js";
 import { UtxoNode } from "../src/index.js";
 
-const quiet = { memory: true, rpcPort: 0, p2pPort: 0, rpcToken: "t", web: false, log: () => undefined } as const;
-const cleanup: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-async function call(node: UtxoNode, method: string, params: unknown[] = []) {
-  const res = await fetch(`${node.rpc.url}/rpc`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${node.rpcToken}` },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  return (await res.json()) as { result?: any; error?: { code: number; message: string } };
-}
+const quiet = { ...QUIET, web: false } as const;
+const cleanup = cleanupAfterEach();
 
 /**
  * Block 1: one transaction fans genesis coin 0 out to `n` outputs, then `n / perTx` transactions
@@ -45,12 +34,12 @@ function bigBlock(n: number, time: number, perTx = 15): Block {
   try {
     const each = 50_000_000n;
     const fan = pay(
-      [{ txid: genesisTxid, vout: 0, value: 100_000_000_000n, from: 0 }],
+      [coin(GENESIS_TXID, 0, 100_000_000_000n, 0)],
       Array.from({ length: n }, () => [1, each] as [number, bigint]),
     );
     const spends: Transaction[] = [];
     for (let k = 0; k < n; k += perTx) {
-      const ins = Array.from({ length: Math.min(perTx, n - k) }, (_, j) => ({ txid: fan.txid, vout: k + j, value: each, from: 1 }));
+      const ins = Array.from({ length: Math.min(perTx, n - k) }, (_, j) => coin(fan.txid, k + j, each, 1));
       spends.push(pay(ins, [[2, each * BigInt(ins.length) - 1000n]]).tx);
     }
     return buildBlock(

@@ -1,17 +1,8 @@
 import { blockHash, bytesToHex, encodeBlock, encodeUndo, genesisHash, utf8 } from "@utxolab/core";
+import { openChain } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../src/index.js";
-import {
-  blockOn,
-  branch,
-  expectLedgerOk,
-  indexSnapshot,
-  mine,
-  openChain,
-  overspendingBlock,
-  params,
-  utxoSnapshot,
-} from "./chain-helpers.js";
+import { blockOn, branch, expectLedgerOk, indexSnapshot, minePayments, overspendingBlock, params, utxoSnapshot } from "./chain-helpers.js";
 import { kinds, type Place } from "./places.js";
 
 describe.each(kinds)("a chain on the $name store", (kind) => {
@@ -32,9 +23,9 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     place = await kind.place();
     const store = await openStore_();
     expect(await store.load()).toBeUndefined();
-    const cs = await openChain(store);
+    const cs = await openChain({ backend: store });
     expect(cs.tip.hash).toBe(genesisHash(params));
-    await mine(cs, 50, 3);
+    await minePayments(cs, 50, 3);
     expect(cs.height).toBe(50);
     expect(cs.utxos.size).toBeGreaterThan(100);
     const before = { tip: cs.tip.hash, index: indexSnapshot(cs), utxos: utxoSnapshot(cs), total: cs.utxos.total };
@@ -47,7 +38,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     }
     await store.close();
 
-    const again = await openChain(await openStore_());
+    const again = await openChain({ backend: await openStore_() });
     expect(again.tip.hash).toBe(before.tip);
     expect(again.height).toBe(50);
     expect(indexSnapshot(again)).toEqual(before.index);
@@ -59,7 +50,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     }
     await expectLedgerOk(again);
     // and it keeps going from there
-    await mine(again, 3, 2);
+    await minePayments(again, 3, 2);
     expect(again.height).toBe(53);
     await expectLedgerOk(again);
   });
@@ -67,8 +58,8 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
   it("persists a switch to a heavier branch, drops the undo data of the blocks it left, and can switch back after a reopen", async () => {
     place = await kind.place();
     const store = await openStore_();
-    const cs = await openChain(store);
-    await mine(cs, 12, 2);
+    const cs = await openChain({ backend: store });
+    await minePayments(cs, 12, 2);
     const fork = cs.atHeight(8)!;
     const left = cs.tip;
     const reorgs: number[] = [];
@@ -80,7 +71,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     await store.close();
 
     const store2 = await openStore_();
-    const again = await openChain(store2);
+    const again = await openChain({ backend: store2 });
     expect(again.tip.hash).toBe(side.hash);
     expect(again.height).toBe(13);
     expect(indexSnapshot(again)).toEqual(snap.index);
@@ -97,7 +88,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     expect(again.isActive(again.getEntry(left.hash)!)).toBe(true);
     await expectLedgerOk(again);
     await store2.close();
-    const third = await openChain(await openStore_());
+    const third = await openChain({ backend: await openStore_() });
     expect(third.tip.hash).toBe(again.tip.hash);
     expect(utxoSnapshot(third)).toEqual(utxoSnapshot(again));
   });
@@ -105,8 +96,8 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
   it("remembers invalid blocks and their descendants across a reopen", async () => {
     place = await kind.place();
     const store = await openStore_();
-    const cs = await openChain(store);
-    await mine(cs, 3, 1);
+    const cs = await openChain({ backend: store });
+    await minePayments(cs, 3, 1);
     const tip = cs.tip;
     const bad = overspendingBlock(cs);
     const r = await cs.submitBlock(bad);
@@ -122,7 +113,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     expect(invalidBefore).toHaveLength(2);
     await store.close();
 
-    const again = await openChain(await openStore_());
+    const again = await openChain({ backend: await openStore_() });
     const invalidAfter = [...again.index.values()]
       .filter((e) => e.status === "invalid")
       .map((e) => `${e.hash} ${e.invalidReason} ${e.hasData}`);
@@ -141,7 +132,7 @@ describe.each(kinds)("a chain on the $name store", (kind) => {
     await store.putMeta("tip", utf8("not the chain tip"));
     await store.putMeta("peers", utf8("ws://127.0.0.1:1"));
     expect(await store.load()).toBeUndefined();
-    await openChain(store);
+    await openChain({ backend: store });
     await store.close();
     const again = await openStore_();
     expect(new TextDecoder().decode(await again.getMeta("peers"))).toBe("ws://127.0.0.1:1");
@@ -155,8 +146,8 @@ describe("openStore", () => {
   it("gives a working memory store with --memory", async () => {
     const store = await openStore({ memory: true, params });
     expect(store.path).toBe("(memory)");
-    const cs = await openChain(store);
-    await mine(cs, 5, 2);
+    const cs = await openChain({ backend: store });
+    await minePayments(cs, 5, 2);
     await expectLedgerOk(cs);
     const loaded = await store.load();
     expect(loaded?.tip).toBe(cs.tip.hash);

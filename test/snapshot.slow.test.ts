@@ -1,9 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, until } from "@utxolab/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "./helpers/node-process.js";
-import { address, GENESIS_VALUE, genesisCoin, pay } from "./helpers/txs.js";
-import { until } from "./helpers/until.js";
 
 let a: NodeProcess;
 let b: NodeProcess;

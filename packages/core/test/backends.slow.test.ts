@@ -5,14 +5,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BatchVerifier,
-  blockHash,
-  ChainState,
-  DEVNET,
-  decodeBlock,
-  type Hash,
   hexToBytes,
   inlineVerifier,
-  MemoryChainBackend,
   nobleBackend,
   type SchnorrBackend,
   setSchnorrBackend,
@@ -21,7 +15,7 @@ import {
 } from "../src/index.js";
 import { libsecpBackend } from "../src/native/libsecp.js";
 import { VerifyPool } from "../src/native/pool.js";
-import { byType, loadVectors, runTxCase, type TxCase } from "./vectors/load.js";
+import { type BlockCase, byType, expectBlockCase, loadVectors, runTxCase, type TxCase } from "./vectors/load.js";
 
 const BACKENDS: SchnorrBackend[] = [nobleBackend, libsecpBackend];
 
@@ -48,7 +42,7 @@ const bip340: Bip340Vector[] = readFileSync(new URL("./data/bip340-test-vectors.
 type Case = Record<string, any> & { type: string; description: string };
 const sighashCases = loadVectors<Case>("sighash.json").cases;
 const txCases = loadVectors<TxCase>("tx_rules.json").cases;
-const blockCases = loadVectors<Case>("block_rules.json").cases;
+const blockCases = loadVectors<BlockCase>("block_rules.json").cases;
 
 describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, backend) => {
   beforeAll(() => setSchnorrBackend(backend));
@@ -116,23 +110,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))("backend %s", (_name, b
     afterAll(async () => {
       if (verifier instanceof VerifyPool) await verifier.close();
     });
-    it.each(blockCases.map((c) => [c.description, c] as const))("%s", async (_d, c) => {
-      const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => c.now, verifier });
-      for (const [i, b] of (c.blocks as { hex: string; expect: string; hash?: Hash; note?: string }[]).entries()) {
-        const d = decodeBlock(b.hex);
-        if (!d.ok) {
-          expect(d.reason, `block ${i}`).toBe(b.expect);
-          continue;
-        }
-        if (b.hash) expect(blockHash(d.block.header)).toBe(b.hash);
-        const r = await chain.submitBlock(d.block);
-        expect(r.ok ? "accepted" : r.reason, `block ${i} ${b.note ?? ""}`).toBe(b.expect);
-      }
-      expect(chain.tip.hash).toBe(c.tipHash);
-      expect(chain.height).toBe(c.height);
-      expect(chain.utxos.size).toBe(c.utxoCount);
-      expect(chain.utxos.total.toString()).toBe(c.supply);
-    });
+    it.each(blockCases.map((c) => [c.description, c] as const))("%s", (_d, c) => expectBlockCase(c, verifier));
   });
 });
 

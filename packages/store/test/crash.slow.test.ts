@@ -1,8 +1,9 @@
 import type { Block, BlockIndexEntry, ChainState, Hash } from "@utxolab/core";
 import { MemoryChainBackend } from "@utxolab/core";
+import { openChain } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
-import { branch, expectLedgerOk, mine, openChain, overspendingBlock, utxoSnapshot } from "./chain-helpers.js";
+import { branch, expectLedgerOk, minePayments, overspendingBlock, utxoSnapshot } from "./chain-helpers.js";
 import { CrashingDb, kinds } from "./places.js";
 
 /**
@@ -11,12 +12,12 @@ import { CrashingDb, kinds } from "./places.js";
  */
 async function history(): Promise<Block[]> {
   const backend = new MemoryChainBackend();
-  const cs = await openChain(backend);
+  const cs = await openChain({ backend });
   const blocks: Block[] = [];
   const record = async (from: number) => {
     for (let h = from; h <= cs.height; h++) blocks.push((await cs.getBlock(cs.atHeight(h)!.hash))!);
   };
-  await mine(cs, 4, 1);
+  await minePayments(cs, 4, 1);
   await record(1);
   const fork = cs.atHeight(2)!;
   const side = await branch(cs, fork, 3, 5);
@@ -27,7 +28,7 @@ async function history(): Promise<Block[]> {
   expect((await cs.submitBlock(bad)).ok).toBe(false);
   blocks.push(bad);
   const before = cs.height;
-  await mine(cs, 1, 1);
+  await minePayments(cs, 1, 1);
   await record(before + 1);
   return blocks;
 }
@@ -40,7 +41,7 @@ interface Observed {
 }
 
 async function replay(store: Store, blocks: Block[], seen: Observed): Promise<ChainState> {
-  const cs = await openChain(store);
+  const cs = await openChain({ backend: store });
   const note = () => seen.atTip.set(cs.tip.hash, utxoSnapshot(cs));
   note();
   cs.addListener({ blockConnected: note, blockDisconnected: note });
@@ -86,7 +87,7 @@ describe.each(kinds)("a crash at any write of the $name store", (kind) => {
         await store?.close().catch(() => undefined);
 
         const reopened = await place.open();
-        const cs = await openChain(reopened);
+        const cs = await openChain({ backend: reopened });
         const label = `crash ${mode} write ${k}: tip ${cs.tip.height}`;
         // Opening resumes activation, so the tip may be past the one on disk; either is a tip the clean run had.
         expect(clean.atTip.has(cs.tip.hash), label).toBe(true);

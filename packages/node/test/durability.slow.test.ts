@@ -1,21 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { NodeProcess, runCli } from "../../../test/helpers/node-process.js";
-import { address, genesisCoin, pay, type Spend } from "../../../test/helpers/txs.js";
-import type { Hash } from "../../core/src/index.js";
+import { address, coin, genesisCoin, NodeProcess, pay, runCli, tempDirs } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
+import type { Hash, UtxoEntry } from "../../core/src/index.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "utxolab-durable-"));
-  dirs.push(d);
-  return d;
-};
-
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs("utxolab-durable-");
 
 /** Deterministic pseudo-random delays, so a failure can be replayed. */
 function lcg(seed: number) {
@@ -32,7 +21,7 @@ describe("durability", () => {
     const rand = lcg(7);
     const reported: { hash: string; height: number }[] = [];
     // each devnet account's coin chain: spend, then spend the change, across restarts
-    const coins = new Map<number, Spend>();
+    const coins = new Map<number, UtxoEntry>();
     for (let i = 0; i < 8; i++) coins.set(i, genesisCoin(i));
 
     for (let round = 0; round < 8; round++) {
@@ -57,7 +46,7 @@ describe("durability", () => {
           const usable = ai.utxos.filter((x: { mature: boolean; spentBy?: string }) => x.mature && !x.spentBy);
           usable.sort((x: { value: string }, y: { value: string }) => (BigInt(y.value) > BigInt(x.value) ? 1 : -1));
           const u = usable[0];
-          if (u) coins.set(i, { txid: u.txid, vout: u.vout, value: BigInt(u.value), from: i });
+          if (u) coins.set(i, coin(u.txid, u.vout, BigInt(u.value), i));
         }
       }
       let stop = false;
@@ -66,16 +55,16 @@ describe("durability", () => {
         while (!stop) {
           try {
             const i = k++ % 8;
-            const c = coins.get(i) as Spend;
+            const c = coins.get(i) as UtxoEntry;
             const p = pay(
               [c],
               [
                 [(i + 1) % 8, 1_000_000n],
-                [i, c.value - 1_000_000n - 500n],
+                [i, c.coin.value - 1_000_000n - 500n],
               ],
             );
             const r = await node.rpcRaw("sendrawtransaction", [p.hex]);
-            if (r.body?.result) coins.set(i, { txid: p.txid as Hash, vout: 1, value: c.value - 1_000_000n - 500n, from: i });
+            if (r.body?.result) coins.set(i, coin(p.txid as Hash, 1, c.coin.value - 1_000_000n - 500n, i));
             if (k % 3 === 0) {
               const hashes = await node.rpc<string[]>("generatetoaddress", 1, address(9));
               const h = (await node.rpc("getblock", hashes[0], true)).height;

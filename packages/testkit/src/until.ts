@@ -1,4 +1,7 @@
-/** Polls `check` until it returns a truthy value; the last failure explains a timeout. */
+/**
+ * Polls `check` until it returns a truthy value (a test waits for the event, never for a
+ * fixed time); a timeout names `what` and the last error `check` threw.
+ */
 export async function until<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
@@ -15,6 +18,6 @@ export async function until<T>(
     }
     if (Date.now() - start > timeoutMs)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }

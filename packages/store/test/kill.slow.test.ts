@@ -2,9 +2,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { openChain } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../src/index.js";
-import { expectLedgerOk, openChain, params } from "./chain-helpers.js";
+import { expectLedgerOk, params } from "./chain-helpers.js";
 import { tempDir } from "./places.js";
 
 const pkg = join(import.meta.dirname, "..");
@@ -48,7 +49,7 @@ describe("a process killed while it writes", () => {
     for (let round = 0; round < 4; round++) {
       const reported = await mineThenKill(dir, 15);
       const store = await openStore({ dir, params });
-      const cs = await openChain(store);
+      const cs = await openChain({ backend: store });
       expect(cs.height).toBeGreaterThanOrEqual(reported.height);
       expect(cs.atHeight(reported.height)?.hash).toBe(reported.hash);
       await expectLedgerOk(cs);

@@ -2,16 +2,12 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { address } from "../../../test/helpers/txs.js";
+import { address, cleanupAfterEach, NodeProcess } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { KvDb, KvOp } from "../../store/src/index.js";
 import { UtxoNode } from "../src/index.js";
 
-const cleanup: (() => void)[] = [];
-afterAll(() => {
-  for (const f of cleanup.splice(0).reverse()) f();
-});
+const cleanup = cleanupAfterEach("all");
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), "utxolab-diskfull-"));

@@ -1,38 +1,28 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { accounts, genesisCoin, pay } from "../../../test/helpers/txs.js";
+import { accounts, coin, genesisCoin, NodeProcess, pay, tempDirs } from "@utxolab/testkit";
+import { describe, expect, it } from "vitest";
 import type { Transaction } from "../../core/src/index.js";
 import { UtxoNode } from "../src/index.js";
 import { decodeMempoolFile, encodeMempoolFile, loadMempoolFile } from "../src/mempool-file.js";
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), "utxolab-pool-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs("utxolab-pool-");
 
 /** A chain of payments from devnet account i: each spends the previous one's change. */
 function payments(i: number, n: number): { tx: Transaction; hex: string; txid: string }[] {
   const out: { tx: Transaction; hex: string; txid: string }[] = [];
-  let coin = genesisCoin(i);
+  let held = genesisCoin(i);
   for (let k = 0; k < n; k++) {
-    const change = coin.value - 1_000_000n - 1000n;
+    const change = held.coin.value - 1_000_000n - 1000n;
     const p = pay(
-      [coin],
+      [held],
       [
         [(i + 1) % 8, 1_000_000n],
         [i, change],
       ],
     );
     out.push(p);
-    coin = { txid: p.txid, vout: 1, value: change, from: i };
+    held = coin(p.txid, 1, change, i);
   }
   return out;
 }

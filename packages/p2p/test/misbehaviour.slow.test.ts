@@ -1,14 +1,13 @@
 import { connect } from "node:net";
 import { bytesToHex, DEVNET, encodeBlock, encodeHeader, txid } from "@utxolab/core";
+import { nextBlock, until } from "@utxolab/testkit";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { maxMessageBytes } from "../src/index.js";
-import { genesisSpend, hasPeer, Net, nextBlock, type RawPeer, TestHost, until } from "./helpers.js";
+import { closeAfterEach, genesisSpend, hasPeer, Net, type RawPeer, TestHost } from "./helpers.js";
 
 let net: Net;
-afterEach(async () => {
-  await net.close();
-});
+closeAfterEach(() => net);
 
 /** A node with one honest peer node, to show it keeps serving others while it drops offenders. */
 async function nodeWithFriend() {
@@ -16,13 +15,13 @@ async function nodeWithFriend() {
   const node = await net.node(host);
   const friend = await TestHost.create("friend");
   const fnode = await net.node(friend, { peers: [node.url] });
-  await until(() => hasPeer(node, fnode.url), "friend connected");
+  await until("friend connected", () => hasPeer(node, fnode.url));
   return { host, node, friend, fnode };
 }
 
 async function stillServes(host: TestHost, friend: TestHost): Promise<void> {
   const [h] = await friend.mine(1, `after-${host.logs.length}`);
-  await until(() => host.tip === h, "the victim still takes blocks from its honest peer");
+  await until("the victim still takes blocks from its honest peer", () => host.tip === h);
 }
 
 async function expectBanned(r: RawPeer, host: TestHost, why: RegExp): Promise<void> {
@@ -61,7 +60,7 @@ describe("misbehaviour", () => {
     expect(again.of("reject")[0]).toMatchObject({ reason: "banned" });
     const other = await net.raw(node.url, "127.0.3.2");
     await other.handshake("ws://127.0.0.1:4002");
-    await until(() => node.peers().some((p) => p.listen === "ws://127.0.0.1:4002"), "a peer from another address is accepted");
+    await until("a peer from another address is accepted", () => node.peers().some((p) => p.listen === "ws://127.0.0.1:4002"));
   });
 
   it("malformed JSON, a bad field, too many items: banned", async () => {
@@ -91,7 +90,7 @@ describe("misbehaviour", () => {
     r.send("x".repeat(maxMessageBytes(DEVNET) + 1));
     await r.whenClosed();
     expect(r.closed?.code).toBe(1009);
-    await until(() => host.logged(/banned .*over the \d+-byte limit/), "ban logged");
+    await until("ban logged", () => host.logged(/banned .*over the \d+-byte limit/));
     expect(node.bans().map((b) => b.key)).toContain(r.localAddress);
     await stillServes(host, friend);
   });
@@ -112,7 +111,7 @@ describe("misbehaviour", () => {
     const { host, node, friend } = await nodeWithFriend();
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:4301");
-    const greedy = nextBlock(host.chain, "greedy", [], 51n * 100_000_000n); // claims more than the subsidy
+    const greedy = nextBlock(host.chain.tip, { extra: "greedy", claim: 51n * 100_000_000n }); // claims more than the subsidy
     r.send({ type: "block", block: bytesToHex(encodeBlock(greedy)) });
     await expectBanned(r, host, /bad-cb-amount/);
     expect(host.chain.height).toBe(0);
@@ -136,9 +135,9 @@ describe("misbehaviour", () => {
     const { node } = await nodeWithFriend();
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:4501");
-    await until(() => node.peers().some((p) => p.listen === "ws://127.0.0.1:4501"), "ready");
+    await until("ready", () => node.peers().some((p) => p.listen === "ws://127.0.0.1:4501"));
     r.send({ type: "fancy-new-thing" });
-    await until(() => node.peers().find((p) => p.listen === "ws://127.0.0.1:4501")?.banScore === 10, "score 10");
+    await until("score 10", () => node.peers().find((p) => p.listen === "ws://127.0.0.1:4501")?.banScore === 10);
     expect(r.closed).toBeUndefined();
   });
 
@@ -180,13 +179,13 @@ describe("misbehaviour", () => {
     const raw = bytesToHex((await source.getBlock(h)) as Uint8Array);
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:4601");
-    await until(() => r.has("getheaders"), "the node asks for headers");
+    await until("the node asks for headers", () => r.has("getheaders"));
     r.send({ type: "headers", headers: [bytesToHex(encodeHeader(source.chain.tip.header))] });
-    await until(() => r.of("getdata").some((m) => m.blocks?.includes(h)), "the node asks for the block");
+    await until("the node asks for the block", () => r.of("getdata").some((m) => m.blocks?.includes(h)));
     for (let i = 0; i < 50; i++) r.send({ type: "block", block: raw });
     // answered in order: once the pong is back, every copy has been received
     r.send({ type: "ping", nonce: "00".repeat(8), height: 1 });
-    await until(() => r.has("pong"), "pong");
+    await until("pong", () => r.has("pong"));
     await node.idle();
     expect(host.tip).toBe(h);
     expect(host.submittedBlocks).toBe(1);
@@ -201,15 +200,15 @@ describe("misbehaviour", () => {
     host.pool.set(id, { tx, raw: new Uint8Array(50_000) }); // 100 kB of hex per answer
     const r = await net.raw(node.url);
     await r.handshake("ws://127.0.0.1:4602");
-    await until(() => node.peers().length === 1, "ready");
+    await until("ready", () => node.peers().length === 1);
     r.ws.pause();
     r.send({ type: "getdata", txs: Array(1000).fill(id) });
     const sent = () => node.peers()[0]?.sent.tx ?? 0;
-    await until(() => sent() > 0, "the node starts answering");
+    await until("the node starts answering", () => sent() > 0);
     // 100 MB would sit in memory for a peer that does not read; the node stops at its high-water mark
     expect(sent()).toBeLessThan(1000);
     r.ws.resume();
-    await until(() => r.of("tx").length === 1000, "every answer arrives once the peer reads");
+    await until("every answer arrives once the peer reads", () => r.of("tx").length === 1000);
   });
 
   it("a block requested from one peer and delivered first by another frees the request", async () => {
@@ -221,12 +220,12 @@ describe("misbehaviour", () => {
     const raw = bytesToHex((await source.getBlock(h)) as Uint8Array);
     const a = await net.raw(node.url);
     await a.handshake("ws://127.0.0.1:4603");
-    await until(() => a.has("getheaders"), "the node asks for headers");
+    await until("the node asks for headers", () => a.has("getheaders"));
     a.send({ type: "headers", headers: [bytesToHex(encodeHeader(source.chain.tip.header))] });
-    await until(() => a.of("getdata").some((m) => m.blocks?.includes(h)), "the node asks a for the block");
+    await until("the node asks a for the block", () => a.of("getdata").some((m) => m.blocks?.includes(h)));
     const b = await net.raw(node.url);
     await b.handshake("ws://127.0.0.1:4604");
-    await until(() => node.peers().length === 2, "both ready");
+    await until("both ready", () => node.peers().length === 2);
     // b's unasked copy is still with the host when a's answer arrives
     let release = () => {};
     const gate = new Promise<void>((r) => {
@@ -238,10 +237,10 @@ describe("misbehaviour", () => {
       return submit(block);
     };
     b.send({ type: "block", block: raw });
-    await until(() => node.blockBacklog === 1, "b's copy waits for the host");
+    await until("b's copy waits for the host", () => node.blockBacklog === 1);
     a.send({ type: "block", block: raw });
     a.send({ type: "ping", nonce: "00".repeat(8), height: 1 });
-    await until(() => a.has("pong"), "a's copy received");
+    await until("a's copy received", () => a.has("pong"));
     release();
     await node.idle();
     expect(host.tip).toBe(h);

@@ -1,7 +1,5 @@
+import { address, GENESIS_VALUE, genesisCoin, NodeProcess, pay, until } from "@utxolab/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { NodeProcess } from "../../../test/helpers/node-process.js";
-import { address, GENESIS_VALUE, genesisCoin, pay } from "../../../test/helpers/txs.js";
-import { until } from "../../../test/helpers/until.js";
 
 let node: NodeProcess | undefined;
 afterEach(async () => {
