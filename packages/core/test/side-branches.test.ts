@@ -59,7 +59,7 @@ describe("low-work side branches", () => {
   it("tie-work side blocks cannot crowd out a branch whose headers pass the tip, nor can the bound stop a fork deeper than it", async () => {
     // Found by an attack: 1,000 announced tie-work blocks filled maxSideBlocks, then an honest
     // heavier branch was pruned block by block as it arrived (each one the lowest-work leaf).
-    const chain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    const chain = await openChain({ maxSideBlocks: 4 });
     await mainChain(chain, 6);
     const at = (h: number) =>
       ({ hash: chain.atHeight(h)?.hash ?? "", height: h, time: chain.atHeight(h)?.header.time ?? 0 }) as typeof GENESIS_PARENT;
@@ -79,14 +79,14 @@ describe("low-work side branches", () => {
     expect(chain.height).toBe(7);
     expect(chain.tip.hash).toBe(branch[4]);
     // without the claim, the same branch's first block is the lowest-work leaf and goes at once
-    const plain = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    const plain = await openChain({ maxSideBlocks: 4 });
     await mainChain(plain, 6);
     const plainAt = (h: number) =>
       ({ hash: plain.atHeight(h)?.hash ?? "", height: h, time: plain.atHeight(h)?.header.time ?? 0 }) as typeof GENESIS_PARENT;
     for (let i = 0; i < 4; i++) await plain.submitBlock(nextBlock(plainAt(5)));
     expect(await plain.submitBlock(nextBlock(plainAt(2)))).toMatchObject({ ok: true, pruned: true });
     // a fork from genesis deeper than the bound (8 blocks against a tip at 6, bound 4) is downloaded whole
-    const deep = await ChainState.open(DEVNET, new MemoryChainBackend(), { now: () => NOW, maxSideBlocks: 4 });
+    const deep = await openChain({ maxSideBlocks: 4 });
     await mainChain(deep, 6);
     let q = GENESIS_PARENT;
     for (let i = 0; i < 7; i++) {
