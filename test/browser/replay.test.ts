@@ -102,6 +102,16 @@ describe("replaying a simulation trace in the page", () => {
     const broken = [text[0], '{"t":5,"e":"recv","n":1,"b":"ffffffffffffffff"}'].join("\n");
     await input.setInputFiles({ name: "cut.jsonl", mimeType: "text/plain", buffer: Buffer.from(broken) });
     await eventually(() => refused.textContent()).toContain("line 2: node 1 received block ffffffffffffffff, which no line before found");
+    // nonsense that used to be drawn: no regions (dots at NaN), lines out of time order, a block without an id
+    const noRegions = '{"e":"nodes","regions":[],"nodes":[{"id":0,"r":0}]}\n';
+    await input.setInputFiles({ name: "noregions.jsonl", mimeType: "text/plain", buffer: Buffer.from(noRegions) });
+    await eventually(() => refused.textContent()).toContain("line 1: regions must be a list of 1 or more region names");
+    const later = [text[0], '{"t":9,"e":"block","b":"aa","p":"00","n":0,"h":1}', '{"t":3,"e":"block","b":"bb","p":"aa","n":0,"h":2}'];
+    await input.setInputFiles({ name: "order.jsonl", mimeType: "text/plain", buffer: Buffer.from(later.join("\n")) });
+    await eventually(() => refused.textContent()).toContain("line 3: time 3 ms comes after 9 ms; a trace's lines are in time order");
+    const noId = [text[0], '{"t":1,"e":"block","p":"00","n":0,"h":1}'];
+    await input.setInputFiles({ name: "noid.jsonl", mimeType: "text/plain", buffer: Buffer.from(noId.join("\n")) });
+    await eventually(() => refused.textContent()).toContain('line 2: a block line needs its id "b" and its parent "p" as strings');
     expect(pageErrors).toEqual([]);
     await page.close();
   });

@@ -13,6 +13,8 @@ interface Target {
   notBefore: number;
   /** the URL turned out to be this node */
   self: boolean;
+  /** the node there refused us as a duplicate: not redialled while a peer with this nonce stays */
+  parkedFor?: string;
 }
 
 export interface DialerEnv {
@@ -109,6 +111,17 @@ export class Dialer {
     }
   }
 
+  /**
+   * The node at this target refused our dial as a duplicate (it dialled us, and that
+   * connection is ready): redialling would be refused every minute. The target is parked
+   * while a ready peer holds that nonce; the word comes from the node we dialled, so a
+   * squatter cannot park it.
+   */
+  parkWhileConnected(peer: Peer, nonce: string): void {
+    const t = this.target(peer);
+    if (t) t.parkedFor = nonce;
+  }
+
   onBanned(peer: Peer, ban: Ban): void {
     const t = this.target(peer);
     if (t) t.notBefore = ban.until;
@@ -116,6 +129,18 @@ export class Dialer {
 
   /** An attached peer closed: redial its target. Returns the target URL and the delay chosen, if any. */
   onClosed(peer: Peer): { url: string; delay: number | undefined } | undefined {
+    // a target parked for this peer's connection is dialled again as soon as that connection goes
+    // (a simulated lossy link kept a node cut off for minutes while it waited for the next check)
+    const nonce = peer.version?.nonce;
+    if (nonce !== undefined) {
+      for (const parked of this.targets.values()) {
+        if (parked.parkedFor !== nonce || parked.peer) continue;
+        parked.parkedFor = undefined;
+        parked.attempt = 0;
+        this.clearTimer(parked);
+        this.scheduleRedial(parked);
+      }
+    }
     const t = this.target(peer);
     if (!t) return undefined;
     let delay: number | undefined;
@@ -139,6 +164,14 @@ export class Dialer {
     if (wait > 0) {
       t.timer = clock.setTimeout(() => this.dial(t), wait);
       return;
+    }
+    if (t.parkedFor !== undefined) {
+      const nonce = t.parkedFor;
+      if ([...this.ctx.readyPeers()].some((p) => !p.closing && p.version?.nonce === nonce)) {
+        t.timer = clock.setTimeout(() => this.dial(t), this.ctx.opts.reconnectMaxMs);
+        return;
+      }
+      t.parkedFor = undefined;
     }
     const opts = this.ctx.opts;
     let socket: Peer["socket"];

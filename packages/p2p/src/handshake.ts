@@ -109,6 +109,8 @@ export class Handshake {
 
   onReject(peer: Peer, reason: string, detail?: string): void {
     const text = formatReject({ reason, detail });
+    // the node we dialled says it is already connected to us: its dial is the connection
+    if (reason === "duplicate" && !peer.inbound && peer.version) this.env.dialer.parkWhileConnected(peer, peer.version.nonce);
     if (peer.state !== "ready") {
       peer.closeReason = `refused by the peer: ${text}`;
       if (!peer.refused) this.ctx.host.log(`${peer.label} refused the connection: ${text}`);
@@ -127,6 +129,22 @@ export class Handshake {
 
   private ready(peer: Peer): void {
     peer.state = "ready";
+    // Two nodes that dial each other at once can both finish the inbound handshake first, and
+    // then each holds two connections to the other (found in review). The node with the lower
+    // nonce closes its inbound one once its own dial is ready; the other does nothing, so the
+    // two never close both. Only an inbound is closed: a squatter cannot make us drop our dial.
+    if (!peer.inbound && peer.version && this.env.nonce < peer.version.nonce) {
+      for (const other of [...this.ctx.readyPeers()]) {
+        if (other !== peer && other.inbound && !other.closing && other.version?.nonce === peer.version.nonce) {
+          other.send({
+            type: "reject",
+            reason: "duplicate",
+            detail: `this node dialled ${peer.label}, which answered with the same node nonce`,
+          });
+          this.ctx.disconnect(other, `duplicate: this node's own dial to ${peer.label} is ready`);
+        }
+      }
+    }
     peer.lastPingAt = this.ctx.clock.now();
     this.env.dialer.onReady(peer);
     this.ctx.host.log(

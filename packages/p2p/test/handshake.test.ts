@@ -25,6 +25,29 @@ describe("handshake", () => {
     await until("b catches up", () => b.tip === a.tip);
   });
 
+  it("two nodes that both dial each other keep one connection, and the refused side stops redialling", async () => {
+    // found in review: the side refused as a duplicate redialled (and was refused) every backoff period forever
+    net = new Net();
+    const a = await TestHost.create("a");
+    const b = await TestHost.create("b");
+    const na = await net.node(a);
+    const nb = await net.node(b);
+    na.addPeer(nb.url);
+    await until("a's dial to be ready", () => hasPeer(na) && hasPeer(nb));
+    nb.addPeer(na.url);
+    await until(
+      "b's dial to be refused as a duplicate",
+      () => b.logs.some((l) => /duplicate/.test(l)) || a.logs.some((l) => /duplicate/.test(l)),
+    );
+    const refusals = () => [...a.logs, ...b.logs].filter((l) => /duplicate/.test(l)).length;
+    const settled = refusals();
+    // reconnectMaxMs is 400 ms here: without parking, b would dial and be refused three or four more times
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect(refusals()).toBe(settled);
+    expect(na.peers()).toHaveLength(1);
+    expect(nb.peers()).toHaveLength(1);
+  });
+
   it("refuses a peer of another network, with a reason on both sides", async () => {
     net = new Net();
     const a = await TestHost.create("a");

@@ -1,4 +1,15 @@
-import { blockHash, buildBlock, bytesToHex, DEVNET, devnetAccounts, encodeHeader, genesisBlock, subsidyAt, utf8 } from "@utxolab/core";
+import {
+  blockHash,
+  buildBlock,
+  bytesToHex,
+  DEVNET,
+  devnetAccounts,
+  encodeBlock,
+  encodeHeader,
+  genesisBlock,
+  subsidyAt,
+  utf8,
+} from "@utxolab/core";
 import { until } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
 import { STALL_CEILING_MS, STALL_FLOOR_MS } from "../src/sync.js";
@@ -185,6 +196,39 @@ describe("hostile peers and block download (issue 12, final attack)", () => {
     expect(window).toBeGreaterThanOrEqual(STALL_FLOOR_MS);
     expect(window).toBeLessThan(STALL_CEILING_MS);
     await until("synced", () => victim.chain.height === 100);
+  });
+
+  // Found by a later attack: a fast peer on loopback brought the window to its floor, and an
+  // honest peer 300 ms away was then dropped as a staller. A peer's own delivery time counts.
+  it("a slower honest peer is not dropped as a staller because a faster one shrank the window", async () => {
+    net = new Net();
+    const honest = await TestHost.create("honest");
+    await honest.mine(60);
+    const victim = await TestHost.create("victim");
+    const nv = await net.node(victim);
+    const slow = await net.raw(nv.url);
+    const headers = headersOf(honest, 1, 60);
+    slow.ws.on("message", (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.type === "ping") slow.send({ type: "pong", nonce: m.nonce, height: 60 });
+      else if (m.type === "getheaders") slow.send({ type: "headers", headers });
+      else if (m.type === "getdata")
+        for (const h of m.blocks ?? []) {
+          // 300 ms away: every block arrives 300 ms after it was asked for
+          setTimeout(async () => {
+            const b = await honest.chain.getBlock(h);
+            if (b && slow.closed === undefined) slow.send({ type: "block", block: bytesToHex(encodeBlock(b)) });
+          }, 300);
+        }
+    });
+    await slow.handshake("ws://127.0.0.1:7450");
+    await until("the slow peer delivered a block", () => victim.chain.height > 0);
+    // a fast peer on loopback joins: the shared window falls to its floor
+    const nh = await net.node(honest);
+    nh.addPeer(nv.url);
+    await until("synced", () => victim.chain.height === 60);
+    expect(victim.logs.filter((l) => l.includes("stalled"))).toEqual([]);
+    expect(slow.closed).toBeUndefined();
   });
 
   // 4: full batches of low-work headers from genesis were downloaded as if useful.

@@ -98,7 +98,10 @@ export function parseTrace(text: string): Trace {
       }
       if (o.nodes.length < 1 || o.nodes.length > MAX_NODES)
         throw new TraceError(`it has ${o.nodes.length} nodes; this view shows 1 to ${MAX_NODES}`);
-      regions = o.regions.map((r) => String(r).slice(0, 40));
+      if (o.regions.length < 1 || o.regions.length > MAX_NODES || o.regions.some((r: unknown) => typeof r !== "string")) {
+        throw new TraceError("line 1: regions must be a list of 1 or more region names");
+      }
+      regions = o.regions.map((r: string) => r.slice(0, 40));
       const rs = o.nodes.map((x: unknown, k: number) => {
         const n = x as { id?: unknown; r?: unknown };
         if (n?.id !== k || !isInt(n.r, 0, Math.max(0, regions.length - 1)))
@@ -114,11 +117,15 @@ export function parseTrace(text: string): Trace {
       continue;
     }
     if (!isInt(t, 0, 1e13)) throw new TraceError(`line ${i + 1}: event ${JSON.stringify(String(o.e))} has no time "t" in ms`);
-    end = Math.max(end, t);
+    // the simulator writes events in time order; a trace out of order cannot be replayed as written
+    if (t < end) throw new TraceError(`line ${i + 1}: time ${t} ms comes after ${end} ms; a trace's lines are in time order`);
+    end = t;
     switch (o.e) {
       case "block": {
-        const id = String(o.b);
-        const parent = String(o.p);
+        if (typeof o.b !== "string" || o.b === "" || typeof o.p !== "string")
+          throw new TraceError(`line ${i + 1}: a block line needs its id "b" and its parent "p" as strings`);
+        const id = o.b;
+        const parent = o.p;
         const miner = node(o.n, i);
         if (!isInt(o.h, 0)) throw new TraceError(`line ${i + 1}: block ${id} has no height`);
         if (byId.has(id)) break;
@@ -138,6 +145,7 @@ export function parseTrace(text: string): Trace {
         const b = byId.get(String(o.b));
         if (b === undefined)
           throw new TraceError(`line ${i + 1}: node ${String(o.n)} received block ${String(o.b)}, which no line before found`);
+        if (t < blocks[b].t) throw new TraceError(`line ${i + 1}: node ${String(o.n)} received block ${String(o.b)} before it was found`);
         steps.push({ t, k: "recv", n: node(o.n, i), b });
         break;
       }
