@@ -32,6 +32,17 @@ export function splitRpcArgs(args: string[]) {
  * `{"result": ...}` or `{"error": {kind, code, message, data?}}`, and nothing else.
  */
 export async function runRpc(args: string[]): Promise<number> {
+  try {
+    return await callOnce(args);
+  } catch (e) {
+    // with --json, stdout is one JSON document even for a mistyped command (exit 2 all the same)
+    if (e instanceof UsageError && args.includes("--json"))
+      console.log(JSON.stringify({ error: { kind: "usage", code: 0, message: e.message } }));
+    throw e;
+  }
+}
+
+async function callOnce(args: string[]): Promise<number> {
   const { opts, rest } = splitRpcArgs(args);
   const [method, ...params] = rest;
   if (!method) throw new UsageError(`which method? e.g. utxolab rpc getblockchaininfo (utxolab rpc help lists them)\nusage: ${RPC_USAGE}`);

@@ -9,6 +9,15 @@ describe("utxolab rpc", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("--json keeps stdout one JSON document for a mistyped command too, and -h prints the usage", async () => {
+    const r = await runCli(["rpc", "--json"]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { kind: "usage", code: 0, message: expect.stringContaining("which method?") } });
+    const h = await runCli(["rpc", "-h"]);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain("usage: utxolab rpc METHOD");
+  });
+
   it("finds a running node from --datadir alone: its cookie and its RPC URL", async () => {
     const node = await NodeProcess.start({ cookie: true });
     try {
