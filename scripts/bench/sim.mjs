@@ -2,8 +2,10 @@
 // nodes, blocks) with the timers and per-peer memory of a real node (heartbeat every 500 ms,
 // pings every 30 min as the simulator had them, 100,000 known hashes per peer) and with the
 // simulator's defaults (heartbeat paced by traffic, pings every 2 h, 100 known hashes per
-// peer; see docs/simulation.md). CPU time (process.cpuUsage) is the number to compare on a
-// shared machine; wall time is printed too.
+// peer; see docs/simulation.md), then the simulator's defaults with 4 outbound connections per
+// node instead of 8 (`utxolab sim scale --outbound 4`, the setting of the 1,000 × 1,000 run).
+// CPU time (process.cpuUsage) is the number to compare on a shared machine; wall time is
+// printed too.
 // Usage: node scripts/bench/sim.mjs [--nodes 200] [--blocks 30]
 import { Simulation } from "../../packages/sim/dist/index.js";
 
@@ -35,4 +37,6 @@ const real = await run("real-node timers and memory", {
   knownInventory: 100_000,
 });
 const sim = await run("simulator defaults", {});
+const four = await run("simulator defaults, 4 outbound", { outbound: 4 });
 console.log(`cost per node and block: ${(real / sim).toFixed(1)}× lower with the simulator's defaults`);
+console.log(`cost per node and block: ${(sim / four).toFixed(1)}× lower again with 4 outbound connections instead of 8`);

@@ -12,7 +12,7 @@ import {
 import { intOption, parseOptions, UsageError } from "./args.js";
 
 export const SIM_USAGE =
-  "utxolab sim forks|double-spend|selfish|partition|scale|soak [--seed N] [--nodes N] [--blocks N] [--q Q] [--z Z] [--runs N] [--alpha A] [--gamma G] [--minutes M] [--block-kb K] [--intervals S,S,...] [--tx PER_BLOCK] [--trace FILE] [--json]";
+  "utxolab sim forks|double-spend|selfish|partition|scale|soak [--seed N] [--nodes N] [--blocks N] [--q Q] [--z Z] [--runs N] [--alpha A] [--gamma G] [--minutes M] [--block-kb K] [--intervals S,S,...] [--tx PER_BLOCK] [--outbound N] [--trace FILE] [--json]";
 
 function fraction(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
   if (v === undefined) return undefined;
@@ -69,6 +69,7 @@ export async function runSim(args: string[]): Promise<number> {
       gamma: { type: "string" },
       minutes: { type: "string" },
       "block-kb": { type: "string" },
+      outbound: { type: "string" },
       intervals: { type: "string" },
       tx: { type: "string" },
       trace: { type: "string" },
@@ -161,6 +162,7 @@ export async function runSim(args: string[]): Promise<number> {
           nodes: nodes(1000),
           blocks: blocks(1000),
           txPerBlock: fraction(values.tx, "tx", 0, 100) ?? 1,
+          outbound: intOption(values.outbound, "outbound", 1, 125) ?? 8,
           traceFile: trace,
           progress: bar.tick,
         });

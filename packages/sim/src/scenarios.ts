@@ -352,6 +352,8 @@ export interface ScaleOptions {
   nodes: number;
   blocks: number;
   txPerBlock: number;
+  /** connections each node dials (default 8, as Bitcoin Core); 4 halves the links and messages of a big run */
+  outbound?: number;
   traceFile?: string;
   progress?: Progress;
 }
@@ -362,13 +364,14 @@ export async function scaleScenario(o: ScaleOptions): Promise<ScenarioResult> {
     nodes: o.nodes,
     blocks: o.blocks,
     txPerBlock: o.txPerBlock,
+    ...(o.outbound !== undefined ? { outbound: o.outbound } : {}),
     ...(o.traceFile ? { traceFile: o.traceFile } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
   });
   await sim.setup();
   const r = await sim.run();
   return {
-    title: `Scale: ${o.nodes} nodes × ${o.blocks} blocks`,
+    title: `Scale: ${o.nodes} nodes × ${o.blocks} blocks, ${o.outbound ?? 8} outbound connections each`,
     explanation: ["How fast the simulator runs the real node code, and what one node costs in memory."],
     headers: ["nodes", "blocks", "events", "events/s", "wall", "cpu", "messages", "MB on the wire", "heap/node", "stale rate", "to 90%"],
     rows: [
