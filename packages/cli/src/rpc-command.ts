@@ -7,7 +7,9 @@ export const RPC_USAGE = "utxolab rpc METHOD [PARAMS...] [--rpc URL] [--datadir 
 /** Each PARAM is JSON where it parses (5, true, ["ab"]), else a string. */
 export function parseParam(s: string): unknown {
   try {
-    return JSON.parse(s);
+    const v = JSON.parse(s);
+    // 1e400 parses to Infinity, which JSON sends as null ("missing parameter"): send the text, refused for what it is
+    return typeof v === "number" && !Number.isFinite(v) ? s : v;
   } catch {
     return s;
   }

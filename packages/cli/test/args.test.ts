@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { commandArgs, exitCodeFor, firstArgument, HelpRequested, parseOptions, USAGE_EXIT, UsageError } from "../src/args.js";
+import { parseParam } from "../src/rpc-command.js";
 
 describe("commandArgs", () => {
   it("drops the `--` that `pnpm devnet -- --base-port N` (the npm habit) puts before the flags", () => {
@@ -98,5 +99,15 @@ describe("firstArgument", () => {
       rest: ["--wallet", "dev", "--json", "x"],
     });
     expect(firstArgument(["--json"], options)).toEqual({ rest: ["--json"] });
+  });
+});
+
+describe("utxolab rpc's parameters", () => {
+  it("are JSON where they parse, else text; a number JSON cannot carry stays text (1e400 went as null: 'missing parameter')", () => {
+    expect(parseParam("5")).toBe(5);
+    expect(parseParam('["ab"]')).toEqual(["ab"]);
+    expect(parseParam("lab1xyz")).toBe("lab1xyz");
+    expect(parseParam("1e400")).toBe("1e400");
+    expect(parseParam("-1e400")).toBe("-1e400");
   });
 });
