@@ -19,6 +19,10 @@ export async function runNode(args: string[]): Promise<number> {
   if (verifier !== undefined && verifier !== "noble" && verifier !== "libsecp256k1") {
     throw new UsageError(`--verifier ${verifier}: choose noble (pure JavaScript) or libsecp256k1 (WebAssembly, the default when it loads)`);
   }
+  // options that need each other are a typing mistake, said before anything starts (exit 2)
+  if ((values.automine || values["mine-interval"] !== undefined) && values["mine-to"] === undefined) {
+    throw new UsageError(`--automine and --mine-interval need --mine-to ADDRESS (who gets the block rewards)\nusage: ${NODE_USAGE}`);
+  }
   // A signal during start-up (the verification threads and the store take a moment) must not
   // kill the process with its cookie and lock in place: remember it, stop cleanly once started.
   let early: string | undefined;

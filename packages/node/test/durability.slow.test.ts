@@ -165,6 +165,8 @@ describe("durability", () => {
     expect(r.stderr).toMatch(/--mine-to: .*lab1nope/);
     const r2 = await runCli(["node", "--automine", "--memory"]);
     expect(r2.stderr).toContain("need --mine-to");
+    // options that need each other are a typing mistake: the usage-error status, like an unknown option
+    expect(r2.code).toBe(2);
     const r3 = await runCli(["node", "--frobnicate"]);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("usage: utxolab node");
