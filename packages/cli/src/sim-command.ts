@@ -50,7 +50,7 @@ const SCENARIO_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   "double-spend": ["q", "z", "runs"],
   selfish: ["alpha", "gamma", "blocks", "trace"],
   partition: ["nodes", "blocks", "minutes", "trace"],
-  scale: ["nodes", "blocks", "tx", "trace"],
+  scale: ["nodes", "blocks", "tx", "outbound", "trace"],
   soak: ["runs"],
 };
 
