@@ -5,6 +5,7 @@ import { merkleRoot } from "./merkle.js";
 import { type NetworkParams, subsidyAt } from "./params.js";
 import { checkProofOfWork } from "./pow.js";
 import type { Reason } from "./reasons.js";
+import type { Refused } from "./result.js";
 import type { SigCache } from "./sigcache.js";
 import { type SpentOutput, sighashFromParts, sighashParts } from "./sighash.js";
 import { type BatchVerifier, firstFailingSig, type SigJob } from "./sigverify.js";
@@ -12,9 +13,8 @@ import { isCoinbase, isNullOutpoint, outpointKey, type Transaction, txid, txSize
 import { type Coin, CoinOverlay, type CoinView } from "./utxo.js";
 
 /** A broken rule: the stable reason of SPEC §6/§7 and the numbers behind it. */
-export interface Reject {
-  readonly ok: false;
-  readonly reason: Reason;
+/** A consensus or policy refusal: the one refusal shape (result.ts) with a reason of the table, its detail optional. */
+export interface Reject extends Omit<Refused<Reason>, "detail"> {
   readonly detail?: string;
 }
 
