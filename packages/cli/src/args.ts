@@ -87,6 +87,11 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
   const values: Record<string, string | true | string[]> = {};
   const positionals: string[] = [];
   let passedOn = -1;
+  // `-h` after an option that takes a value is the help flag, not the value (`--passphrase -h` made that the passphrase)
+  const shorts = new Set([
+    "-h",
+    ...Object.values(config.options as Record<string, OptionSpec>).flatMap((o) => (o.short ? [`-${o.short}`] : [])),
+  ]);
   for (const t of tokens) {
     if (t.kind === "positional") positionals.push(t.value);
     if (t.kind !== "option") continue;
@@ -109,10 +114,13 @@ export function parseOptions<O extends Options>(usage: string, config: ParseConf
       values[t.name] = true;
     } else if (t.value === undefined) {
       throw fail(`${flag} needs a value`);
-    } else if (!t.inlineValue && t.value.startsWith("--") && t.value.length > 2) {
+    } else if (t.value.trim() === "") {
+      // `--datadir ""` fell back to the default datadir, `--rpc-bind ""` to every interface
+      throw fail(`${flag} was given an empty value; give it a value, or leave the option out for its default`);
+    } else if (!t.inlineValue && ((t.value.startsWith("--") && t.value.length > 2) || shorts.has(t.value))) {
       // `--passphrase --insecure-devnet` made a wallet whose passphrase was the flag's name
       throw fail(
-        `${flag} needs a value, and the next word ${JSON.stringify(t.value)} is an option; to give a value that starts with --, write ${flag}=${t.value}`,
+        `${flag} needs a value, and the next word ${JSON.stringify(t.value)} is an option; to give a value that starts with ${t.value.startsWith("--") ? "--" : "-"}, write ${flag}=${t.value}`,
       );
     } else if (spec.multiple) {
       ((values[t.name] as string[] | undefined) ?? (values[t.name] = [])).push(t.value);

@@ -57,6 +57,10 @@ describe("parseOptions: the one parser every command uses", () => {
         ["--rpc", "--json"],
         /^--rpc needs a value, and the next word "--json" is an option; to give a value that starts with --, write --rpc=--json\n/,
       ],
+      [["--rpc", "-h"], /^--rpc needs a value, and the next word "-h" is an option; to give a value that starts with -, write --rpc=-h\n/],
+      // an empty value fell back to the default (`--datadir ""`) or to every interface (`--rpc-bind ""`)
+      [["--rpc", ""], /^--rpc was given an empty value; give it a value, or leave the option out for its default\n/],
+      [["--rpc="], /^--rpc was given an empty value/],
     ];
     for (const [args, re] of cases) {
       const e = refusal(() => parse(args));
