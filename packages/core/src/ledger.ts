@@ -3,7 +3,7 @@ import { bytesToHex, equalBytes } from "./bytes.js";
 import { genesisBlock } from "./genesis.js";
 import type { NetworkParams } from "./params.js";
 import { subsidyAt } from "./params.js";
-import { txid } from "./transaction.js";
+import { outpointKey, txid } from "./transaction.js";
 import type { Coin, CoinView, UtxoEntry } from "./utxo.js";
 
 /** Genesis allocation plus every subsidy up to `height`: what the supply may never exceed. */
@@ -36,6 +36,30 @@ const coinKey = (e: UtxoEntry) =>
   `${e.txid}:${e.vout}:${e.coin.value}:${bytesToHex(e.coin.pubkey)}:${e.coin.height}:${e.coin.coinbase ? 1 : 0}`;
 
 /**
+ * Applies one block to a UTXO set rebuilt by replay (keys `txid:vout`): spends its
+ * inputs, adds its outputs. No rule is checked; returns the outpoints the block spent
+ * that were not in the set (a replay of a valid chain returns none).
+ */
+export function replayBlock(coins: Map<string, UtxoEntry>, block: Block, height: number): string[] {
+  const missing: string[] = [];
+  for (let t = 0; t < block.txs.length; t++) {
+    const tx = block.txs[t];
+    if (t > 0) {
+      for (const i of tx.inputs) {
+        const k = outpointKey(i.prevTxid, i.vout);
+        if (!coins.delete(k)) missing.push(k);
+      }
+    }
+    const id = txid(tx);
+    for (let v = 0; v < tx.outputs.length; v++) {
+      const o = tx.outputs[v];
+      coins.set(outpointKey(id, v), { txid: id, vout: v, coin: { value: o.value, pubkey: o.pubkey, height, coinbase: t === 0 } });
+    }
+  }
+  return missing;
+}
+
+/**
  * Replays the best chain's blocks from genesis into a fresh set and compares it,
  * coin by coin, with the live UTXO set. The replay trusts no stored state.
  */
@@ -50,20 +74,7 @@ export async function verifyLedger(
   for await (const { height: h, block } of blocks) {
     if (h !== height + 1) problems.push(`block at height ${h} follows height ${height}`);
     height = h;
-    for (let t = 0; t < block.txs.length; t++) {
-      const tx = block.txs[t];
-      if (t > 0) {
-        for (const i of tx.inputs) {
-          const k = `${i.prevTxid}:${i.vout}`;
-          if (!rebuilt.delete(k)) problems.push(`height ${h}: ${k} spent but not unspent`);
-        }
-      }
-      const id = txid(tx);
-      for (let v = 0; v < tx.outputs.length; v++) {
-        const o = tx.outputs[v];
-        rebuilt.set(`${id}:${v}`, { txid: id, vout: v, coin: { value: o.value, pubkey: o.pubkey, height: h, coinbase: t === 0 } });
-      }
-    }
+    for (const k of replayBlock(rebuilt, block, h)) problems.push(`height ${h}: ${k} spent but not unspent`);
   }
   let supply = 0n;
   let negative = 0;

@@ -159,11 +159,12 @@ export class SimNode {
       // as the real node (packages/node/src/peers.ts): a block nobody asked for is stored
       // only if it carries more work than the tip, so unasked side branches cost nothing
       submitBlock: async (
-        block: Block,
-        _raw: Uint8Array,
+        decoded: Block,
+        raw: Uint8Array,
         opts?: { unrequested?: boolean; towardMoreWork?: boolean },
       ): Promise<BlockSubmit> => {
         if (o.verifyMs > 0) await new Promise<void>((r) => this.clock.setTimeout(r, o.verifyMs));
+        const block = o.bank.share(decoded, raw);
         const r = await chain().submitBlock(block, {
           requireMoreWork: opts?.unrequested === true,
           towardMoreWork: opts?.towardMoreWork === true,
