@@ -1,7 +1,7 @@
 import { type Ban, type BanList, normalizeAddress, portOfUrl } from "./bans.js";
 import type { TimerHandle } from "./clock.js";
 import { formatDelay, type NodeContext } from "./options.js";
-import { Peer, sameNode } from "./peer.js";
+import { Peer } from "./peer.js";
 import { errText } from "./sync.js";
 
 interface Target {
@@ -13,8 +13,8 @@ interface Target {
   notBefore: number;
   /** the URL turned out to be this node */
   self: boolean;
-  /** the node there refused us as a duplicate: not redialled while a peer that is that node (sameNode) stays */
-  parkedFor?: { nonce: string; address: string };
+  /** the node there refused us as a duplicate: not redialled while a peer with this nonce stays */
+  parkedFor?: string;
 }
 
 export interface DialerEnv {
@@ -114,13 +114,12 @@ export class Dialer {
   /**
    * The node at this target refused our dial as a duplicate (it dialled us, and that
    * connection is ready): redialling would be refused every minute. The target is parked
-   * while a ready peer holds that nonce from the address our dial reached (sameNode); the
-   * word comes from the node we dialled, so a squatter cannot park it, and one elsewhere
-   * holding the same nonce cannot keep it parked.
+   * while a ready peer holds that nonce; the word comes from the node we dialled, so a
+   * squatter cannot park it.
    */
-  parkWhileConnected(peer: Peer, nonce: string, address: string): void {
+  parkWhileConnected(peer: Peer, nonce: string): void {
     const t = this.target(peer);
-    if (t) t.parkedFor = { nonce, address };
+    if (t) t.parkedFor = nonce;
   }
 
   onBanned(peer: Peer, ban: Ban): void {
@@ -135,7 +134,7 @@ export class Dialer {
     const nonce = peer.version?.nonce;
     if (nonce !== undefined) {
       for (const parked of this.targets.values()) {
-        if (!parked.parkedFor || !sameNode(peer, parked.parkedFor.nonce, parked.parkedFor.address) || parked.peer) continue;
+        if (parked.parkedFor !== nonce || parked.peer) continue;
         parked.parkedFor = undefined;
         parked.attempt = 0;
         this.clearTimer(parked);
@@ -167,8 +166,8 @@ export class Dialer {
       return;
     }
     if (t.parkedFor !== undefined) {
-      const { nonce, address } = t.parkedFor;
-      if ([...this.ctx.readyPeers()].some((p) => !p.closing && sameNode(p, nonce, address))) {
+      const nonce = t.parkedFor;
+      if ([...this.ctx.readyPeers()].some((p) => !p.closing && p.version?.nonce === nonce)) {
         t.timer = clock.setTimeout(() => this.dial(t), this.ctx.opts.reconnectMaxMs);
         return;
       }

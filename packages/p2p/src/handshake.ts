@@ -117,7 +117,7 @@ export class Handshake {
   onReject(peer: Peer, reason: string, detail?: string): void {
     const text = formatReject({ reason, detail });
     // the node we dialled says it is already connected to us: its dial is the connection
-    if (reason === "duplicate" && !peer.inbound && peer.version) this.env.dialer.parkWhileConnected(peer, peer.version.nonce, peer.address);
+    if (reason === "duplicate" && !peer.inbound && peer.version) this.env.dialer.parkWhileConnected(peer, peer.version.nonce);
     if (peer.state !== "ready") {
       peer.closeReason = `refused by the peer: ${text}`;
       if (!peer.refused) this.ctx.host.log(`${peer.label} refused the connection: ${text}`);
