@@ -5,7 +5,8 @@
 // the target (getblockchaininfo every 25 ms), its peak RSS, S's sync time against a no-attack
 // baseline sync measured right before it (same machine, same load), the log bytes the target
 // wrote, and what the attacker achieved. The last four attacks (nonce-squat, notfound-swarm,
-// staller's adaptive window, low-work-headers) are the final attack's findings.
+// staller's adaptive window, low-work-headers) are the final attack's findings, and dup-frame
+// (a URL in H's peer list answers with S's nonce, so that S's own dial to H is refused).
 //   node scripts/attack.mjs                 all attacks
 //   node scripts/attack.mjs ping-flood ...  only those named
 // Each attacker gets its own loopback address (127.0.A.B: Linux routes all of 127/8 to lo),
@@ -17,7 +18,7 @@ import { connect } from "node:net";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import WebSocket from "ws";
+import WebSocket, { WebSocketServer } from "ws";
 import * as core from "../packages/core/dist/index.js";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -437,6 +438,51 @@ const ATTACKS = {
       return `${n} refused transactions and escape-laden rejects, attacker ${p.closed ? "dropped" : "still connected"}`;
     },
   },
+  // final attack 5: a URL in H's peer list is the attacker's (a listener at its own loopback
+  // address); it answers H's dial with S's nonce (copied from S's `version`), so that H would
+  // refuse S's own connection (the sync) as a duplicate of it, or close it by the lower-nonce
+  // rule. Set up before the clock starts; H's dial to it stays (`addnode` has no removal).
+  "dup-frame": {
+    target: "H",
+    prepare: async ({ H, S }) => {
+      const spy = await rawPeer(S.p2p, nextAddr(15));
+      const nonce = spy.msgs.find((m) => m.type === "version").nonce;
+      spy.ws.terminate();
+      const host = nextAddr(15);
+      const wss = new WebSocketServer({ host, port: 0 });
+      await new Promise((r) => wss.once("listening", r));
+      const url = `ws://${host}:${wss.address().port}`;
+      const state = { url, dialled: 0, ready: false };
+      wss.on("connection", (ws) => {
+        state.dialled++;
+        ws.on("error", () => {});
+        ws.on("message", (d) => {
+          const m = JSON.parse(d.toString());
+          if (m.type === "version") {
+            ws.send(JSON.stringify({ ...m, userAgent: "/framer/", height: 0, nonce, listen: url }));
+            ws.send(JSON.stringify({ type: "verack" }));
+          } else if (m.type === "verack") state.ready = true;
+          else if (m.type === "ping") ws.send(JSON.stringify({ type: "pong", nonce: m.nonce, height: 0 }));
+        });
+      });
+      await rpc(H, "addnode", [url]);
+      for (let i = 0; i < 100 && !state.ready; i++) await sleep(20);
+      return state;
+    },
+    run: async ({ H, S, until, prepared: state }) => {
+      let samples = 0;
+      let held = 0;
+      let framer = 0;
+      while (Date.now() < until) {
+        const peers = await rpc(H, "getpeerinfo").catch(() => []);
+        samples++;
+        if (peers.some((p) => p.inbound && p.url === S.p2p)) held++;
+        if (peers.some((p) => !p.inbound && p.url === state.url)) framer++;
+        await sleep(100);
+      }
+      return `framer answered H's dial with S's nonce (${state.ready ? "accepted" : "refused"}, held in ${framer}/${samples} samples); S's connection into H held in ${held}/${samples} samples`;
+    },
+  },
 };
 
 // ------------------------------------------------------------------ main
@@ -519,7 +565,7 @@ try {
     started.push(S);
     const target = a.target === "H" ? H : a.target === "T" ? T : S;
     const log0 = target.logBytes();
-    const ctx = { H: { p2p: H.p2p }, S: { p2p: S.p2p }, T: T && { p2p: T.p2p }, hashes, headers };
+    const ctx = { H: { p2p: H.p2p, rpcUrl: H.rpcUrl }, S: { p2p: S.p2p }, T: T && { p2p: T.p2p }, hashes, headers };
     const { report: attack } = await runAttacker(name, ctx);
     const done = measure(target);
     await sleep(1_000);

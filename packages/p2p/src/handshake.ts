@@ -3,7 +3,7 @@ import { type BanList, portOfUrl } from "./bans.js";
 import { type Dialer, secondsLeft } from "./dialer.js";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION, type VersionMsg } from "./messages.js";
 import { BAN_THRESHOLD, type NodeContext, SCORE_REPEAT_HANDSHAKE } from "./options.js";
-import type { Peer } from "./peer.js";
+import { type Peer, sameNode } from "./peer.js";
 
 /** Unsent bytes beyond which a ping gets no pong. */
 const PONG_BACKLOG = 64 * 1024;
@@ -71,15 +71,22 @@ export class Handshake {
     }
     // A nonce is unproven: anyone can copy an honest node's from its `version`. It proves
     // nothing but a self-connection (our own nonce, above). A newcomer is refused as a
-    // duplicate only when the nonce is held by a connection *we dialled* (the listener at
-    // the URL we chose answered with it) and the newcomer only claims it (inbound): the node
-    // is already connected, so refusing cannot lock it out. Any other clash keeps both:
-    // a squatter that copied H's nonce must not make us refuse the real H forever (issue 12,
-    // nonce squatting). What duplicates can occupy is bounded by maxPerAddress and eviction.
+    // duplicate only when a connection *we dialled* holds the same node, and the newcomer only
+    // claims it (inbound): the node is already connected, so refusing cannot lock it out.
+    // "The same node" is the nonce *and* the remote address (sameNode): a URL we dial may be
+    // an attacker's, answering with honest C's nonce; on the nonce alone we refused C's
+    // connection and the lower-nonce rule in ready() closed it (issue 12, final attack,
+    // dup-frame). The attacker cannot forge the TCP source address C connects from. Any other
+    // clash keeps both: a squatter that copied H's nonce must not make us refuse the real H
+    // (nonce squatting). What duplicates can occupy is bounded by maxPerAddress and eviction.
     if (peer.inbound) {
       for (const other of this.ctx.readyPeers()) {
-        if (other !== peer && !other.inbound && !other.closing && other.version?.nonce === v.nonce) {
-          this.refuse(peer, "duplicate", `this node already dialled ${other.label}, which answered with node nonce ${v.nonce}`);
+        if (other !== peer && !other.inbound && !other.closing && sameNode(other, v.nonce, peer.address)) {
+          this.refuse(
+            peer,
+            "duplicate",
+            `this node already dialled ${other.label}, which answered from the same address ${peer.address} with node nonce ${v.nonce}`,
+          );
           return;
         }
       }
@@ -133,13 +140,15 @@ export class Handshake {
     // then each holds two connections to the other (found in review). The node with the lower
     // nonce closes its inbound one once its own dial is ready; the other does nothing, so the
     // two never close both. Only an inbound is closed: a squatter cannot make us drop our dial.
+    // Only one from the address our dial reached (sameNode): a dialled attacker answering with
+    // C's nonce must not close C's inbound connection.
     if (!peer.inbound && peer.version && this.env.nonce < peer.version.nonce) {
       for (const other of [...this.ctx.readyPeers()]) {
-        if (other !== peer && other.inbound && !other.closing && other.version?.nonce === peer.version.nonce) {
+        if (other !== peer && other.inbound && !other.closing && sameNode(other, peer.version.nonce, peer.address)) {
           other.send({
             type: "reject",
             reason: "duplicate",
-            detail: `this node dialled ${peer.label}, which answered with the same node nonce`,
+            detail: `this node dialled ${peer.label}, which answered from the same address with the same node nonce`,
           });
           this.ctx.disconnect(other, `duplicate: this node's own dial to ${peer.label} is ready`);
         }

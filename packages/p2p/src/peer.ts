@@ -163,3 +163,11 @@ export class Peer {
     return true;
   }
 }
+
+/**
+ * Whether `p` is the node that answered with `nonce` from `address`. A nonce alone is only a
+ * claim (anyone can copy it from a `version`); the remote address is what the other end
+ * cannot choose (from a TCP source address). An attacker behind the same address as the node
+ * it copies (NAT, one host) can still pass for it: see docs/protocol.md, `duplicate`.
+ */
+export const sameNode = (p: Peer, nonce: string, address: string): boolean => p.version?.nonce === nonce && p.address === address;
