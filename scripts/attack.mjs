@@ -5,8 +5,9 @@
 // the target (getblockchaininfo every 25 ms), its peak RSS, S's sync time against a no-attack
 // baseline sync measured right before it (same machine, same load), the log bytes the target
 // wrote, and what the attacker achieved. The last four attacks (nonce-squat, notfound-swarm,
-// staller's adaptive window, low-work-headers) are the final attack's findings, and dup-frame
-// (a URL in H's peer list answers with S's nonce, so that S's own dial to H is refused).
+// staller's adaptive window, low-work-headers) are the final attack's findings; dup-frame
+// (a URL in H's peer list answers with S's nonce, so that S's own dial to H is refused) and
+// slow-staller (a first peer delivering every block 1.8 s late) are later ones'.
 //   node scripts/attack.mjs                 all attacks
 //   node scripts/attack.mjs ping-flood ...  only those named
 // Each attacker gets its own loopback address (127.0.A.B: Linux routes all of 127/8 to lo),
@@ -359,6 +360,42 @@ const ATTACKS = {
       const left = ps.filter((p) => !p.closed).length;
       for (const p of ps) p.ws.terminate();
       return `${ps.filter((p) => p.ready).length} announcers joined (10 notfound, 10 silent), ${20 - left} dropped or banned`;
+    },
+  },
+  // a later attack: S's FIRST peer announces H's headers and delivers every block 1.8 s after
+  // getdata. Its first deliveries (before H is added) made it look slow but honest: it set
+  // its own stall window to the 2 s ceiling and was never dropped (300 blocks: ~9 s vs 0.6 s).
+  "slow-staller": {
+    target: "S",
+    // it fetches H's blocks, joins S and delivers its first batch before the clock starts
+    prepare: async ({ H, S, hashes, headers }) => {
+      const src = await rawPeer(H.p2p, nextAddr(15));
+      const blocks = new Map();
+      src.onMessage = (m) => {
+        if (m.type === "block") blocks.set(hashes[headers.indexOf(m.block.slice(0, 160))], m.block);
+      };
+      src.send({ type: "getdata", blocks: hashes });
+      while (blocks.size < hashes.length && !src.closed) await sleep(20);
+      src.ws.terminate();
+      const p = await rawPeer(S.p2p, nextAddr(15));
+      p.delivered = 0;
+      p.onMessage = (m) => {
+        if (m.type === "getheaders") p.send({ type: "headers", headers });
+        else if (m.type === "getdata")
+          for (const h of m.blocks ?? [])
+            setTimeout(() => {
+              if (blocks.has(h) && p.send({ type: "block", block: blocks.get(h) }) !== false) p.delivered++;
+            }, 1_800);
+      };
+      while (p.delivered < 16 && !p.closed) await sleep(20);
+      return p;
+    },
+    run: async ({ until, prepared: p }) => {
+      const before = p.delivered;
+      while (Date.now() < until && !p.closed) await sleep(50);
+      const note = `slow staller delivered ${before} blocks before the sync, ${p.delivered - before} during it, ${p.closed ? "dropped" : "still connected"}`;
+      p.ws.terminate();
+      return note;
     },
   },
   // final attack 4: full 2,000-header batches of a low-work fork from genesis, to a node T
