@@ -312,8 +312,9 @@ export class BlockSync {
     if (peer.queue.length < LOW_WATER && peer.moreHeadersFrom && !peer.headersPending) {
       this.requestHeaders(peer, peer.moreHeadersFrom);
     }
-    // an idle peer is the moment to look for blocks it could race
-    if (peer.awaiting.size === 0) this.checkStalls(now);
+    // an idle peer is the moment to look for blocks it could race (only blocks in flight
+    // are raced: with none, the walk over every peer is skipped; fill runs on most messages)
+    if (peer.awaiting.size === 0 && this.inFlight.size > 0) this.checkStalls(now);
   }
 
   /** A copy of `h` arrived (waiting for the host, held as an orphan, or stored). */
