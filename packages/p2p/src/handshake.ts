@@ -136,6 +136,7 @@ export class Handshake {
 
   private ready(peer: Peer): void {
     peer.state = "ready";
+    this.ctx.peersChanged();
     // Two nodes that dial each other at once can both finish the inbound handshake first, and
     // then each holds two connections to the other (found in review). The node with the lower
     // nonce closes its inbound one once its own dial is ready; the other does nothing, so the

@@ -59,6 +59,8 @@ export class P2PNode implements NodeContext {
   /** identifies this node in version messages so it can recognise itself */
   readonly nonce: string;
   private readonly peersById = new Map<number, Peer>();
+  /** readyPeers() as last built; undefined once a peer joined or left */
+  private readyList: readonly Peer[] | undefined;
   private readonly banList: BanList;
   private readonly sync: BlockSync;
   private readonly relay: Relay;
@@ -249,6 +251,7 @@ export class P2PNode implements NodeContext {
       this.disconnect(victim, "evicted to make room for a new peer");
       // it leaves the table now, so the slot is free for this connection
       this.peersById.delete(victim.id);
+      this.peersChanged();
     }
     socket.on("error", (e) => this.onSocketError(peer, e));
     this.attach(peer);
@@ -265,6 +268,7 @@ export class P2PNode implements NodeContext {
   /** A socket is open in either direction: start the handshake. */
   private attach(peer: Peer): void {
     this.peersById.set(peer.id, peer);
+    this.peersChanged();
     peer.maxBuffered = this.opts.maxSendBufferBytes;
     peer.onOverflow = (queued) => {
       this.misbehave(peer, SCORE_NOT_READING, `does not read what it asks for: ${queued} bytes wait to be sent to it`);
@@ -319,6 +323,7 @@ export class P2PNode implements NodeContext {
     const wasReady = peer.state === "ready";
     peer.state = "closed";
     this.peersById.delete(peer.id);
+    this.peersChanged();
     this.sync.peerGone(peer);
     this.relay.peerGone(peer);
     const why =
@@ -466,8 +471,20 @@ export class P2PNode implements NodeContext {
 
   // ---------------------------------------------------------------- inspection
 
-  *readyPeers(): Iterable<Peer> {
-    for (const p of this.peersById.values()) if (p.state === "ready") yield p;
+  /**
+   * Peers that finished the handshake, in the order they joined. Cached: read on nearly every
+   * message (relay, sync, stall checks), it changes only when a peer joins or leaves
+   * (peersChanged). The cached array is replaced, never changed, so a caller iterating it
+   * while a peer leaves sees the list as it was.
+   */
+  readyPeers(): readonly Peer[] {
+    this.readyList ??= [...this.peersById.values()].filter((p) => p.state === "ready");
+    return this.readyList;
+  }
+
+  /** A peer joined (became ready) or left the table. */
+  peersChanged(): void {
+    this.readyList = undefined;
   }
 
   /** Peers that completed the handshake. */

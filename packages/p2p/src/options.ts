@@ -116,6 +116,8 @@ export interface NodeContext {
   readonly opts: ResolvedOptions;
   readonly clock: Clock;
   readyPeers(): Iterable<Peer>;
+  /** a peer's state changed to or from ready (the ready list is cached) */
+  peersChanged(): void;
   misbehave(peer: Peer, score: number, why: string): void;
   disconnect(peer: Peer, why: string): void;
   /** the host's best height, 0 if it cannot say */
