@@ -1,16 +1,8 @@
-import {
-  type Block,
-  type BlockHeader,
-  BoundedSet,
-  blockHash,
-  checkProofOfWork,
-  formatReject,
-  type Hash,
-  type NetworkParams,
-} from "@utxolab/core";
+import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
+import { DEFAULT_MAX_CLAIM_BYTES } from "./options.js";
 import { type Orphan, OrphanPool } from "./orphans.js";
 import type { Peer } from "./peer.js";
 
@@ -48,6 +40,8 @@ export interface SyncEnv {
   params: NetworkParams;
   clock: Clock;
   maxBlocksInFlight: number;
+  /** see DEFAULT_MAX_CLAIM_BYTES */
+  maxClaimBytes?: number;
   readyPeers(): Iterable<Peer>;
   misbehave(peer: Peer, score: number, why: string): void;
   /** announce an accepted block to peers that do not know it */
@@ -78,8 +72,13 @@ export class BlockSync {
   private readonly wanted = new Set<Hash>();
   /** average ms from getdata to the block, over every peer's deliveries (undefined: none yet) */
   private deliveryMs?: number;
-  /** blocks asked for because a peer's headers show their chain passing our tip (pruning keeps them) */
-  private readonly headed = new BoundedSet<Hash>(HEADED_MEMORY);
+  /**
+   * Blocks asked for because a peer's headers show their chain passing our tip (pruning keeps
+   * them), with the peers whose headers showed it: when the last of those leaves without the
+   * chain beating our tip, the claim is dropped (host.unhead) and the blocks are ordinary side
+   * blocks again (issue 12, withheld heavier fork). Oldest first, at most HEADED_MEMORY.
+   */
+  private readonly claims = new Map<Hash, Set<Peer>>();
   private stallTimer?: TimerHandle;
   private stallDue = Number.POSITIVE_INFINITY;
   private checkingStalls = false;
@@ -166,8 +165,18 @@ export class BlockSync {
             : undefined);
     const endHeight = parentHeight === undefined ? undefined : parentHeight + headers.length;
     const best = this.env.host.bestHeight();
-    if (endHeight !== undefined && endHeight > peer.claimHeight) peer.claimHeight = endHeight;
-    const lowWork = endHeight !== undefined && peer.claimHeight <= best;
+    // Each batch is judged by its own chain: its end, or, while a chain that passed our tip is
+    // asked for again from its fork point, that chain's height if the batch continues it. The
+    // highest height a peer ever showed lifted the check for every later batch of any branch
+    // (issue 12: heavier headers shown once, then low-work branches were downloaded).
+    const claim = peer.claim;
+    const continuesClaim =
+      claim !== undefined &&
+      endHeight !== undefined &&
+      endHeight <= claim.height &&
+      (first === claim.from || first === peer.moreHeadersFrom);
+    if (claim && (!continuesClaim || endHeight === claim.height)) peer.claim = undefined;
+    const lowWork = endHeight !== undefined && endHeight <= best && !continuesClaim;
     const full = headers.length >= MAX_HEADERS;
     let fresh = 0;
     for (const hash of hashes) {
@@ -213,11 +222,12 @@ export class BlockSync {
       peer.deferredFrom = undefined;
       peer.moreHeadersFrom = undefined;
       peer.restartFrom = deferred;
+      if (endHeight !== undefined) peer.claim = { from: deferred.hash, height: endHeight };
       this.requestHeaders(peer, deferred.hash);
       return;
     }
     for (const hash of hashes) {
-      this.headed.add(hash);
+      this.addClaim(hash, peer);
       this.enqueue(peer, hash);
     }
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
@@ -340,7 +350,7 @@ export class BlockSync {
           if (o === p || o.closing || !this.canServe(o, h)) continue;
           const idle = o.awaiting.size === 0;
           if (idle || age > STALL_CEILING_MS) {
-            this.env.disconnect(
+            this.stalled(
               p,
               `stalled: block ${h} asked ${age} ms ago and not delivered, and ${o.label} has it${idle ? " and is idle" : ""} (window ${window} ms)`,
             );
@@ -459,14 +469,16 @@ export class BlockSync {
   }
 
   private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<boolean> {
+    const claimers = requested ? this.claims.get(hash) : undefined;
     const r = await this.env.host.submitBlock(
       block,
       raw,
-      requested ? (this.headed.has(hash) ? { towardMoreWork: true } : undefined) : { unrequested: true },
+      requested ? (claimers ? { towardMoreWork: true } : undefined) : { unrequested: true },
     );
     if (r.ok) {
       peer.lastBlockAt = this.env.clock.now();
       if (r.active) this.env.relayBlock(hash);
+      if (claimers) this.charge(claimers, hash, raw.length, r.active);
       return true;
     }
     if (r.misbehaving) {
@@ -482,6 +494,80 @@ export class BlockSync {
         this.requestHeaders(peer, undefined, hash);
     }
     return false;
+  }
+
+  /** `peer`'s headers show `hash` on a chain passing our tip. */
+  private addClaim(hash: Hash, peer: Peer): void {
+    peer.hasClaims = true;
+    const set = this.claims.get(hash);
+    if (set) {
+      set.add(peer);
+      return;
+    }
+    if (this.claims.size >= HEADED_MEMORY) {
+      const oldest = this.claims.keys().next();
+      if (!oldest.done) this.claims.delete(oldest.value);
+    }
+    this.claims.set(hash, new Set([peer]));
+  }
+
+  /**
+   * A block asked for on the claim of `claimers` was stored. Once their chain beats our tip
+   * (the block became active) the claim is met and their account is settled; until then each
+   * is charged its bytes, and a peer whose claim has cost more than maxClaimBytes is banned:
+   * with free proof of work, a heavier chain with its last block withheld cost us 600 MB
+   * (issue 12). Its claim is dropped with it (peerGone), so what it made us store is pruned first.
+   */
+  private charge(claimers: Set<Peer>, hash: Hash, bytes: number, active: boolean): void {
+    if (active) {
+      for (const c of claimers) c.claimBytes = 0;
+      this.claims.delete(hash);
+      return;
+    }
+    const max = this.env.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES;
+    for (const c of [...claimers]) {
+      c.claimBytes += bytes;
+      if (c.claimBytes > max) {
+        this.env.misbehave(
+          c,
+          100,
+          `its headers made us store ${c.claimBytes} bytes of blocks (limit ${max}) of a chain they show passing our tip, and that chain still has no more work than our tip (height ${this.env.host.bestHeight()})`,
+        );
+      }
+    }
+  }
+
+  /**
+   * A peer dropped for not delivering blocks asked of it. One whose headers made us store blocks
+   * of a chain passing our tip that it then withholds is banned (issue 12, withheld heavier fork).
+   */
+  stalled(peer: Peer, why: string): void {
+    if (peer.claimBytes > 0) {
+      this.env.misbehave(
+        peer,
+        100,
+        `${why}; its headers had made us store ${peer.claimBytes} bytes of a chain passing our tip that it did not deliver`,
+      );
+    }
+    this.env.disconnect(peer, why);
+  }
+
+  /** Drops `peer`'s claims; blocks nobody else claims are ordinary side blocks again. */
+  private releaseClaims(peer: Peer): void {
+    if (!peer.hasClaims) return;
+    peer.hasClaims = false;
+    const orphaned: Hash[] = [];
+    for (const [h, set] of this.claims) {
+      if (!set.delete(peer) || set.size > 0) continue;
+      this.claims.delete(h);
+      if (this.env.host.hasBlock(h)) orphaned.push(h);
+    }
+    peer.claimBytes = 0;
+    if (orphaned.length > 0) {
+      this.env.host
+        .unhead?.(orphaned)
+        ?.catch((e) => this.env.host.log(`error dropping the claim on ${orphaned.length} blocks of ${peer.label}: ${errText(e)}`));
+    }
   }
 
   /** Requested orphans pushed out of the pool (or whose peer left) are fetched again later. */
@@ -512,6 +598,7 @@ export class BlockSync {
    * over, every other peer is asked what it has.
    */
   peerGone(peer: Peer): void {
+    this.releaseClaims(peer);
     const dropped = this.orphans.dropFrom(peer);
     const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
     const back = [...peer.awaiting];
