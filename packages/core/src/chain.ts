@@ -131,7 +131,7 @@ export interface ChainOptions {
   maxSideBlocks?: number;
   /**
    * bytes of block bodies (serialized size) kept off the active chain at most (default
-   * 64 MiB, DEFAULT_MAX_SIDE_BYTES); beyond it side-branch leaves are forgotten least-work
+   * 32 MiB, DEFAULT_MAX_SIDE_BYTES); beyond it side-branch leaves are forgotten least-work
    * first, blocks headed past the tip included: with free proof of work a peer can show a
    * heavier chain and withhold its last block, and every other block of it would be kept
    * (issue 12: three such peers with 800 KB blocks took RSS to 600 MB). A branch must fit in
@@ -165,8 +165,8 @@ export interface SubmitOptions {
 /** Side blocks on a branch headed past the tip are pruned only beyond this many times maxSideBlocks (or past maxSideBytes). */
 export const HEADED_SIDE_FACTOR = 4;
 
-/** Default of ChainOptions.maxSideBytes: 80 blocks of the 800 KB the attack used, thousands of ordinary ones. */
-export const DEFAULT_MAX_SIDE_BYTES = 64 * 1024 * 1024;
+/** Default of ChainOptions.maxSideBytes: 40 blocks of the 800 KB the attack used, tens of thousands of ordinary ones. */
+export const DEFAULT_MAX_SIDE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Which side leaf goes first: one not headed past the tip before one that is, a header-only

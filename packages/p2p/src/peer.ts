@@ -77,6 +77,8 @@ export class Peer {
   hasClaims = false;
   /** bytes of blocks stored on its claim while that chain still does not beat our tip */
   claimBytes = 0;
+  /** size of the blocks it delivers (raw bytes, moving average but never below the last): its window follows it */
+  blockBytes?: number;
   /** full batches in a row whose chain does not beat our tip (issue 12: low-work headers from genesis) */
   lowWorkBatches = 0;
   /** where its chain left ours while it still did not beat our tip: its headers are asked again from here once it does */
