@@ -43,7 +43,7 @@ export interface P2POptions {
   blockTimeoutMs?: number;
   /**
    * bytes of blocks one peer's headers may make us store on a chain they show passing our tip
-   * while that chain still does not beat it; beyond, the peer is banned; default 8 MiB
+   * while that chain still does not beat it; beyond, the peer is banned; default 4 MiB
    */
   maxClaimBytes?: number;
   /** a requested transaction not delivered this long: asked of the next peer that announced it; default 5 s */
@@ -75,10 +75,10 @@ export interface P2POptions {
  * budget (DEFAULT_MAX_SIDE_BYTES), so one peer cannot claim all of it. Receiving and checking
  * a block of 800 KB costs the event loop tens of ms and about 7 MB of decoded objects, so what
  * a withholding peer can make us do is bounded by this, not only what we keep. An honest reorg
- * whose branch needs more than this before it beats our tip (10 blocks of 800 KB, tens of
- * thousands of small ones) needs a larger value.
+ * whose branch needs more than this before it beats our tip (5 blocks of 800 KB, about
+ * 20,000 coinbase-only ones) needs a larger value.
  */
-export const DEFAULT_MAX_CLAIM_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_CLAIM_BYTES = 4 * 1024 * 1024;
 
 export type ResolvedOptions = Required<Omit<P2POptions, "advertise" | "peers">> & { advertise?: string; peers: string[] };
 
