@@ -39,8 +39,6 @@ export const PING_FACTOR = 3;
  * heavier fork). Small blocks keep the whole window.
  */
 export const IN_FLIGHT_BYTES = 3 * 1024 * 1024;
-/** blocks asked of a peer at once before any of its blocks has arrived (their size is unknown) */
-export const FIRST_WINDOW = 4;
 /** how many hashes of blocks headed past the tip are remembered (a deep fork's worth) */
 const HEADED_MEMORY = 20_000;
 
@@ -312,9 +310,7 @@ export class BlockSync {
   /** How many blocks may be in flight from `peer`: maxBlocksInFlight, fewer for big blocks (IN_FLIGHT_BYTES). */
   private windowOf(peer: Peer): number {
     const max = this.env.maxBlocksInFlight;
-    // until its first block shows their size, a few: 16 blocks of 720 KB at once were each
-    // received and decoded before the first of them could show its peer a cheat
-    if (peer.blockBytes === undefined) return Math.min(max, FIRST_WINDOW);
+    if (peer.blockBytes === undefined) return max;
     return Math.min(max, Math.max(1, Math.floor(IN_FLIGHT_BYTES / peer.blockBytes)));
   }
 
