@@ -413,7 +413,7 @@ export class BlockSync {
   onBlock(peer: Peer, block: Block, raw: Uint8Array): void {
     const hash = blockHash(block.header);
     peer.knownInv.add(hash);
-    // the larger of its last block and the average: a peer cannot shrink it with one small block
+    // up at once to a bigger block, down by half per smaller one: its window follows (windowOf)
     peer.blockBytes = peer.blockBytes === undefined ? raw.length : Math.max(raw.length, 0.5 * peer.blockBytes + 0.5 * raw.length);
     const requested = this.inFlight.get(hash) === peer;
     const now = this.env.clock.now();
