@@ -6,8 +6,9 @@
 // baseline sync measured right before it (same machine, same load), the log bytes the target
 // wrote, and what the attacker achieved. The last four attacks (nonce-squat, notfound-swarm,
 // staller's adaptive window, low-work-headers) are the final attack's findings; dup-frame
-// (a URL in H's peer list answers with S's nonce, so that S's own dial to H is refused) and
-// slow-staller (a first peer delivering every block 1.8 s late) are later ones'.
+// (a URL in H's peer list answers with S's nonce, so that S's own dial to H is refused),
+// slow-staller (a first peer delivering every block 1.8 s late) and withheld-fork (headers of
+// a heavier fork whose last block never comes) are later ones'.
 //   node scripts/attack.mjs                 all attacks
 //   node scripts/attack.mjs ping-flood ...  only those named
 // Each attacker gets its own loopback address (127.0.A.B: Linux routes all of 127/8 to lo),
@@ -447,6 +448,74 @@ const ATTACKS = {
         p.ws.terminate();
       }
       return `${sent} full low-work batches from ${peers} addresses, ${banned} banned, ${getdata} getdata asked of them`;
+    },
+  },
+  // final attack 3: headers of a heavier fork from genesis (free proof of work on devnet) with
+  // 720 KB blocks (18,000 outputs), every block served but the last; three attackers at once,
+  // each from its own address, coming back whenever it is dropped
+  "withheld-fork": {
+    target: "H",
+    // headers built before the clock starts; a block past the first 16 is built again when asked
+    // for (the same block: building is deterministic), so the attacker does not hold 650 MB of blocks
+    prepare: ({ hashes }) => {
+      const pubkey = core.devnetAccounts()[1].pubkey;
+      const outs = Array.from({ length: 18_000 }, () => ({ value: 1n, pubkey }));
+      const n = hashes.length + 1;
+      const build = (k, h, prev) =>
+        core.buildBlock(
+          { prevHash: core.blockHash(prev), height: h, time: prev.time + 1, coinbaseOutputs: outs, coinbaseExtra: new Uint8Array([7, k]) },
+          core.DEVNET,
+        );
+      return [0, 1, 2].map((k) => {
+        let prev = core.genesisBlock(core.DEVNET).header;
+        const headers = [];
+        const at = new Map();
+        for (let h = 1; h <= n; h++) {
+          const b = build(k, h, prev);
+          headers.push(core.bytesToHex(core.encodeHeader(b.header)));
+          // the last block is withheld
+          if (h < n) at.set(core.blockHash(b.header), { h, prev });
+          prev = b.header;
+        }
+        const encode = (hash) => core.bytesToHex(core.encodeBlock(build(k, at.get(hash).h, at.get(hash).prev)));
+        // the first blocks are ready before the clock starts, so the attacker's own CPU does not
+        // slow the sync it is measured against (the rest is built when asked for)
+        const ready = new Map([...at.keys()].slice(0, 16).map((hash) => [hash, encode(hash)]));
+        return { headers, block: (hash) => at.has(hash) && (ready.get(hash) ?? encode(hash)) };
+      });
+    },
+    run: async ({ H, until, prepared: forks }) => {
+      let served = 0;
+      let peers = 0;
+      let banned = 0;
+      let refused = 0;
+      await Promise.all(
+        forks.map(async (fork) => {
+          // one address per attacker (a machine of its own), coming back whenever it is dropped
+          const from = nextAddr(15);
+          while (Date.now() < until) {
+            const p = await rawPeer(H.p2p, from);
+            if (!p.ready) {
+              refused++;
+              await sleep(200);
+              continue;
+            }
+            peers++;
+            p.onMessage = (m) => {
+              if (m.type === "getheaders") p.send({ type: "headers", headers: fork.headers });
+              else if (m.type === "getdata")
+                for (const h of m.blocks ?? []) {
+                  const b = fork.block(h);
+                  if (b && p.send({ type: "block", block: b }) !== false) served++;
+                }
+              else if (m.type === "reject" && m.reason === "banned") banned++;
+            };
+            while (!p.closed && Date.now() < until) await sleep(20);
+            p.ws.terminate();
+          }
+        }),
+      );
+      return `${served} blocks of 720 KB served on ${peers} connections from 3 addresses (each fork withholding its last block), ${banned} banned, ${refused} reconnections refused`;
     },
   },
   // 11: refusals that are logged (policy-refused transactions) with escape sequences in peer text

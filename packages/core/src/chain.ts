@@ -130,6 +130,16 @@ export interface ChainOptions {
    */
   maxSideBlocks?: number;
   /**
+   * bytes of block bodies (serialized size) kept off the active chain at most (default
+   * 32 MiB, DEFAULT_MAX_SIDE_BYTES); beyond it side-branch leaves are forgotten least-work
+   * first, blocks headed past the tip included: with free proof of work a peer can show a
+   * heavier chain and withhold its last block, and every other block of it would be kept
+   * (issue 12: three such peers with 800 KB blocks took RSS to 600 MB). A branch must fit in
+   * this budget to be switched to: a reorg deeper than that many bytes of blocks needs a
+   * larger value.
+   */
+  maxSideBytes?: number;
+  /**
    * Who checks a block's signatures (a worker pool, say); without one they are
    * checked on the calling thread. Either way the verdict is the same.
    */
@@ -152,8 +162,11 @@ export interface SubmitOptions {
   towardMoreWork?: boolean;
 }
 
-/** Side blocks on a branch headed past the tip are pruned only beyond this many times maxSideBlocks. */
+/** Side blocks on a branch headed past the tip are pruned only beyond this many times maxSideBlocks (or past maxSideBytes). */
 export const HEADED_SIDE_FACTOR = 4;
+
+/** Default of ChainOptions.maxSideBytes: 40 blocks of the 800 KB the attack used, tens of thousands of ordinary ones. */
+export const DEFAULT_MAX_SIDE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Which side leaf goes first: one not headed past the tip before one that is, a header-only
@@ -193,6 +206,7 @@ export class ChainState {
   readonly sigCache: SigCache;
   private readonly now: () => number;
   readonly maxSideBlocks: number;
+  readonly maxSideBytes: number;
   /** findBest's candidates; rebuilt from the index when stale */
   private readonly candidates = new Set<BlockIndexEntry>();
   private candidatesStale = true;
@@ -207,6 +221,7 @@ export class ChainState {
     this.sigCache = opts.sigCache ?? new SigCache();
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
     this.maxSideBlocks = opts.maxSideBlocks ?? 1_000;
+    this.maxSideBytes = opts.maxSideBytes ?? DEFAULT_MAX_SIDE_BYTES;
     this.verifier = opts.verifier;
   }
 
@@ -425,36 +440,71 @@ export class ChainState {
     return n;
   }
 
+  /** Bytes of the bodies stored off the active chain: what maxSideBytes bounds. */
+  get sideBytes(): number {
+    let n = 0;
+    for (const e of this.index.values()) if (e.hasData && !this.isActive(e)) n += e.size;
+    return n;
+  }
+
   /**
-   * Beyond maxSideBlocks, forgets side-branch leaves with the least work (the newest on a
-   * tie), one at a time, so a child never outlives its parent and the branch closest to
-   * overtaking the tip is kept longest. The bound must exceed the deepest reorg expected.
-   * Invalid blocks kept by header only count too, and go first: a peer sending blocks on a
-   * branch left by hand (`manually-invalidated`) breaks no rule and is never banned.
+   * Drops the claim that blocks are on a branch headed past the tip (SubmitOptions.towardMoreWork):
+   * the peer whose headers showed that branch left without delivering it, so its blocks are
+   * ordinary side blocks again, pruned before any still claimed (issue 12, withheld heavier fork).
+   */
+  unhead(hashes: Iterable<Hash>): Promise<void> {
+    return this.run(async () => {
+      let any = false;
+      for (const h of hashes) {
+        const e = this.index.get(h);
+        if (e?.headed) {
+          e.headed = false;
+          any = true;
+        }
+      }
+      if (any) await this.pruneSideBranches();
+    });
+  }
+
+  /**
+   * Beyond maxSideBlocks or maxSideBytes, forgets side-branch leaves with the least work (the
+   * newest on a tie), one at a time, so a child never outlives its parent and the branch
+   * closest to overtaking the tip is kept longest. The bounds must exceed the deepest reorg
+   * expected. Invalid blocks kept by header only count too (against the count), and go first:
+   * a peer sending blocks on a branch left by hand (`manually-invalidated`) breaks no rule and
+   * is never banned. A branch headed past the tip is spared by the count until it is far
+   * exceeded, never by the byte budget: its bodies are what an attacker withholding the last
+   * block makes us keep.
    */
   private async pruneSideBranches(): Promise<void> {
     const side: BlockIndexEntry[] = [];
     const children = new Map<BlockIndexEntry, number>();
+    let bytes = 0;
     for (const e of this.index.values()) {
       if (e.parent) children.set(e.parent, (children.get(e.parent) ?? 0) + 1);
-      if ((e.hasData || e.status === "invalid") && !this.isActive(e)) side.push(e);
+      if ((e.hasData || e.status === "invalid") && !this.isActive(e)) {
+        side.push(e);
+        if (e.hasData) bytes += e.size;
+      }
     }
-    if (side.length <= this.maxSideBlocks) return;
+    if (side.length <= this.maxSideBlocks && bytes <= this.maxSideBytes) return;
     const gone = new Set<BlockIndexEntry>();
     let left = side.length;
-    while (left > this.maxSideBlocks) {
+    while (left > this.maxSideBlocks || bytes > this.maxSideBytes) {
       let worst: BlockIndexEntry | undefined;
       for (const e of side) {
         if (gone.has(e) || (children.get(e) ?? 0) > 0) continue;
         if (!worst || prunesBefore(e, worst)) worst = e;
       }
       if (!worst) break;
-      // a branch on its way past the tip goes only when the bound is far exceeded
-      if (worst.headed && left <= this.maxSideBlocks * HEADED_SIDE_FACTOR) break;
+      // a branch on its way past the tip goes only when the count is far exceeded, or the bytes are
+      if (worst.headed && left <= this.maxSideBlocks * HEADED_SIDE_FACTOR && bytes <= this.maxSideBytes) break;
       gone.add(worst);
       left--;
+      if (worst.hasData) bytes -= worst.size;
       if (worst.parent) children.set(worst.parent, (children.get(worst.parent) ?? 1) - 1);
     }
+    if (gone.size === 0) return;
     const hashes = [...gone].map((e) => e.hash);
     await this.backend.pruneBlocks?.(hashes);
     for (const h of hashes) this.index.delete(h);

@@ -1,6 +1,6 @@
 import { GENESIS_PARENT, nextBlock, openChain } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
-import { blockHash, type ChainState, MemoryChainBackend } from "../src/index.js";
+import { blockHash, blockSize, type ChainState, MemoryChainBackend } from "../src/index.js";
 
 const parentOf = (b: ReturnType<typeof nextBlock>, height: number) => ({ hash: blockHash(b.header), height, time: b.header.time });
 
@@ -96,6 +96,56 @@ describe("low-work side branches", () => {
     }
     expect(deep.height).toBe(7);
     expect(deep.tip.hash).toBe(q.hash);
+  });
+
+  // Issue 12, withheld heavier fork: with free proof of work a peer shows headers of a heavier
+  // fork, serves every block but the last, and each one was kept as headed (up to 4,000 of
+  // them): three peers with 800 KB blocks took RSS to 600 MB. Bodies are bounded in bytes.
+  it("keeps at most maxSideBytes of side-branch bodies, blocks headed past the tip included", async () => {
+    const backend = new MemoryChainBackend();
+    const probe = nextBlock(GENESIS_PARENT, { extra: "x".repeat(90) });
+    const size = blockSize(probe);
+    const chain = await openChain({ backend, maxSideBlocks: 1_000, maxSideBytes: 5 * size });
+    await mainChain(chain, 12);
+    // a branch from genesis as long as the tip (the withheld block would make it heavier), every block claimed
+    let p = GENESIS_PARENT;
+    const branch: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const b = nextBlock(p, { extra: "x".repeat(90) });
+      expect(blockSize(b)).toBe(size);
+      const r = await chain.submitBlock(b, { towardMoreWork: true });
+      // the sixth is over the budget and the lowest-work leaf: forgotten at once, so the
+      // seventh finds no parent (a peer would have to deliver them again)
+      if (i < 5) expect(r).toMatchObject({ ok: true, active: false });
+      else if (i === 5) expect(r).toMatchObject({ ok: true, active: false, pruned: true });
+      else expect(r).toMatchObject({ ok: false, reason: "prev-blk-not-found" });
+      branch.push(blockHash(b.header));
+      p = parentOf(b, p.height + 1);
+    }
+    expect(chain.sideBytes).toBeLessThanOrEqual(5 * size);
+    expect(chain.sideBlockCount).toBe(5);
+    for (const [i, h] of branch.entries()) expect(chain.getEntry(h as never) !== undefined).toBe(i < 5);
+    expect(backend.blocks.size).toBe(13 + 5);
+    expect(chain.height).toBe(12);
+  });
+
+  it("unhead: a branch whose claim is dropped is pruned like any other side branch", async () => {
+    const chain = await openChain({ maxSideBlocks: 2 });
+    await mainChain(chain, 8);
+    let p = GENESIS_PARENT;
+    const branch: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const b = nextBlock(p);
+      await chain.submitBlock(b, { towardMoreWork: true });
+      branch.push(blockHash(b.header));
+      p = parentOf(b, p.height + 1);
+    }
+    // headed: spared up to HEADED_SIDE_FACTOR x maxSideBlocks
+    expect(chain.sideBlockCount).toBe(6);
+    await chain.unhead(branch as never[]);
+    expect(chain.sideBlockCount).toBe(2);
+    expect(chain.getEntry(branch[0] as never)?.hasData).toBe(true);
+    expect(chain.getEntry(branch[5] as never)).toBeUndefined();
   });
 
   it("a pruned branch that later gains the most work is taken when its blocks come again", async () => {

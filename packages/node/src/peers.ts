@@ -41,6 +41,7 @@ function hostFor(node: PeerHostNode): P2PHost {
       });
       return r.ok ? { ok: true as const, active: r.active } : blockRefusal(r);
     },
+    unhead: (hashes: Hash[]) => chain.unhead(hashes),
     hasTx: (txid: Hash) => node.mempool.has(txid) || node.index.txs.has(txid),
     getTx: (txid: Hash) => {
       const e = node.mempool.get(txid);

@@ -199,7 +199,7 @@ export class Handshake {
       p.send({ type: "ping", nonce: p.pingNonce, height: this.ctx.safeHeight() });
     }
     if (p.awaiting.size > 0 && now - p.lastBlockProgressAt > opts.blockStallMs) {
-      this.ctx.disconnect(p, `stalled: ${p.awaiting.size} requested blocks, none delivered in ${opts.blockStallMs} ms`);
+      this.ctx.stalled(p, `stalled: ${p.awaiting.size} requested blocks, none delivered in ${opts.blockStallMs} ms`);
       return;
     }
     // Each requested block has its own deadline, so dripping one block at a time does not
@@ -208,7 +208,7 @@ export class Handshake {
     for (const [h, at] of p.requestedAt) {
       const age = now - at;
       if (age > opts.blockTimeoutMs) {
-        this.ctx.disconnect(p, `stalled: block ${h} asked ${age} ms ago and not delivered (timeout ${opts.blockTimeoutMs} ms)`);
+        this.ctx.stalled(p, `stalled: block ${h} asked ${age} ms ago and not delivered (timeout ${opts.blockTimeoutMs} ms)`);
         return;
       }
       break; // the map is in request order: the oldest decides

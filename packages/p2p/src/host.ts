@@ -53,6 +53,12 @@ export interface P2PHost {
    * `towardMoreWork`: asked for because a peer's headers show its chain passing our tip (keep it when pruning).
    */
   submitBlock(block: Block, raw: Uint8Array, opts?: { unrequested?: boolean; towardMoreWork?: boolean }): Promise<BlockSubmit>;
+  /**
+   * The peers whose headers showed these blocks on a chain passing our tip left without that
+   * chain beating it: they are no longer `towardMoreWork` (ChainState.unhead), so pruning may
+   * take them first. Optional: without it they stay kept as such until pruned by the bounds.
+   */
+  unhead?(hashes: Hash[]): Promise<void>;
   /** true for a transaction waiting in the pool or confirmed: it is not requested again */
   hasTx(txid: Hash): boolean;
   /** raw bytes of a transaction the node relays (the pool's) */

@@ -91,6 +91,7 @@ export class P2PNode implements NodeContext {
       params: this.params,
       clock: this.clock,
       maxBlocksInFlight: this.opts.maxBlocksInFlight,
+      maxClaimBytes: this.opts.maxClaimBytes,
       readyPeers: () => this.readyPeers(),
       misbehave: (p, score, why) => this.misbehave(p, score, why),
       relayBlock: (h) => this.announceBlock(h),
@@ -317,6 +318,10 @@ export class P2PNode implements NodeContext {
         if (peer.socket.readyState !== "closed") peer.socket.terminate();
       }, 2_000)
       .unref?.();
+  }
+
+  stalled(peer: Peer, why: string): void {
+    this.sync.stalled(peer, why);
   }
 
   private onClosed(peer: Peer, code: number, reason: string): void {

@@ -41,6 +41,11 @@ export interface P2POptions {
   maxBlocksInFlight?: number;
   /** a requested block not delivered this long after its request: the peer is a staller, dropped, and the block asked of others; default 20 s */
   blockTimeoutMs?: number;
+  /**
+   * bytes of blocks one peer's headers may make us store on a chain they show passing our tip
+   * while that chain still does not beat it; beyond, the peer is banned; default 4 MiB
+   */
+  maxClaimBytes?: number;
   /** a requested transaction not delivered this long: asked of the next peer that announced it; default 5 s */
   txRequestTimeoutMs?: number;
   /** inbound connections from one address (raw sockets and peers); default 8 */
@@ -64,6 +69,17 @@ export interface P2POptions {
   randomHex?: (bytes: number) => string;
 }
 
+/**
+ * Default of maxClaimBytes: bytes of blocks one peer's headers may make us store on a chain they
+ * show passing our tip while that chain still does not beat it: a quarter of core's side-branch
+ * budget (DEFAULT_MAX_SIDE_BYTES), so one peer cannot claim all of it. Receiving and checking
+ * a block of 800 KB costs the event loop tens of ms and about 7 MB of decoded objects, so what
+ * a withholding peer can make us do is bounded by this, not only what we keep. An honest reorg
+ * whose branch needs more than this before it beats our tip (5 blocks of 800 KB, about
+ * 20,000 coinbase-only ones) needs a larger value.
+ */
+export const DEFAULT_MAX_CLAIM_BYTES = 4 * 1024 * 1024;
+
 export type ResolvedOptions = Required<Omit<P2POptions, "advertise" | "peers">> & { advertise?: string; peers: string[] };
 
 export function resolveOptions(opts: P2POptions): ResolvedOptions {
@@ -83,6 +99,7 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     reconnectMaxMs: opts.reconnectMaxMs ?? 60_000,
     maxBlocksInFlight: opts.maxBlocksInFlight ?? 16,
     blockTimeoutMs: opts.blockTimeoutMs ?? 20_000,
+    maxClaimBytes: opts.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES,
     txRequestTimeoutMs: opts.txRequestTimeoutMs ?? 5_000,
     maxPerAddress: opts.maxPerAddress ?? 8,
     maxSendBufferBytes: opts.maxSendBufferBytes ?? 4 * 1024 * 1024,
@@ -120,6 +137,8 @@ export interface NodeContext {
   peersChanged(): void;
   misbehave(peer: Peer, score: number, why: string): void;
   disconnect(peer: Peer, why: string): void;
+  /** drops a peer that did not deliver blocks asked of it (banned if it withholds a chain it claimed) */
+  stalled(peer: Peer, why: string): void;
   /** the host's best height, 0 if it cannot say */
   safeHeight(): number;
 }

@@ -67,8 +67,18 @@ export class Peer {
   headersRequestedAt = 0;
   /** getheaders sent and not yet answered: each answer takes one, so a second request's answer is not "unasked" */
   headersAsked = 0;
-  /** highest header height it has shown us (every header has the same bits, so work follows height) */
-  claimHeight = 0;
+  /**
+   * while its chain, shown passing our tip, is asked for again from the fork point `from`: that
+   * chain's height (every header has the same bits, so work follows height). Only batches that
+   * continue it count as on their way past the tip.
+   */
+  claim?: { from: Hash; height: number };
+  /** its headers made us ask for blocks of a chain passing our tip (BlockSync's claims name it) */
+  hasClaims = false;
+  /** bytes of blocks stored on its claim while that chain still does not beat our tip */
+  claimBytes = 0;
+  /** size of the blocks it delivers (raw bytes, moving average but never below the last): its window follows it */
+  blockBytes?: number;
   /** full batches in a row whose chain does not beat our tip (issue 12: low-work headers from genesis) */
   lowWorkBatches = 0;
   /** where its chain left ours while it still did not beat our tip: its headers are asked again from here once it does */

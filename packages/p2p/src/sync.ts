@@ -1,16 +1,8 @@
-import {
-  type Block,
-  type BlockHeader,
-  BoundedSet,
-  blockHash,
-  checkProofOfWork,
-  formatReject,
-  type Hash,
-  type NetworkParams,
-} from "@utxolab/core";
+import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
+import { DEFAULT_MAX_CLAIM_BYTES } from "./options.js";
 import { type Orphan, OrphanPool } from "./orphans.js";
 import type { Peer } from "./peer.js";
 
@@ -56,6 +48,13 @@ export const PING_FACTOR = 3;
  */
 export const STALL_TIMEOUT_MS = 2_000;
 export const STALL_TIMEOUT_MAX_MS = 64_000;
+/**
+ * Bytes of blocks asked of one peer at a time, by the size of the blocks it delivers (at least
+ * one block, at most maxBlocksInFlight): 16 blocks of 800 KB in flight from each of three
+ * peers held about 300 MB of received, decoded and not yet checked blocks (issue 12, withheld
+ * heavier fork). Small blocks keep the whole window.
+ */
+export const IN_FLIGHT_BYTES = 3 * 1024 * 1024;
 /** how many hashes of blocks headed past the tip are remembered (a deep fork's worth) */
 const HEADED_MEMORY = 20_000;
 
@@ -64,6 +63,8 @@ export interface SyncEnv {
   params: NetworkParams;
   clock: Clock;
   maxBlocksInFlight: number;
+  /** see DEFAULT_MAX_CLAIM_BYTES */
+  maxClaimBytes?: number;
   readyPeers(): Iterable<Peer>;
   misbehave(peer: Peer, score: number, why: string): void;
   /** announce an accepted block to peers that do not know it */
@@ -96,8 +97,13 @@ export class BlockSync {
   private readonly racing = new Set<Hash>();
   /** ms a block may stay undelivered from a peer while another has it (see STALL_TIMEOUT_MS) */
   private stallTimeout = STALL_TIMEOUT_MS;
-  /** blocks asked for because a peer's headers show their chain passing our tip (pruning keeps them) */
-  private readonly headed = new BoundedSet<Hash>(HEADED_MEMORY);
+  /**
+   * Blocks asked for because a peer's headers show their chain passing our tip (pruning keeps
+   * them), with the peers whose headers showed it: when the last of those leaves without the
+   * chain beating our tip, the claim is dropped (host.unhead) and the blocks are ordinary side
+   * blocks again (issue 12, withheld heavier fork). Oldest first, at most HEADED_MEMORY.
+   */
+  private readonly claims = new Map<Hash, Set<Peer>>();
   private stallTimer?: TimerHandle;
   private stallDue = Number.POSITIVE_INFINITY;
   private checkingStalls = false;
@@ -184,8 +190,18 @@ export class BlockSync {
             : undefined);
     const endHeight = parentHeight === undefined ? undefined : parentHeight + headers.length;
     const best = this.env.host.bestHeight();
-    if (endHeight !== undefined && endHeight > peer.claimHeight) peer.claimHeight = endHeight;
-    const lowWork = endHeight !== undefined && peer.claimHeight <= best;
+    // Each batch is judged by its own chain: its end, or, while a chain that passed our tip is
+    // asked for again from its fork point, that chain's height if the batch continues it. The
+    // highest height a peer ever showed lifted the check for every later batch of any branch
+    // (issue 12: heavier headers shown once, then low-work branches were downloaded).
+    const claim = peer.claim;
+    const continuesClaim =
+      claim !== undefined &&
+      endHeight !== undefined &&
+      endHeight <= claim.height &&
+      (first === claim.from || first === peer.moreHeadersFrom);
+    if (claim && (!continuesClaim || endHeight === claim.height)) peer.claim = undefined;
+    const lowWork = endHeight !== undefined && endHeight <= best && !continuesClaim;
     const full = headers.length >= MAX_HEADERS;
     let fresh = 0;
     for (const hash of hashes) {
@@ -231,11 +247,12 @@ export class BlockSync {
       peer.deferredFrom = undefined;
       peer.moreHeadersFrom = undefined;
       peer.restartFrom = deferred;
+      if (endHeight !== undefined) peer.claim = { from: deferred.hash, height: endHeight };
       this.requestHeaders(peer, deferred.hash);
       return;
     }
     for (const hash of hashes) {
-      this.headed.add(hash);
+      this.addClaim(hash, peer);
       this.enqueue(peer, hash);
     }
     // Ask again after every non-empty batch (hosts may send fewer than MAX_HEADERS); an empty answer ends it.
@@ -266,7 +283,8 @@ export class BlockSync {
   fill(peer: Peer): void {
     if (peer.state !== "ready" || peer.closing) return;
     const want: Hash[] = [];
-    const room = () => peer.inFlight.size + want.length < this.env.maxBlocksInFlight && want.length < MAX_GETDATA;
+    const window = this.windowOf(peer);
+    const room = () => peer.inFlight.size + want.length < window && want.length < MAX_GETDATA;
     // first the overdue blocks the download waits for: they are the lowest ones
     for (const h of this.racing) {
       if (!room()) break;
@@ -334,6 +352,13 @@ export class BlockSync {
     peer.requestedAt.delete(h);
     peer.inFlight.delete(h);
     if (this.inFlight.get(h) === peer) this.inFlight.delete(h);
+  }
+
+  /** How many blocks may be in flight from `peer`: maxBlocksInFlight, fewer for big blocks (IN_FLIGHT_BYTES). */
+  private windowOf(peer: Peer): number {
+    const max = this.env.maxBlocksInFlight;
+    if (peer.blockBytes === undefined) return max;
+    return Math.min(max, Math.max(1, Math.floor(IN_FLIGHT_BYTES / peer.blockBytes)));
   }
 
   /** Blocks `from` will not deliver go back to the wanted set, and other peers are filled. */
@@ -428,7 +453,7 @@ export class BlockSync {
         if (age <= this.stallTimeout) continue;
         const other = this.elsewhere(h, p);
         if (other) {
-          this.env.disconnect(
+          this.stalled(
             p,
             `stalled: block ${h} asked ${age} ms ago and not delivered, and ${other} (stall timeout ${this.stallTimeout} ms)`,
           );
@@ -489,6 +514,8 @@ export class BlockSync {
   onBlock(peer: Peer, block: Block, raw: Uint8Array): void {
     const hash = blockHash(block.header);
     peer.knownInv.add(hash);
+    // up at once to a bigger block, down by half per smaller one: its window follows (windowOf)
+    peer.blockBytes = peer.blockBytes === undefined ? raw.length : Math.max(raw.length, 0.5 * peer.blockBytes + 0.5 * raw.length);
     const now = this.env.clock.now();
     // asked of it and not yet received: a block raced to two peers is asked of both
     const asked = peer.awaiting.delete(hash);
@@ -563,16 +590,18 @@ export class BlockSync {
   }
 
   private async submit(peer: Peer, hash: Hash, block: Block, raw: Uint8Array, requested: boolean): Promise<boolean> {
+    const claimers = requested ? this.claims.get(hash) : undefined;
     const r = await this.env.host.submitBlock(
       block,
       raw,
-      requested ? (this.headed.has(hash) ? { towardMoreWork: true } : undefined) : { unrequested: true },
+      requested ? (claimers ? { towardMoreWork: true } : undefined) : { unrequested: true },
     );
     if (r.ok) {
       peer.lastBlockAt = this.env.clock.now();
       // the download moves on: a stall timeout doubled by drops comes back, 15% a block (as in Core)
       this.stallTimeout = Math.max(STALL_TIMEOUT_MS, 0.85 * this.stallTimeout);
       if (r.active) this.env.relayBlock(hash);
+      if (claimers) this.charge(claimers, hash, raw.length, r.active);
       return true;
     }
     if (r.misbehaving) {
@@ -588,6 +617,80 @@ export class BlockSync {
         this.requestHeaders(peer, undefined, hash);
     }
     return false;
+  }
+
+  /** `peer`'s headers show `hash` on a chain passing our tip. */
+  private addClaim(hash: Hash, peer: Peer): void {
+    peer.hasClaims = true;
+    const set = this.claims.get(hash);
+    if (set) {
+      set.add(peer);
+      return;
+    }
+    if (this.claims.size >= HEADED_MEMORY) {
+      const oldest = this.claims.keys().next();
+      if (!oldest.done) this.claims.delete(oldest.value);
+    }
+    this.claims.set(hash, new Set([peer]));
+  }
+
+  /**
+   * A block asked for on the claim of `claimers` was stored. Once their chain beats our tip
+   * (the block became active) the claim is met and their account is settled; until then each
+   * is charged its bytes, and a peer whose claim has cost more than maxClaimBytes is banned:
+   * with free proof of work, a heavier chain with its last block withheld cost us 600 MB
+   * (issue 12). Its claim is dropped with it (peerGone), so what it made us store is pruned first.
+   */
+  private charge(claimers: Set<Peer>, hash: Hash, bytes: number, active: boolean): void {
+    if (active) {
+      for (const c of claimers) c.claimBytes = 0;
+      this.claims.delete(hash);
+      return;
+    }
+    const max = this.env.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES;
+    for (const c of [...claimers]) {
+      c.claimBytes += bytes;
+      if (c.claimBytes > max) {
+        this.env.misbehave(
+          c,
+          100,
+          `its headers made us store ${c.claimBytes} bytes of blocks (limit ${max}) of a chain they show passing our tip, and that chain still has no more work than our tip (height ${this.env.host.bestHeight()})`,
+        );
+      }
+    }
+  }
+
+  /**
+   * A peer dropped for not delivering blocks asked of it. One whose headers made us store blocks
+   * of a chain passing our tip that it then withholds is banned (issue 12, withheld heavier fork).
+   */
+  stalled(peer: Peer, why: string): void {
+    if (peer.claimBytes > 0) {
+      this.env.misbehave(
+        peer,
+        100,
+        `${why}; its headers had made us store ${peer.claimBytes} bytes of a chain passing our tip that it did not deliver`,
+      );
+    }
+    this.env.disconnect(peer, why);
+  }
+
+  /** Drops `peer`'s claims; blocks nobody else claims are ordinary side blocks again. */
+  private releaseClaims(peer: Peer): void {
+    if (!peer.hasClaims) return;
+    peer.hasClaims = false;
+    const orphaned: Hash[] = [];
+    for (const [h, set] of this.claims) {
+      if (!set.delete(peer) || set.size > 0) continue;
+      this.claims.delete(h);
+      if (this.env.host.hasBlock(h)) orphaned.push(h);
+    }
+    peer.claimBytes = 0;
+    if (orphaned.length > 0) {
+      this.env.host
+        .unhead?.(orphaned)
+        ?.catch((e) => this.env.host.log(`error dropping the claim on ${orphaned.length} blocks of ${peer.label}: ${errText(e)}`));
+    }
   }
 
   /** Requested orphans pushed out of the pool (or whose peer left) are fetched again later. */
@@ -618,6 +721,7 @@ export class BlockSync {
    * over, every other peer is asked what it has.
    */
   peerGone(peer: Peer): void {
+    this.releaseClaims(peer);
     const dropped = this.orphans.dropFrom(peer);
     const hadWork = peer.awaiting.size > 0 || peer.queue.length > 0;
     const back = [...peer.awaiting];

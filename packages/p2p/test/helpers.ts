@@ -93,15 +93,22 @@ export class TestHost implements P2PHost {
     return b && encodeBlock(b);
   }
 
-  async submitBlock(block: Block, _raw?: Uint8Array, opts?: { unrequested?: boolean }): Promise<BlockSubmit> {
+  async submitBlock(block: Block, _raw?: Uint8Array, opts?: { unrequested?: boolean; towardMoreWork?: boolean }): Promise<BlockSubmit> {
     this.submittedBlocks++;
     this.onSubmitBlock?.();
-    const r = await this.chain.submitBlock(block, { requireMoreWork: opts?.unrequested === true });
+    const r = await this.chain.submitBlock(block, {
+      requireMoreWork: opts?.unrequested === true,
+      towardMoreWork: opts?.towardMoreWork === true,
+    });
     if (r.ok) {
       for (const tx of block.txs) this.pool.delete(txid(tx));
       return { ok: true, active: r.active };
     }
     return blockRefusal(r);
+  }
+
+  unhead(hashes: Hash[]): Promise<void> {
+    return this.chain.unhead(hashes);
   }
 
   hasTx(id: Hash): boolean {

@@ -179,6 +179,7 @@ export class SimNode {
         }
         return blockRefusal(r);
       },
+      unhead: (hashes: Hash[]) => chain().unhead(hashes),
       hasTx: (id: Hash) => this.mempool.has(id),
       getTx: (id: Hash) => {
         const e = this.mempool.get(id);
