@@ -4,6 +4,7 @@ import { DEMO_USAGE, runDemo } from "./demo/command.js";
 import { DEVNET_USAGE, runDevnet } from "./devnet-command.js";
 import { runGenesis } from "./genesis-command.js";
 import { NODE_USAGE, runNode } from "./node-command.js";
+import { needsRespawn, respawnWith, SIM_V8_FLAGS } from "./respawn.js";
 import { RPC_USAGE, runRpc } from "./rpc-command.js";
 import { runSim, SIM_USAGE } from "./sim-command.js";
 import { runWalletCommand } from "./wallet/command.js";
@@ -21,6 +22,8 @@ const HELP = `utxolab: a teaching UTXO blockchain node
 
 async function main(argv: string[]): Promise<number> {
   const { cmd, rest } = commandArgs(argv);
+  // the simulator wants a bigger young generation, which V8 sets only at start (respawn.ts)
+  if (cmd === "sim" && needsRespawn(SIM_V8_FLAGS)) return respawnWith(SIM_V8_FLAGS);
   // Every command signs and verifies through core's seam: the wallet, the demos and the devnet
   // sign with libsecp256k1 when it loads (UTXOLAB_VERIFIER=noble forces the reference); the node
   // makes its own choice from --verifier.

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "@utxolab/testkit";
 import { describe, expect, it } from "vitest";
+import { needsRespawn, SIM_V8_FLAGS } from "../src/respawn.js";
 
 describe("utxolab sim", () => {
   it("--json gives the numbers, and the same --seed replays the same traces", async () => {
@@ -58,4 +59,13 @@ describe("utxolab sim", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: utxolab sim");
   }, 180_000);
+});
+
+describe("the simulator's V8 flags", () => {
+  it("asks for a child with a bigger young generation unless this process has it or is that child", () => {
+    expect(SIM_V8_FLAGS).toContain("--max-semi-space-size=64");
+    expect(needsRespawn(SIM_V8_FLAGS, {})).toBe(!process.execArgv.some((a) => a.startsWith("--max-semi-space-size")));
+    expect(needsRespawn(SIM_V8_FLAGS, { UTXOLAB_NO_RESPAWN: "1" })).toBe(false);
+    expect(needsRespawn([], {})).toBe(false);
+  });
 });
