@@ -1,5 +1,6 @@
 import { formatReject, type Hash, txid } from "@utxolab/core";
 import type { P2PHost } from "./host.js";
+import { internHash } from "./intern.js";
 import { blockMessage, headersMessage, MAX_GETDATA, MAX_HEADERS, txMessage } from "./messages.js";
 import { BAN_THRESHOLD, type NodeContext, SCORE_REQUEST_FLOOD, SCORE_TX_NOT_SERVED } from "./options.js";
 import type { Peer } from "./peer.js";
@@ -37,7 +38,8 @@ export class Relay {
   onInv(peer: Peer, txs: Hash[], blocks: Hash[]): void {
     const want: Hash[] = [];
     const now = this.ctx.clock.now();
-    for (const h of txs) {
+    for (const announced of txs) {
+      const h = internHash(announced);
       peer.knownInv.add(h);
       const asked = this.txRequests.get(h);
       if (asked) {
@@ -54,8 +56,9 @@ export class Relay {
     }
     for (let i = 0; i < want.length; i += MAX_GETDATA) peer.send({ type: "getdata", txs: want.slice(i, i + MAX_GETDATA) });
     if (blocks.length > 0) {
-      for (const h of blocks) peer.knownInv.add(h);
-      this.onInvBlocks(peer, blocks);
+      const named = blocks.map(internHash);
+      for (const h of named) peer.knownInv.add(h);
+      this.onInvBlocks(peer, named);
     }
   }
 
@@ -143,7 +146,7 @@ export class Relay {
           missingTxs.push(h);
           continue;
         }
-        peer.knownInv.add(h);
+        peer.knownInv.add(internHash(h));
         // one getdata may name a big transaction a thousand times: answers wait for the budget and for the peer to read
         await this.answer(peer, txMessage(raw), 32 + 2 * raw.length);
         if (!peer.open) return;
@@ -156,7 +159,7 @@ export class Relay {
           missingBlocks.push(h);
           continue;
         }
-        peer.knownInv.add(h);
+        peer.knownInv.add(internHash(h));
         await this.answer(peer, blockMessage(raw), 32 + 2 * raw.length);
         if (!peer.open) return;
       }
@@ -170,7 +173,7 @@ export class Relay {
   }
 
   onTx(peer: Peer, tx: Parameters<P2PHost["submitTx"]>[0], raw: Uint8Array): void {
-    const id = txid(tx);
+    const id = internHash(txid(tx));
     peer.knownInv.add(id);
     if (peer.txAwaiting.delete(id) && this.txRequests.get(id)?.peer === peer) this.txRequests.delete(id);
     const host = this.ctx.host;

@@ -1,6 +1,7 @@
 import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
+import { internHash } from "./intern.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
 import { DEFAULT_MAX_CLAIM_BYTES } from "./options.js";
 import { type Orphan, OrphanPool } from "./orphans.js";
@@ -164,7 +165,7 @@ export class BlockSync {
         this.env.misbehave(peer, 100, `sent headers that are not a chain: header ${i} does not follow header ${i - 1}`);
         return;
       }
-      const hash = blockHash(h);
+      const hash = internHash(blockHash(h));
       if (h.bits !== this.env.params.bits || !checkProofOfWork(hash, h.bits, this.env.params.powLimit)) {
         this.env.misbehave(peer, 100, `sent header ${hash} without valid proof of work (bits 0x${h.bits.toString(16)})`);
         return;
@@ -512,7 +513,7 @@ export class BlockSync {
   }
 
   onBlock(peer: Peer, block: Block, raw: Uint8Array): void {
-    const hash = blockHash(block.header);
+    const hash = internHash(blockHash(block.header));
     peer.knownInv.add(hash);
     // up at once to a bigger block, down by half per smaller one: its window follows (windowOf)
     peer.blockBytes = peer.blockBytes === undefined ? raw.length : Math.max(raw.length, 0.5 * peer.blockBytes + 0.5 * raw.length);
