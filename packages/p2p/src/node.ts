@@ -92,6 +92,8 @@ export class P2PNode implements NodeContext {
       clock: this.clock,
       maxBlocksInFlight: this.opts.maxBlocksInFlight,
       maxClaimBytes: this.opts.maxClaimBytes,
+      maxClaimsBytes: this.opts.maxClaimsBytes,
+      maxClaimsBlocks: this.opts.maxClaimsBlocks,
       readyPeers: () => this.readyPeers(),
       misbehave: (p, score, why) => this.misbehave(p, score, why),
       relayBlock: (h) => this.announceBlock(h),

@@ -46,6 +46,13 @@ export interface P2POptions {
    * while that chain still does not beat it; beyond, the peer is banned; default 4 MiB
    */
   maxClaimBytes?: number;
+  /**
+   * what all peers' claims together may make us store (bytes and blocks); past either, the
+   * largest claim is dropped with its peer (see BlockSync.boundClaims); default 16 MiB and 2,000
+   * blocks, half of core's side-branch bounds
+   */
+  maxClaimsBytes?: number;
+  maxClaimsBlocks?: number;
   /** a requested transaction not delivered this long: asked of the next peer that announced it; default 5 s */
   txRequestTimeoutMs?: number;
   /** inbound connections from one address (raw sockets and peers); default 8 */
@@ -79,6 +86,9 @@ export interface P2POptions {
  * 20,000 coinbase-only ones) needs a larger value.
  */
 export const DEFAULT_MAX_CLAIM_BYTES = 4 * 1024 * 1024;
+/** Defaults of maxClaimsBytes and maxClaimsBlocks: half of core's side-branch bounds (32 MiB, 4 x 1,000 headed blocks), so a claimed block never has to be pruned. */
+export const DEFAULT_MAX_CLAIMS_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_CLAIMS_BLOCKS = 2_000;
 
 export type ResolvedOptions = Required<Omit<P2POptions, "advertise" | "peers">> & { advertise?: string; peers: string[] };
 
@@ -100,6 +110,8 @@ export function resolveOptions(opts: P2POptions): ResolvedOptions {
     maxBlocksInFlight: opts.maxBlocksInFlight ?? 16,
     blockTimeoutMs: opts.blockTimeoutMs ?? 20_000,
     maxClaimBytes: opts.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES,
+    maxClaimsBytes: opts.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES,
+    maxClaimsBlocks: opts.maxClaimsBlocks ?? DEFAULT_MAX_CLAIMS_BLOCKS,
     txRequestTimeoutMs: opts.txRequestTimeoutMs ?? 5_000,
     maxPerAddress: opts.maxPerAddress ?? 8,
     maxSendBufferBytes: opts.maxSendBufferBytes ?? 4 * 1024 * 1024,

@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { internHash } from "./intern.js";
 import { MAX_GETDATA, MAX_HEADERS, MAX_LOCATOR } from "./messages.js";
-import { DEFAULT_MAX_CLAIM_BYTES } from "./options.js";
+import { DEFAULT_MAX_CLAIM_BYTES, DEFAULT_MAX_CLAIMS_BLOCKS, DEFAULT_MAX_CLAIMS_BYTES } from "./options.js";
 import { type Orphan, OrphanPool } from "./orphans.js";
 import type { Peer } from "./peer.js";
 
@@ -56,6 +56,8 @@ export const STALL_TIMEOUT_MAX_MS = 64_000;
  * heavier fork). Small blocks keep the whole window.
  */
 export const IN_FLIGHT_BYTES = 3 * 1024 * 1024;
+/** the largest claim past the total is dropped with this score: twice and it is banned */
+const SCORE_LARGEST_CLAIM = 50;
 /** how many hashes of blocks headed past the tip are remembered (a deep fork's worth) */
 const HEADED_MEMORY = 20_000;
 
@@ -66,6 +68,9 @@ export interface SyncEnv {
   maxBlocksInFlight: number;
   /** see DEFAULT_MAX_CLAIM_BYTES */
   maxClaimBytes?: number;
+  /** see DEFAULT_MAX_CLAIMS_BYTES */
+  maxClaimsBytes?: number;
+  maxClaimsBlocks?: number;
   readyPeers(): Iterable<Peer>;
   misbehave(peer: Peer, score: number, why: string): void;
   /** announce an accepted block to peers that do not know it */
@@ -105,6 +110,11 @@ export class BlockSync {
    * blocks again (issue 12, withheld heavier fork). Oldest first, at most HEADED_MEMORY.
    */
   private readonly claims = new Map<Hash, Set<Peer>>();
+  /** claims in the order they were made, from claimHead on (stale entries are skipped) */
+  private claimOrder: Hash[] = [];
+  private claimHead = 0;
+  /** claimed blocks stored and not yet on the active chain (see boundClaims) */
+  private readonly storedClaimed = new Set<Hash>();
   private stallTimer?: TimerHandle;
   private stallDue = Number.POSITIVE_INFINITY;
   private checkingStalls = false;
@@ -628,11 +638,20 @@ export class BlockSync {
       set.add(peer);
       return;
     }
-    if (this.claims.size >= HEADED_MEMORY) {
-      const oldest = this.claims.keys().next();
-      if (!oldest.done) this.claims.delete(oldest.value);
+    // Oldest out past HEADED_MEMORY, through a queue of its own: a Map's first key is found
+    // by walking the holes deleted entries leave at its front, quadratic under a flood of
+    // heavier headers (issue 12, attack 3's shape; see BoundedSet).
+    while (this.claims.size >= HEADED_MEMORY && this.claimHead < this.claimOrder.length) {
+      const oldest = this.claimOrder[this.claimHead++];
+      if (this.claims.delete(oldest)) this.storedClaimed.delete(oldest);
+    }
+    // claims met (their chain became active) leave stale entries: compacted once they are half
+    if ((this.claimHead > 1024 && 2 * this.claimHead > this.claimOrder.length) || this.claimOrder.length > 2 * HEADED_MEMORY) {
+      this.claimOrder = this.claimOrder.slice(this.claimHead).filter((h) => this.claims.has(h));
+      this.claimHead = 0;
     }
     this.claims.set(hash, new Set([peer]));
+    this.claimOrder.push(hash);
   }
 
   /**
@@ -644,13 +663,19 @@ export class BlockSync {
    */
   private charge(claimers: Set<Peer>, hash: Hash, bytes: number, active: boolean): void {
     if (active) {
-      for (const c of claimers) c.claimBytes = 0;
+      for (const c of claimers) {
+        c.claimBytes = 0;
+        c.claimBlocks = 0;
+      }
       this.claims.delete(hash);
+      this.storedClaimed.delete(hash);
       return;
     }
+    this.storedClaimed.add(hash);
     const max = this.env.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES;
     for (const c of [...claimers]) {
       c.claimBytes += bytes;
+      c.claimBlocks++;
       if (c.claimBytes > max) {
         this.env.misbehave(
           c,
@@ -659,6 +684,45 @@ export class BlockSync {
         );
       }
     }
+    this.boundClaims();
+  }
+
+  /**
+   * What all peers' claims made us store stays within maxClaimsBytes and maxClaimsBlocks (options),
+   * by default half of core's bounds on side branches (maxSideBytes, HEADED_SIDE_FACTOR x maxSideBlocks),
+   * so a claimed block never has to be pruned. Past either, the peer with the largest claim
+   * among those that alone claim some stored block loses it and is dropped: its blocks are
+   * ordinary side blocks again and go first when core prunes. Sixteen attackers from sixteen
+   * addresses, each under maxClaimBytes, filled core's side budget with withheld heavier forks,
+   * and an honest heavier branch was pruned block by block as it arrived and never adopted
+   * (issue 12, a later attack). A claim no larger than any other survives; one shared by
+   * several peers (honest relays of one chain) is counted once per peer but drops nobody.
+   */
+  private boundClaims(): void {
+    const maxBytes = this.env.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES;
+    const maxBlocks = this.env.maxClaimsBlocks ?? DEFAULT_MAX_CLAIMS_BLOCKS;
+    let bytes = 0;
+    let blocks = 0;
+    for (const p of this.env.readyPeers()) {
+      bytes += p.claimBytes;
+      blocks += p.claimBlocks;
+    }
+    if (bytes <= maxBytes && blocks <= maxBlocks) return;
+    const sole = new Set<Peer>();
+    for (const h of this.storedClaimed) {
+      const set = this.claims.get(h);
+      if (!set) this.storedClaimed.delete(h);
+      else if (set.size === 1) for (const p of set) sole.add(p);
+    }
+    let worst: Peer | undefined;
+    for (const p of sole) {
+      if (p.closing || p.state !== "ready") continue;
+      if (!worst || p.claimBytes > worst.claimBytes || (p.claimBytes === worst.claimBytes && p.claimBlocks > worst.claimBlocks)) worst = p;
+    }
+    if (!worst) return;
+    const why = `the chain its headers show passing our tip holds the largest share of what such claims made us store (${worst.claimBytes} bytes in ${worst.claimBlocks} blocks; all peers together ${bytes} bytes in ${blocks} blocks, limits ${maxBytes} and ${maxBlocks}), and that chain still has no more work than our tip`;
+    this.env.misbehave(worst, SCORE_LARGEST_CLAIM, why);
+    if (!worst.closing) this.env.disconnect(worst, `dropped: ${why}`);
   }
 
   /**
@@ -687,6 +751,8 @@ export class BlockSync {
       if (this.env.host.hasBlock(h)) orphaned.push(h);
     }
     peer.claimBytes = 0;
+    peer.claimBlocks = 0;
+    for (const h of orphaned) this.storedClaimed.delete(h);
     if (orphaned.length > 0) {
       this.env.host
         .unhead?.(orphaned)

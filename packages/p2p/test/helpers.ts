@@ -2,6 +2,7 @@ import {
   type Block,
   type BlockHeader,
   blockHash,
+  type ChainOptions,
   type ChainState,
   checkTransaction,
   checkTxInputs,
@@ -48,8 +49,8 @@ export class TestHost implements P2PHost {
     this.userAgent = `/utxolab-test:${name}/`;
   }
 
-  static async create(name: string): Promise<TestHost> {
-    return new TestHost(await openChain(), name);
+  static async create(name: string, chainOpts: ChainOptions = {}): Promise<TestHost> {
+    return new TestHost(await openChain(chainOpts), name);
   }
 
   bestHeight(): number {

@@ -104,6 +104,37 @@ describe("a peer withholding the last block of a heavier fork (issue 12)", () =>
     expect(victim.chain.height).toBe(6);
   });
 
+  // A later attack: sixteen addresses, each showing its own heavier fork and staying under
+  // maxClaimBytes, filled core's side-branch bounds with claimed blocks; an honest heavier branch
+  // was then pruned block by block as it arrived (the least-work leaf) and never adopted.
+  it("many withholders together cannot crowd out an honest heavier branch: the largest claim goes past the total", async () => {
+    net = new Net();
+    // core keeps claimed side blocks up to 4 x maxSideBlocks = 40 here
+    const victim = await TestHost.create("victim", { maxSideBlocks: 10 });
+    await victim.mine(12);
+    const honest = await TestHost.create("honest");
+    await honest.mine(15);
+    const nh = await net.node(honest);
+    const nv = await net.node(victim, { maxClaimsBlocks: 20 });
+    const attackers: RawPeer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await net.raw(nv.url);
+      const fork = forkFromGenesis(`crowd${i}`, 13, 40);
+      withholder(r, fork);
+      await r.handshake(`ws://127.0.0.1:${7610 + i}`);
+      attackers.push(r);
+    }
+    // every attacker has been asked for all it serves, or dropped
+    const askedAll = (r: RawPeer) => r.of("getdata").flatMap((m) => m.blocks ?? []).length >= 12;
+    await until("the withholders had their say", () => attackers.every((r) => r.closed || askedAll(r)));
+    nv.addPeer(nh.url);
+    await until("the honest heavier chain is adopted", () => victim.chain.height === 15, 15_000);
+    expect(victim.chain.tip.hash).toBe(honest.chain.tip.hash);
+    expect(victim.logs.some((l) => /holds the largest share of what such claims made us store/.test(l))).toBe(true);
+    // the honest peer was never the one dropped
+    expect(victim.logs.some((l) => l.includes("largest share") && l.includes(nh.url))).toBe(false);
+  });
+
   // The low-work header check used the highest height a peer ever showed: heavier headers shown
   // once lifted it for that peer for good, and low-work branches were downloaded afterwards.
   it("judges each headers batch by its own chain, not by the highest chain the peer showed before", async () => {
