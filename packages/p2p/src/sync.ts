@@ -593,6 +593,13 @@ export class BlockSync {
       peer.inFlight.delete(h);
     }
     if (ours.length > 0) {
+      // it showed headers of a chain passing our tip and will not serve that chain: the claim
+      // is void, and what it made us store is pruned first (issue 12, a second attack: notfound
+      // for the last blocks kept a withholder's claim alive and unbanned)
+      if (peer.hasClaims && ours.some((h) => this.claims.get(h)?.has(peer))) {
+        this.env.host.log(`${peer.label} will not serve blocks of the chain its headers showed passing our tip: its claim is dropped`);
+        this.releaseClaims(peer);
+      }
       this.env.misbehave(peer, SCORE_NOTFOUND_BLOCK, `answered notfound for ${ours.length} block(s) we asked of it`);
       this.giveBack(peer, ours);
       if (ours.some((h) => this.wanted.has(h) && !this.anyoneHas(h))) this.askEveryone(peer);
@@ -714,10 +721,29 @@ export class BlockSync {
       if (!set) this.storedClaimed.delete(h);
       else if (set.size === 1) for (const p of set) sole.add(p);
     }
+    // The one that owes us a block of it the longest goes first: a chain being delivered has
+    // only young requests, a withheld one an old one that only delivery (or notfound, which
+    // voids the claim) ends. Then the largest. A second attack made the honest chain, delivered
+    // as asked, the largest claim past the total, and it was dropped on every redial while
+    // seven withholders just under the total kept theirs (issue 12).
+    const now = this.env.clock.now();
+    const owed = (p: Peer): number => {
+      const first = p.requestedAt.values().next();
+      return first.done ? 0 : now - first.value;
+    };
     let worst: Peer | undefined;
+    let worstOwed = -1;
     for (const p of sole) {
       if (p.closing || p.state !== "ready") continue;
-      if (!worst || p.claimBytes > worst.claimBytes || (p.claimBytes === worst.claimBytes && p.claimBlocks > worst.claimBlocks)) worst = p;
+      const o = owed(p);
+      const worse =
+        !worst ||
+        o > worstOwed ||
+        (o === worstOwed && (p.claimBytes > worst.claimBytes || (p.claimBytes === worst.claimBytes && p.claimBlocks > worst.claimBlocks)));
+      if (worse) {
+        worst = p;
+        worstOwed = o;
+      }
     }
     if (!worst) return;
     const why = `the chain its headers show passing our tip holds the largest share of what such claims made us store (${worst.claimBytes} bytes in ${worst.claimBlocks} blocks; all peers together ${bytes} bytes in ${blocks} blocks, limits ${maxBytes} and ${maxBlocks}), and that chain still has no more work than our tip`;
