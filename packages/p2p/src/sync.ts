@@ -460,13 +460,18 @@ export class BlockSync {
           }
         }
         const [h, at] = p.requestedAt.entries().next().value as [Hash, number];
-        const age = now - at;
-        if (age <= this.stallTimeout) continue;
+        // Judged from its last delivery if that came later: a peer sending what we asked for,
+        // one block after another, is not stalling even when the last of a window of big
+        // blocks waits behind the others and behind our own checking of them (a second
+        // attack: an honest peer serving 720 KB blocks was dropped, its block "asked 7,213 ms
+        // ago" while we were still busy with the ones it had sent).
+        const idleFor = now - Math.max(at, p.lastBlockProgressAt);
+        if (idleFor <= this.stallTimeout) continue;
         const other = this.elsewhere(h, p);
         if (other) {
           this.stalled(
             p,
-            `stalled: block ${h} asked ${age} ms ago and not delivered, and ${other} (stall timeout ${this.stallTimeout} ms)`,
+            `stalled: block ${h} asked ${now - at} ms ago and not delivered, nothing delivered for ${idleFor} ms, and ${other} (stall timeout ${this.stallTimeout} ms)`,
           );
           // Only a peer that does deliver, slowly, may be a sign of our own slow link; one
           // that never delivered a block it was asked for is no reason to wait longer for the next.
@@ -489,7 +494,7 @@ export class BlockSync {
       if (p.closing) continue;
       const first = p.requestedAt.values().next();
       if (first.done) continue;
-      const stall = first.value + this.stallTimeout + 1;
+      const stall = Math.max(first.value, p.lastBlockProgressAt) + this.stallTimeout + 1;
       if (stall > now) due = Math.min(due, stall);
       const window = this.raceWindowMs(p);
       for (const [h, at] of p.requestedAt) {
