@@ -1,4 +1,13 @@
-import { type Block, type BlockHeader, blockHash, checkProofOfWork, formatReject, type Hash, type NetworkParams } from "@utxolab/core";
+import {
+  type Block,
+  type BlockHeader,
+  BoundedSet,
+  blockHash,
+  checkProofOfWork,
+  formatReject,
+  type Hash,
+  type NetworkParams,
+} from "@utxolab/core";
 import type { Clock, TimerHandle } from "./clock.js";
 import type { P2PHost } from "./host.js";
 import { internHash } from "./intern.js";
@@ -113,6 +122,8 @@ export class BlockSync {
   /** claims in the order they were made, from claimHead on (stale entries are skipped) */
   private claimOrder: Hash[] = [];
   private claimHead = 0;
+  /** addresses a peer was dropped from once by boundClaims */
+  private readonly claimStrikes = new BoundedSet<string>(1_000);
   /** claimed blocks stored and not yet on the active chain (see boundClaims) */
   private readonly storedClaimed = new Set<Hash>();
   private stallTimer?: TimerHandle;
@@ -752,7 +763,11 @@ export class BlockSync {
     }
     if (!worst) return;
     const why = `the chain its headers show passing our tip holds the largest share of what such claims made us store (${worst.claimBytes} bytes in ${worst.claimBlocks} blocks; all peers together ${bytes} bytes in ${blocks} blocks, limits ${maxBytes} and ${maxBlocks}), and that chain still has no more work than our tip`;
-    this.env.misbehave(worst, SCORE_LARGEST_CLAIM, why);
+    // Scores live with a connection, so one that comes back was never banned (a single address
+    // kept sixteen withholders going); the second drop from the same address bans it.
+    const again = this.claimStrikes.has(worst.key);
+    this.claimStrikes.add(worst.key);
+    this.env.misbehave(worst, again ? 100 : SCORE_LARGEST_CLAIM, again ? `${why}; the second time from ${worst.key}` : why);
     if (!worst.closing) this.env.disconnect(worst, `dropped: ${why}`);
   }
 

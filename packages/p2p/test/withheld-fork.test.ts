@@ -135,6 +135,23 @@ describe("a peer withholding the last block of a heavier fork (issue 12)", () =>
     expect(victim.logs.some((l) => l.includes("largest share") && l.includes(nh.url))).toBe(false);
   });
 
+  // Scores live with a connection: one address kept sixteen withholders going by coming back
+  // after each drop, never banned (a second attack). The second drop from an address bans it.
+  it("a second claim dropped from the same address bans that address", async () => {
+    net = new Net();
+    const victim = await TestHost.create("victim");
+    await victim.mine(12);
+    const nv = await net.node(victim, { maxClaimsBlocks: 8 });
+    for (let i = 0; i < 2; i++) {
+      const r = await net.raw(nv.url, "127.0.0.77");
+      withholder(r, forkFromGenesis(`again${i}`, 13));
+      await r.handshake(`ws://127.0.0.77:${7620 + i}`);
+      await r.whenClosed();
+    }
+    await until("the address is banned", () => victim.logged(/banned/));
+    expect(victim.logs.some((l) => /holds the largest share .*the second time from 127\.0\.0\.77/.test(l))).toBe(true);
+  });
+
   // The low-work header check used the highest height a peer ever showed: heavier headers shown
   // once lifted it for that peer for good, and low-work branches were downloaded afterwards.
   it("judges each headers batch by its own chain, not by the highest chain the peer showed before", async () => {
