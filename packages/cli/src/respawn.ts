@@ -19,8 +19,9 @@ export function needsRespawn(flags: readonly string[], env: NodeJS.ProcessEnv = 
 
 /**
  * Runs this same command line in a child `node` with `flags` (and this process's own flags),
- * sharing the terminal; resolves with its exit code. Ctrl-C reaches both processes (one
- * process group): this one waits for the child to finish and passes on how it ended.
+ * sharing the terminal; resolves with its exit code. Ctrl-C in the terminal reaches both
+ * processes (one process group); a signal sent to this one alone (`kill`) is passed on. This one
+ * waits for the child to finish and exits the way it did.
  */
 export function respawnWith(flags: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, [...flags, ...process.execArgv, ...process.argv.slice(1)], {
@@ -35,7 +36,13 @@ export function respawnWith(flags: readonly string[]): Promise<number> {
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onTerm);
   return new Promise((resolve, reject) => {
-    child.on("error", (e) => reject(new Error(`cannot start the simulator process (${process.execPath}): ${e.message}`)));
+    child.on("error", (e) =>
+      reject(
+        new Error(
+          `cannot start the simulator process (${process.execPath}): ${e.message}; set UTXOLAB_NO_RESPAWN=1 to run it in this process (slower: V8's default young generation)`,
+        ),
+      ),
+    );
     child.on("exit", (code, signal) => {
       process.off("SIGINT", onInt);
       process.off("SIGTERM", onTerm);

@@ -65,7 +65,7 @@ export const STALL_TIMEOUT_MAX_MS = 64_000;
  * heavier fork). Small blocks keep the whole window.
  */
 export const IN_FLIGHT_BYTES = 3 * 1024 * 1024;
-/** the largest claim past the total is dropped with this score: twice and it is banned */
+/** the claim dropped past the total costs its peer this score; a second drop from its address bans */
 const SCORE_LARGEST_CLAIM = 50;
 /** how many hashes of blocks headed past the tip are remembered (a deep fork's worth) */
 const HEADED_MEMORY = 20_000;
@@ -713,9 +713,10 @@ export class BlockSync {
   /**
    * What all peers' claims made us store stays within maxClaimsBytes and maxClaimsBlocks (options),
    * by default half of core's bounds on side branches (maxSideBytes, HEADED_SIDE_FACTOR x maxSideBlocks),
-   * so a claimed block never has to be pruned. Past either, the peer with the largest claim
-   * among those that alone claim some stored block loses it and is dropped: its blocks are
-   * ordinary side blocks again and go first when core prunes. Sixteen attackers from sixteen
+   * so a claimed block never has to be pruned. Past either, one peer among those that alone
+   * claim some stored block loses its claim and is dropped (the one owing us a block of it the
+   * longest, then the largest claim): its blocks are ordinary side blocks again and go first
+   * when core prunes. Sixteen attackers from sixteen
    * addresses, each under maxClaimBytes, filled core's side budget with withheld heavier forks,
    * and an honest heavier branch was pruned block by block as it arrived and never adopted
    * (issue 12, a later attack). A claim no larger than any other survives; one shared by
