@@ -77,8 +77,6 @@ export class Peer {
   hasClaims = false;
   /** bytes of blocks stored on its claim while that chain still does not beat our tip */
   claimBytes = 0;
-  /** how many blocks those are */
-  claimBlocks = 0;
   /** size of the blocks it delivers (raw bytes, moving average but never below the last): its window follows it */
   blockBytes?: number;
   /** full batches in a row whose chain does not beat our tip (issue 12: low-work headers from genesis) */

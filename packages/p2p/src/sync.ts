@@ -124,8 +124,9 @@ export class BlockSync {
   private claimHead = 0;
   /** addresses a peer was dropped from once by boundClaims */
   private readonly claimStrikes = new BoundedSet<string>(1_000);
-  /** claimed blocks stored and not yet on the active chain (see boundClaims) */
-  private readonly storedClaimed = new Set<Hash>();
+  /** claimed blocks stored and not yet on the active chain, with their bytes, each once (see boundClaims) */
+  private readonly storedClaimed = new Map<Hash, { bytes: number; at: number }>();
+  private storedClaimedBytes = 0;
   private stallTimer?: TimerHandle;
   private stallDue = Number.POSITIVE_INFINITY;
   private checkingStalls = false;
@@ -666,7 +667,7 @@ export class BlockSync {
     // heavier headers (issue 12, attack 3's shape; see BoundedSet).
     while (this.claims.size >= HEADED_MEMORY && this.claimHead < this.claimOrder.length) {
       const oldest = this.claimOrder[this.claimHead++];
-      if (this.claims.delete(oldest)) this.storedClaimed.delete(oldest);
+      if (this.claims.delete(oldest)) this.unstore(oldest);
     }
     // claims met (their chain became active) leave stale entries: compacted once they are half
     if ((this.claimHead > 1024 && 2 * this.claimHead > this.claimOrder.length) || this.claimOrder.length > 2 * HEADED_MEMORY) {
@@ -686,19 +687,24 @@ export class BlockSync {
    */
   private charge(claimers: Set<Peer>, hash: Hash, bytes: number, active: boolean): void {
     if (active) {
-      for (const c of claimers) {
-        c.claimBytes = 0;
-        c.claimBlocks = 0;
-      }
+      for (const c of claimers) c.claimBytes = 0;
       this.claims.delete(hash);
-      this.storedClaimed.delete(hash);
+      // their chain is now the active one: the blocks of it stored before are no claim any more
+      for (const h of this.storedClaimed.keys()) {
+        const set = this.claims.get(h);
+        if (set && ![...set].some((p) => claimers.has(p))) continue;
+        this.claims.delete(h);
+        this.unstore(h);
+      }
       return;
     }
-    this.storedClaimed.add(hash);
+    if (!this.storedClaimed.has(hash)) {
+      this.storedClaimed.set(hash, { bytes, at: this.env.clock.now() });
+      this.storedClaimedBytes += bytes;
+    }
     const max = this.env.maxClaimBytes ?? DEFAULT_MAX_CLAIM_BYTES;
     for (const c of [...claimers]) {
       c.claimBytes += bytes;
-      c.claimBlocks++;
       if (c.claimBytes > max) {
         this.env.misbehave(
           c,
@@ -713,57 +719,43 @@ export class BlockSync {
   /**
    * What all peers' claims made us store stays within maxClaimsBytes and maxClaimsBlocks (options),
    * by default half of core's bounds on side branches (maxSideBytes, HEADED_SIDE_FACTOR x maxSideBlocks),
-   * so a claimed block never has to be pruned. Past either, one peer among those that alone
-   * claim some stored block loses its claim and is dropped (the one owing us a block of it the
-   * longest, then the largest claim): its blocks are ordinary side blocks again and go first
-   * when core prunes. Sixteen attackers from sixteen
+   * counted once per stored block whoever claims it, so a claimed block never has to be pruned.
+   * Past either, the peer whose claim grew least recently (then the largest) loses it and is
+   * dropped: blocks nobody claims any more are ordinary side blocks again and go first when
+   * core prunes. Sixteen attackers from sixteen
    * addresses, each under maxClaimBytes, filled core's side budget with withheld heavier forks,
    * and an honest heavier branch was pruned block by block as it arrived and never adopted
-   * (issue 12, a later attack). A claim no larger than any other survives; one shared by
-   * several peers (honest relays of one chain) is counted once per peer but drops nobody.
+   * (issue 12, a later attack).
    */
   private boundClaims(): void {
     const maxBytes = this.env.maxClaimsBytes ?? DEFAULT_MAX_CLAIMS_BYTES;
     const maxBlocks = this.env.maxClaimsBlocks ?? DEFAULT_MAX_CLAIMS_BLOCKS;
-    let bytes = 0;
-    let blocks = 0;
-    for (const p of this.env.readyPeers()) {
-      bytes += p.claimBytes;
-      blocks += p.claimBlocks;
-    }
+    const bytes = this.storedClaimedBytes;
+    const blocks = this.storedClaimed.size;
     if (bytes <= maxBytes && blocks <= maxBlocks) return;
-    const sole = new Set<Peer>();
-    for (const h of this.storedClaimed) {
-      const set = this.claims.get(h);
-      if (!set) this.storedClaimed.delete(h);
-      else if (set.size === 1) for (const p of set) sole.add(p);
-    }
-    // The one that owes us a block of it the longest goes first: a chain being delivered has
-    // only young requests, a withheld one an old one that only delivery (or notfound, which
-    // voids the claim) ends. Then the largest. A second attack made the honest chain, delivered
-    // as asked, the largest claim past the total, and it was dropped on every redial while
-    // seven withholders just under the total kept theirs (issue 12).
-    const now = this.env.clock.now();
-    const owed = (p: Peer): number => {
-      const first = p.requestedAt.values().next();
-      return first.done ? 0 : now - first.value;
-    };
-    let worst: Peer | undefined;
-    let worstOwed = -1;
-    for (const p of sole) {
-      if (p.closing || p.state !== "ready") continue;
-      const o = owed(p);
-      const worse =
-        !worst ||
-        o > worstOwed ||
-        (o === worstOwed && (p.claimBytes > worst.claimBytes || (p.claimBytes === worst.claimBytes && p.claimBlocks > worst.claimBlocks)));
-      if (worse) {
-        worst = p;
-        worstOwed = o;
+    // The claim that stopped growing longest ago goes first: a chain being delivered grows, a
+    // withheld one stops at its last block. Then the largest. (A second attack made the honest
+    // chain, delivered as asked, the largest claim past the total, and it was dropped on every
+    // redial; a third showed each withheld fork from two connections, so that no claim was any
+    // one peer's alone and the honest peer was the only one that could be dropped, twice, and
+    // banned. What is stored is now counted once, whoever claims it, and any claimant can go;
+    // per claimant from what is stored, since a peer may claim blocks another one delivered.)
+    const latest = new Map<Peer, number>();
+    const size = new Map<Peer, number>();
+    for (const [h, stored] of this.storedClaimed) {
+      for (const p of this.claims.get(h) ?? []) {
+        latest.set(p, Math.max(latest.get(p) ?? 0, stored.at));
+        size.set(p, (size.get(p) ?? 0) + stored.bytes);
       }
     }
+    let worst: Peer | undefined;
+    for (const [p, at] of latest) {
+      if (p.closing || p.state !== "ready") continue;
+      const w = worst === undefined ? undefined : (latest.get(worst) ?? 0);
+      if (w === undefined || at < w || (at === w && (size.get(p) ?? 0) > (size.get(worst as Peer) ?? 0))) worst = p;
+    }
     if (!worst) return;
-    const why = `the chain its headers show passing our tip holds the largest share of what such claims made us store (${worst.claimBytes} bytes in ${worst.claimBlocks} blocks; all peers together ${bytes} bytes in ${blocks} blocks, limits ${maxBytes} and ${maxBlocks}), and that chain still has no more work than our tip`;
+    const why = `its claim (a chain its headers show passing our tip) grew least recently of all while what claims made us store is past its limit (${size.get(worst)} bytes stored, the last ${this.env.clock.now() - (latest.get(worst) ?? 0)} ms ago; all claims together ${bytes} bytes in ${blocks} blocks, limits ${maxBytes} and ${maxBlocks}), and that chain still has no more work than our tip`;
     // Scores live with a connection, so one that comes back was never banned (a single address
     // kept sixteen withholders going); the second drop from the same address bans it.
     const again = this.claimStrikes.has(worst.key);
@@ -787,6 +779,13 @@ export class BlockSync {
     this.env.disconnect(peer, why);
   }
 
+  private unstore(h: Hash): void {
+    const stored = this.storedClaimed.get(h);
+    if (stored === undefined) return;
+    this.storedClaimed.delete(h);
+    this.storedClaimedBytes -= stored.bytes;
+  }
+
   /** Drops `peer`'s claims; blocks nobody else claims are ordinary side blocks again. */
   private releaseClaims(peer: Peer): void {
     if (!peer.hasClaims) return;
@@ -798,8 +797,7 @@ export class BlockSync {
       if (this.env.host.hasBlock(h)) orphaned.push(h);
     }
     peer.claimBytes = 0;
-    peer.claimBlocks = 0;
-    for (const h of orphaned) this.storedClaimed.delete(h);
+    for (const h of orphaned) this.unstore(h);
     if (orphaned.length > 0) {
       this.env.host
         .unhead?.(orphaned)

@@ -130,9 +130,39 @@ describe("a peer withholding the last block of a heavier fork (issue 12)", () =>
     nv.addPeer(nh.url);
     await until("the honest heavier chain is adopted", () => victim.chain.height === 15, 15_000);
     expect(victim.chain.tip.hash).toBe(honest.chain.tip.hash);
-    expect(victim.logs.some((l) => /holds the largest share of what such claims made us store/.test(l))).toBe(true);
+    expect(victim.logs.some((l) => /grew least recently of all while what claims made us store is past its limit/.test(l))).toBe(true);
     // the honest peer was never the one dropped
-    expect(victim.logs.some((l) => l.includes("largest share") && l.includes(nh.url))).toBe(false);
+    expect(victim.logs.some((l) => l.includes("grew least recently") && l.includes(nh.url))).toBe(false);
+  });
+
+  // A third attack: each withheld fork shown by two connections, so that no stored block was any
+  // one peer's claim alone; only the honest peer could then be dropped past the total, and the
+  // second drop banned it. Stored blocks now count once, and any claimant can be dropped.
+  it("withheld forks each shown by two connections do not get the honest heavier branch dropped", async () => {
+    net = new Net();
+    const victim = await TestHost.create("victim", { maxSideBlocks: 10 });
+    await victim.mine(12);
+    const honest = await TestHost.create("honest");
+    await honest.mine(15);
+    const nh = await net.node(honest);
+    const nv = await net.node(victim, { maxClaimsBlocks: 20 });
+    const attackers: RawPeer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const fork = forkFromGenesis(`pair${i}`, 13, 40);
+      for (let j = 0; j < 2; j++) {
+        const r = await net.raw(nv.url);
+        withholder(r, fork);
+        await r.handshake(`ws://127.0.0.1:${7630 + 2 * i + j}`);
+        attackers.push(r);
+      }
+    }
+    const askedAll = (rs: RawPeer[]) => rs.flatMap((r) => r.of("getdata").flatMap((m) => m.blocks ?? [])).length >= 12;
+    await until("both forks downloaded", () => askedAll(attackers.slice(0, 2)) && askedAll(attackers.slice(2)));
+    nv.addPeer(nh.url);
+    await until("the honest heavier chain is adopted", () => victim.chain.height === 15, 15_000);
+    expect(victim.chain.tip.hash).toBe(honest.chain.tip.hash);
+    expect(victim.logs.some((l) => l.includes("grew least recently") && l.includes(nh.url))).toBe(false);
+    expect(victim.logged(/banned .*127\.0\.0\.1\b/)).toBe(false);
   });
 
   // Scores live with a connection: one address kept sixteen withholders going by coming back
@@ -149,7 +179,7 @@ describe("a peer withholding the last block of a heavier fork (issue 12)", () =>
       await r.whenClosed();
     }
     await until("the address is banned", () => victim.logged(/banned/));
-    expect(victim.logs.some((l) => /holds the largest share .*the second time from 127\.0\.0\.77/.test(l))).toBe(true);
+    expect(victim.logs.some((l) => /grew least recently .*the second time from 127\.0\.0\.77/.test(l))).toBe(true);
   });
 
   // The low-work header check used the highest height a peer ever showed: heavier headers shown
